@@ -1,0 +1,38 @@
+# Darcy: `make demo` to talk to it, `make test` to check it. Both set everything up first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+SHARED ?= ../shared
+AS     ?= alice
+
+.PHONY: install demo test lint eval bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+## Chat with Darcy on the built-in demo workspace (AS=handle, SCRIPT=file of messages)
+demo: install
+	@$(BIN)/darcy chat --as $(AS) $(if $(SCRIPT),--script $(SCRIPT))
+
+## The whole test suite, and the linter
+test: install
+	@$(BIN)/ruff check .
+	@$(BIN)/pytest
+
+lint: install
+	@$(BIN)/ruff check .
+
+## Score the offline planner on the public labelled requests
+eval: install
+	@mkdir -p build
+	@$(BIN)/darcy eval $(SHARED)/eval/public.jsonl --out build/predictions.jsonl
+	@$(BIN)/python $(SHARED)/eval/score.py $(SHARED)/eval/public.jsonl build/predictions.jsonl
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

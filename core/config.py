@@ -1,0 +1,245 @@
+"""Darcy's admin configuration: one TOML file, overridable by environment variables.
+
+Secrets never live in the file: it names the environment variable that holds
+each one (`token_env`). A bad file fails at start with the file, the key and
+what was expected (`ConfigError`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_WORKSPACE = ROOT / "config" / "demo-workspace.json"
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the admin who has to fix it."""
+
+
+class Section(BaseModel):
+    """A config table: unknown keys are mistakes (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+EditableField = Literal["status", "due", "title", "description", "assignees", "project"]
+
+
+class TaskProperties(Section):
+    """Names of the task data source's properties, and its status options."""
+
+    title: str = "Name"
+    status: str = "Status"
+    assignees: str = "In Charge"
+    due: str = "Due Dates"
+    project: str = "Event/Project"
+    description: str = "Description"
+    status_options: list[str] = Field(
+        default_factory=lambda: ["Not Started", "In Progress", "Blocked", "To Review", "Done", "Archive"]
+    )
+    active_statuses: list[str] = Field(
+        default_factory=lambda: ["Not Started", "In Progress", "Blocked", "To Review"]
+    )
+    default_status: str = "Not Started"
+    done_status: str = "Done"
+    archive_status: str = "Archive"
+
+
+class ProjectProperties(Section):
+    title: str = "Name"
+    progress: str = "Progress"
+    lead: str = "Lead"
+    progress_options: list[str] = Field(default_factory=lambda: ["Planning", "Active", "Completed"])
+    active_progress: list[str] = Field(default_factory=lambda: ["Planning", "Active"])
+
+
+class NotionSettings(Section):
+    """Where the workspace is. `embedded = true` runs the built-in Notion-compatible server."""
+
+    embedded: bool = True
+    token_env: str = "NOTION_TOKEN"
+    base_url: str | None = None
+    tasks_data_source_id: str | None = None
+    projects_data_source_id: str | None = None
+    timeout_seconds: float = 20.0
+    tasks: TaskProperties = Field(default_factory=TaskProperties)
+    projects: ProjectProperties = Field(default_factory=ProjectProperties)
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env)
+
+
+class Person(Section):
+    """An admin mapping: a Notion user (by e-mail) with a role and chat accounts.
+
+    With `link = true` the chat ids are linked at start (no verification asked);
+    either way they let mentions like `<@U00001002>` name this person.
+    """
+
+    email: str
+    handle: str | None = None
+    role: str = "member"
+    discord_id: str | None = None
+    slack_id: str | None = None
+    terminal_id: str | None = None
+    link: bool = True
+
+
+class RolePolicy(Section):
+    """What one role may do. Scopes: none < self/own < led (projects they lead) < any."""
+
+    comment: Literal["none", "own", "any"] = "any"
+    create_for: Literal["none", "self", "any"] = "self"
+    edit: Literal["none", "own", "any"] = "own"
+    edit_fields: list[EditableField] = Field(
+        default_factory=lambda: ["status", "due", "title", "description"]
+    )
+    archive: Literal["none", "own", "led", "any"] = "none"
+
+
+ALL_FIELDS: list[EditableField] = ["status", "due", "title", "description", "assignees", "project"]
+
+
+def default_roles() -> dict[str, RolePolicy]:
+    """The matrix of ../shared/eval/README.md: members, leads, admins."""
+    return {
+        "member": RolePolicy(),
+        "lead": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="led"),
+        "admin": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="any"),
+    }
+
+
+class WorkspaceSettings(Section):
+    timezone: str = "Australia/Melbourne"
+    # The embedded server's seed; its members also supply roles and chat ids.
+    seed: Path = DEMO_WORKSPACE
+    # A fixed "now" (ISO 8601) for demos and evaluations; empty means the clock.
+    now: str | None = None
+    # Take people (roles, handles, chat ids) from the seed file's members too.
+    people_from_seed: bool = True
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
+
+class PendingSettings(Section):
+    expiry_minutes: float = Field(default=10, gt=0, lt=15)
+
+
+class PlannerSettings(Section):
+    kind: Literal["offline", "llm"] = "offline"
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite+aiosqlite:///darcy.db"
+
+
+class Settings(BaseSettings):
+    """The whole admin config. Environment variables override: DARCY_DATABASE__URL=…"""
+
+    model_config = SettingsConfigDict(env_prefix="DARCY_", env_nested_delimiter="__", extra="forbid")
+
+    notion: NotionSettings = Field(default_factory=NotionSettings)
+    workspace: WorkspaceSettings = Field(default_factory=WorkspaceSettings)
+    people: list[Person] = Field(default_factory=list)
+    roles: dict[str, RolePolicy] = Field(default_factory=default_roles)
+    pending: PendingSettings = Field(default_factory=PendingSettings)
+    planner: PlannerSettings = Field(default_factory=PlannerSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+
+    @model_validator(mode="after")
+    def _roles_exist(self) -> Settings:
+        for person in self.people:
+            if person.role not in self.roles:
+                known = ", ".join(sorted(self.roles))
+                raise ValueError(f"person {person.email} has role {person.role!r}; known roles: {known}")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first so it overrides the file's values passed as init kwargs.
+        return env_settings, init_settings
+
+
+def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (if any), apply env overrides, and explain any mistake."""
+    data: dict[str, Any] = {}
+    where = "the environment"
+    if path is not None:
+        path = Path(path)
+        where = str(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"{path}: no such config file") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if env_url := os.environ.get("DATABASE_URL"):
+        data.setdefault("database", {})["url"] = _async_url(env_url)
+    data.update(overrides)
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(where, exc)) from exc
+    if path is not None and not settings.workspace.seed.is_absolute():
+        settings.workspace.seed = path.parent / settings.workspace.seed  # relative to the file
+    return settings
+
+
+def _async_url(url: str) -> str:
+    """DATABASE_URL as platforms give it, with the async driver Darcy uses."""
+    for plain, driver in (("postgres://", "postgresql+asyncpg://"),
+                          ("postgresql://", "postgresql+asyncpg://"),
+                          ("sqlite:///", "sqlite+aiosqlite:///")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
+def _explain(where: str, exc: ValidationError) -> str:
+    lines = [f"{where}: the configuration is not valid:"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":  # never echo its value: it may be a pasted secret
+            lines.append(f"  - {key}: unknown key")
+            continue
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        problem = err["msg"]
+        lines.append(f"  - {key}: {problem}{shown}")
+    return "\n".join(lines)
+
+
+def seed_people(workspace: dict[str, Any]) -> list[Person]:
+    """People of a workspace seed file (the demo's members) as admin mappings."""
+    return [
+        Person(
+            email=m["email"], handle=m.get("handle"), role=m.get("role", "member"),
+            discord_id=m.get("discord_id"), slack_id=m.get("slack_id"),
+            terminal_id=m.get("handle"), link=bool(m.get("linked", True)),
+        )
+        for m in workspace.get("members", [])
+        if m.get("email")
+    ]

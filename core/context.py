@@ -1,0 +1,36 @@
+"""Short conversation memory per (platform, channel, user): what Darcy is waiting for."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass
+class Conversation:
+    awaiting_email: bool = False
+    deferred_text: str | None = None  # the request to answer once the person is linked
+    turns: list[str] = field(default_factory=list)
+    updated: datetime | None = None
+
+
+class Conversations:
+    """In memory and bounded: context is a convenience, never the record of truth
+    (pending actions are in the database)."""
+
+    def __init__(self, ttl: timedelta = timedelta(minutes=15), capacity: int = 10_000) -> None:
+        self._items: OrderedDict[tuple[str, str, str], Conversation] = OrderedDict()
+        self._ttl = ttl
+        self._capacity = capacity
+
+    def get(self, key: tuple[str, str, str], now: datetime) -> Conversation:
+        convo = self._items.get(key)
+        if convo is None or (convo.updated and now - convo.updated > self._ttl):
+            convo = Conversation()
+        convo.updated = now
+        self._items[key] = convo
+        self._items.move_to_end(key)
+        while len(self._items) > self._capacity:
+            self._items.popitem(last=False)
+        return convo

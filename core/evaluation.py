@@ -1,0 +1,63 @@
+"""The measuring hook: labelled requests → identity → planner → gate, with no write.
+
+Each case's requester is the workspace member with that handle, on the case's
+platform (terminal when unsaid); "unknown" is a chat id linked to nobody. Time
+is frozen at the workspace's "now". A `confirm` parks a pending action in a
+throw-away database and is never executed.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from core.bootstrap import bootstrap
+from core.config import Settings
+from core.messages import HandleRequest
+
+
+def chat_id(workspace: dict[str, Any], handle: str, platform: str) -> str:
+    member = next((m for m in workspace.get("members", []) if m.get("handle") == handle), None)
+    if member is None:
+        return f"unlinked-{handle}"
+    if platform == "discord":
+        return member.get("discord_id") or f"unlinked-{handle}"
+    if platform == "slack":
+        return member.get("slack_id") or f"unlinked-{handle}"
+    return handle
+
+
+async def predict(settings: Settings, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    workspace = json.loads(Path(settings.workspace.seed).read_text(encoding="utf-8"))
+    tz = ZoneInfo(settings.workspace.timezone)
+    now = datetime.fromisoformat(settings.workspace.now or workspace["now"]).astimezone(tz)
+    app = await bootstrap(settings, clock=lambda: now)
+    try:
+        predictions = []
+        for case in cases:
+            platform = case.get("platform", "terminal")
+            reply = await app.bus.execute(HandleRequest(
+                platform=platform, user_id=chat_id(workspace, case["user"], platform),
+                channel_id=f"eval:{case['id']}", text=case["text"],
+            ))
+            predictions.append({
+                "id": case["id"], "tool": reply.tool, "args": reply.args, "decision": reply.decision,
+                "candidates": reply.options if reply.decision == "choose" else [], "reply": reply.text,
+            })
+        return predictions
+    finally:
+        await app.aclose()
+
+
+async def run_eval(settings: Settings, corpus: Path, out: Path, workspace: Path | None = None) -> int:
+    if workspace is not None:
+        settings = settings.model_copy(update={"workspace": settings.workspace.model_copy(
+            update={"seed": workspace})})
+    cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    predictions = await predict(settings, cases)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(p) + "\n" for p in predictions), encoding="utf-8")
+    return len(predictions)

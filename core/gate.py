@@ -1,0 +1,446 @@
+"""The gate: validate → resolve → permit → assess. Nothing reaches Notion without it.
+
+It turns a planner's raw `ToolCall` into a `GateResult`: a decision from the
+eval vocabulary, the resolved arguments (names → Notion ids, words → dates),
+and what to say. It never writes; `core.service` acts on its decision.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field, ValidationError
+
+from core import resolve
+from core.config import Settings
+from core.dates import resolve_date
+from core.directory import Directory
+from core.domain import Member, Project, Task
+from core.identity import IdentityRepository
+from core.permissions import Action, permit
+from core.tools import TOOLS, ToolCall, validate_args
+from core.wording import day, join_names
+
+T = TypeVar("T")
+PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Decision(StrEnum):
+    EXECUTE = "execute"
+    CONFIRM = "confirm"
+    CHOOSE = "choose"
+    CLARIFY = "clarify"
+    DENY = "deny"
+    VERIFY = "verify"
+    NONE = "none"
+
+
+class GateResult(BaseModel):
+    decision: Decision
+    tool: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict)  # resolved, by name: what the eval scores
+    plan: dict[str, Any] = Field(default_factory=dict)  # resolved, by id: what will run
+    options: list[tuple[str, str]] = Field(default_factory=list)  # choose: (id, label)
+    choose_field: str | None = None
+    choose_raw: str | None = None  # the ambiguous words the options stand for
+    message: str = ""
+    summary: str = ""  # confirm: the one line the person confirms
+    rule: str | None = None  # the permission rule that decided
+
+
+class Stop(Exception):
+    """Resolution cannot go on: carries the decision to return (clarify or choose)."""
+
+    def __init__(self, result: GateResult) -> None:
+        self.result = result
+
+
+class Gate:
+    def __init__(
+        self, directory: Directory, settings: Settings, identity: IdentityRepository,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.directory = directory
+        self.settings = settings
+        self.identity = identity
+        self.clock = clock
+        self.statuses = settings.notion.tasks
+
+    async def assess(
+        self, call: ToolCall, requester: Member | None, *, platform: str, chat_user_id: str,
+    ) -> GateResult:
+        if call.tool is None:
+            return GateResult(decision=Decision.NONE)
+        if call.tool not in TOOLS:
+            return GateResult(decision=Decision.CLARIFY, message="I don't know how to do that yet.")
+        if requester is None and call.tool != "link_account":
+            return GateResult(decision=Decision.VERIFY, tool=call.tool)
+        try:
+            validate_args(call)
+        except ValidationError as exc:
+            return GateResult(decision=Decision.CLARIFY, tool=call.tool, message=_validation_message(exc))
+        work = _Resolution(self, call, requester, platform=platform, chat_user_id=chat_user_id)
+        try:
+            return await getattr(self, f"_{call.tool}")(work)
+        except Stop as stop:
+            stop.result.tool = call.tool
+            stop.result.args = {**work.args, **stop.result.args}
+            return stop.result
+
+    # ---- reads ------------------------------------------------------------------
+
+    async def _list_tasks(self, w: _Resolution) -> GateResult:
+        raw = w.call.args
+
+        async def assignee() -> None:
+            member = await w.person(raw["assignee"], "assignee")
+            w.args["assignee"], w.plan["assignee_id"] = member.handle, member.notion_user_id
+
+        async def project() -> None:
+            found = await w.project(raw["project"])
+            w.args["project"], w.plan["project_id"] = found.name, found.id
+
+        async def status() -> None:
+            value = raw.get("status", "active")
+            if value == "active":
+                w.plan["statuses"] = list(self.statuses.active_statuses)
+            elif value == "all":
+                w.args["status"], w.plan["statuses"] = "all", None
+            else:
+                chosen = [w.status(s) for s in (value if isinstance(value, list) else [value])]
+                w.args["status"] = w.plan["statuses"] = chosen
+
+        async def bounds() -> None:
+            for bound in ("due_before", "due_after"):
+                if raw.get(bound):
+                    w.args[bound] = w.plan[bound] = w.date(raw[bound]).isoformat()
+
+        await w.steps(assignee if raw.get("assignee") else None,
+                      project if raw.get("project") else None, status, bounds)
+        return GateResult(decision=Decision.EXECUTE, tool="list_tasks", args=w.args, plan=w.plan)
+
+    async def _list_projects(self, w: _Resolution) -> GateResult:
+        progress = w.call.args.get("progress", "active")
+        if progress != "active":
+            w.args["progress"] = progress
+        options = self.settings.notion.projects
+        w.plan["progress"] = (
+            options.active_progress if progress == "active" else None if progress == "all" else progress
+        )
+        return GateResult(decision=Decision.EXECUTE, tool="list_projects", args=w.args, plan=w.plan)
+
+    async def _whoami(self, w: _Resolution) -> GateResult:
+        return GateResult(decision=Decision.EXECUTE, tool="whoami")
+
+    # ---- writes -------------------------------------------------------------------
+
+    async def _create_task(self, w: _Resolution) -> GateResult:
+        raw = w.call.args
+        people: list[Member] = []
+        project: list[Project] = []
+
+        async def title() -> None:
+            text = (raw.get("title") or "").strip()
+            if not text:
+                raise Stop(GateResult(decision=Decision.CLARIFY, message="What should the new task be called?"))
+            w.args["title"] = w.plan["title"] = text
+
+        async def assignees() -> None:
+            found = [await w.person(p, "assignees") for p in raw.get("assignees") or ["me"]]
+            people.extend({m.notion_user_id: m for m in found}.values())
+            w.args["assignees"] = [m.handle for m in people]
+            w.plan["assignee_ids"] = [m.notion_user_id for m in people]
+
+        async def in_project() -> None:
+            project.append(await w.project(raw["project"]))
+            w.args["project"], w.plan["project_id"] = project[0].name, project[0].id
+
+        async def details() -> None:
+            if raw.get("due"):
+                w.args["due"] = w.plan["due"] = w.date(raw["due"]).isoformat()
+            if raw.get("description"):
+                w.args["description"] = w.plan["description"] = raw["description"]
+            status = w.status(raw["status"]) if raw.get("status") else self.statuses.default_status
+            if status != self.statuses.default_status:
+                w.args["status"] = status
+            w.plan["status"] = status
+
+        await w.steps(title, in_project if raw.get("project") else None, details, assignees)
+        denied = await w.permit(Action("create_task", assignee_ids=w.plan["assignee_ids"]))
+        if denied:
+            return denied
+        summary = f"create **{w.plan['title']}** for {join_names([m.name for m in people])}"
+        if w.plan.get("due"):
+            summary += f", due {day(date.fromisoformat(w.plan['due']))}"
+        if project:
+            summary += f", in {project[0].name}"
+        if w.plan["status"] != self.statuses.default_status:
+            summary += f", status {w.plan['status']}"
+        if w.plan.get("description"):
+            summary += f", described as “{w.plan['description']}”"
+        return w.confirm(summary)
+
+    async def _update_task(self, w: _Resolution) -> GateResult:
+        raw = w.call.args
+        changes: dict[str, Any] = {}
+        words: list[str] = []
+        named: list[Member] = []
+        added: list[Member] = []
+        found: list[Task] = []
+
+        async def simple() -> None:
+            if raw.get("status"):
+                changes["status"] = w.args["status"] = w.status(raw["status"])
+            if raw.get("due"):
+                due = w.date(raw["due"])
+                changes["due"] = w.args["due"] = due.isoformat()
+                words.append(f"due {day(due)}")
+            if raw.get("title"):
+                changes["title"] = w.args["title"] = raw["title"]
+                words.append(f"renamed to **{raw['title']}**")
+            if raw.get("description"):
+                changes["description"] = w.args["description"] = raw["description"]
+                words.append(f"description “{raw['description']}”")
+
+        async def project() -> None:
+            target = await w.project(raw["project"])
+            w.args["project"], changes["project_id"] = target.name, target.id
+            words.append(f"moved to {target.name}")
+
+        async def people() -> None:
+            named.extend([await w.person(p, "assignees") for p in raw.get("assignees") or []])
+            added.extend([await w.person(p, "add_assignees") for p in raw.get("add_assignees") or []])
+
+        async def task() -> None:
+            found.append(await w.task(raw.get("task"), "Which task do you mean?"))
+            w.args["task"] = found[0].title
+
+        await w.steps(simple, project if raw.get("project") else None, people, task)
+        target = found[0]
+        if named or added:
+            members = {m.notion_user_id: m for m in await w.members()}
+            ids = [m.notion_user_id for m in named] or list(target.assignee_ids)
+            ids += [m.notion_user_id for m in added if m.notion_user_id not in ids]
+            changes["assignee_ids"] = ids
+            new_people = [members[i] for i in ids if i in members]
+            w.args["assignees"] = [m.handle for m in new_people]
+            words.append(f"people in charge {join_names([m.name for m in new_people])}")
+        if not changes:
+            return GateResult(decision=Decision.CLARIFY, tool="update_task", args=w.args,
+                              message=f"What should I change on **{target.title}**?")
+        w.plan.update(task_id=target.id, changes=changes)
+        fields = {FIELD_OF.get(k, k) for k in changes}
+        archive = changes.get("status") == self.statuses.archive_status
+        denied = await w.permit(Action("update_task", task=target, fields=fields, archive=archive))
+        if denied:
+            return denied
+        if archive:
+            head = f"archive **{target.title}**"
+        elif "status" in changes:
+            head = f"mark **{target.title}** as {changes['status']}"
+        else:
+            return w.confirm(f"change **{target.title}**: {', '.join(words)}")
+        return w.confirm(head + (f" ({', '.join(words)})" if words else ""))
+
+    async def _add_comment(self, w: _Resolution) -> GateResult:
+        raw = w.call.args
+        text = (raw.get("text") or "").strip()
+        if text:
+            w.args["text"] = text
+        task = await w.task(raw.get("task"), "Which task should I comment on?")
+        w.args["task"] = task.title
+        if not text:
+            return GateResult(decision=Decision.CLARIFY, tool="add_comment", args=w.args,
+                              message=f"What should the comment on **{task.title}** say?")
+        w.plan.update(task_id=task.id, text=text)
+        denied = await w.permit(Action("add_comment", task=task))
+        if denied:
+            return denied
+        return w.confirm(f"comment on **{task.title}**: “{text}”")
+
+    async def _link_account(self, w: _Resolution) -> GateResult:
+        email = (w.call.args.get("email") or "").strip().strip("<>").removeprefix("mailto:")
+        email = email.split("|")[0]
+        if not EMAIL.match(email):
+            raise Stop(GateResult(
+                decision=Decision.CLARIFY,
+                message="What's the e-mail address of your Notion account? (e.g. name@club.example)",
+            ))
+        w.args["email"] = email
+        member = next((m for m in await w.members() if (m.email or "").casefold() == email.casefold()), None)
+        if member is None:
+            raise Stop(GateResult(
+                decision=Decision.CLARIFY,
+                message=f"No one in the Notion workspace has the e-mail {email}. "
+                "Check the address your Notion account uses and send it again.",
+            ))
+        holder = await self.identity.holder(w.platform, member.notion_user_id)
+        if holder is not None and holder != w.chat_user_id:
+            return GateResult(
+                decision=Decision.DENY, tool="link_account", args=w.args,
+                rule="one chat account per Notion user",
+                message=f"That Notion account is already linked to another {w.platform} user. "
+                "If it's yours, ask an admin to unlink it.",
+            )
+        if w.requester is not None and w.requester.notion_user_id == member.notion_user_id:
+            return GateResult(decision=Decision.NONE, tool="link_account", args=w.args,
+                              message=f"You're already linked to {member.name} ({email}).")
+        w.plan.update(notion_user_id=member.notion_user_id, email=email)
+        return w.confirm(f"link your {w.platform} account to the Notion user {member.name} ({email})")
+
+
+FIELD_OF = {"project_id": "project", "assignee_ids": "assignees"}
+
+
+class _Resolution:
+    """The state of resolving one call: what is resolved so far, by name and by id."""
+
+    def __init__(
+        self, gate: Gate, call: ToolCall, requester: Member | None, *, platform: str, chat_user_id: str,
+    ) -> None:
+        self.gate, self.call, self.requester = gate, call, requester
+        self.platform, self.chat_user_id = platform, chat_user_id
+        self.args: dict[str, Any] = {}
+        self.plan: dict[str, Any] = {}
+        self.rule: str | None = None
+        self._members: list[Member] | None = None
+        self._projects: list[Project] | None = None
+
+    async def steps(self, *steps: Callable[[], Awaitable[None]] | None) -> None:
+        """Run every resolution step, so that whatever can be resolved is, even when
+        another step cannot; then stop on the first that needs a question (a missing
+        or unknown thing before an ambiguous one: a pick would not fix the former)."""
+        stops: list[Stop] = []
+        for step in steps:
+            if step is None:
+                continue
+            try:
+                await step()
+            except Stop as stop:
+                stops.append(stop)
+        if stops:
+            stops.sort(key=lambda s: s.result.decision != Decision.CLARIFY)
+            raise stops[0]
+
+    async def members(self) -> list[Member]:
+        if self._members is None:
+            self._members = await self.gate.directory.members()
+        return self._members
+
+    async def projects(self) -> list[Project]:
+        if self._projects is None:
+            self._projects = await self.gate.directory.projects()
+        return self._projects
+
+    async def person(self, raw: str, arg: str) -> Member:
+        members = await self.members()
+        if raw.startswith(PICKED):
+            return _by_id(members, raw, lambda m: m.notion_user_id)
+        found = resolve.resolve_person(raw, members, self.requester, self.platform)
+        if found.value is not None:
+            return found.value
+        if found.candidates:
+            raise Stop(GateResult(
+                decision=Decision.CHOOSE, choose_field=arg, choose_raw=raw,
+                options=[(f"{PICKED}{m.notion_user_id}", m.name) for m in found.candidates],
+                message=f"Who do you mean by “{raw}”?",
+            ))
+        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("anyone called", raw, found.suggestions)))
+
+    async def project(self, raw: str) -> Project:
+        projects = await self.projects()
+        if raw.startswith(PICKED):
+            return _by_id(projects, raw, lambda p: p.id)
+        found = resolve.resolve_project(raw, projects)
+        if found.value is not None:
+            return found.value
+        if found.candidates:
+            raise Stop(GateResult(
+                decision=Decision.CHOOSE, choose_field="project", choose_raw=raw,
+                options=[(f"{PICKED}{p.id}", p.name) for p in found.candidates],
+                message=f"Which project do you mean by “{raw}”?",
+            ))
+        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("a project called", raw, found.suggestions)))
+
+    async def task(self, raw: str | None, ask: str) -> Task:
+        if not raw:
+            raise Stop(GateResult(decision=Decision.CLARIFY, message=ask))
+        tasks = await self.gate.directory.tasks()
+        if raw.startswith(PICKED):
+            return _by_id(tasks, raw, lambda t: t.id)
+        found = resolve.resolve_task(raw, tasks, self.requester)
+        if found.value is not None:
+            return found.value
+        if found.candidates:
+            raise Stop(GateResult(
+                decision=Decision.CHOOSE, choose_field="task", choose_raw=raw,
+                options=[(f"{PICKED}{t.id}", t.title) for t in found.candidates[:5]],
+                message="Which task do you mean?",
+            ))
+        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("a task matching", raw, found.suggestions)))
+
+    def status(self, raw: str) -> str:
+        options = self.gate.statuses.status_options
+        folded = {o.casefold(): o for o in options}
+        hit = folded.get(str(raw).strip().casefold())
+        if hit is None:
+            raise Stop(GateResult(
+                decision=Decision.CLARIFY,
+                message=f"“{raw}” isn't a status here. The statuses are: {', '.join(options)}.",
+            ))
+        return hit
+
+    def date(self, raw: str) -> date:
+        text = str(raw).strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+        found = resolve_date(text, self.gate.clock())
+        if found is None:
+            raise Stop(GateResult(
+                decision=Decision.CLARIFY,
+                message=f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.",
+            ))
+        return found
+
+    async def permit(self, action: Action) -> GateResult | None:
+        assert self.requester is not None  # the gate asks unlinked users to verify first
+        verdict = permit(self.requester, action, self.gate.settings.roles, await self.projects(), await self.members())
+        if verdict.allowed:
+            self.rule = verdict.rule
+            return None
+        message = f"Sorry, I can't do that: {verdict.reason}."
+        if verdict.instead:
+            message += f" You could {verdict.instead}."
+        return GateResult(decision=Decision.DENY, tool=self.call.tool, args=self.args, plan=self.plan,
+                          message=message, rule=verdict.rule)
+
+    def confirm(self, summary: str) -> GateResult:
+        return GateResult(decision=Decision.CONFIRM, tool=self.call.tool, args=self.args, plan=self.plan,
+                          summary=summary, rule=self.rule)
+
+
+def _by_id(items: list[T], raw: str, key: Callable[[T], str]) -> T:
+    wanted = raw.removeprefix(PICKED)
+    for item in items:
+        if key(item) == wanted:
+            return item
+    raise Stop(GateResult(decision=Decision.CLARIFY, message="That option no longer exists in Notion."))
+
+
+def _unknown(what: str, raw: str, suggestions: list[str]) -> str:
+    message = f"I couldn't find {what} “{raw}”."
+    if suggestions:
+        message += f" Did you mean {join_names(suggestions[:3], 'or')}?"
+    return message
+
+
+def _validation_message(exc: ValidationError) -> str:
+    problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+    return f"I couldn't make sense of that request ({problems}). Could you rephrase it?"

@@ -1,0 +1,33 @@
+"""Narrow interfaces core needs from the outside world (Cosmic Python's abstract adapters)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
+
+
+class TaskStore(Protocol):
+    """Where tasks live. Implemented over Notion by `integrations.notion.store`."""
+
+    async def list_users(self) -> list[tuple[str, str, str | None]]:
+        """Every person user of the workspace as (id, name, email)."""
+        ...
+
+    async def list_projects(self) -> list[Project]: ...
+
+    async def list_tasks(self, query: TaskQuery) -> list[Task]: ...
+
+    async def get_task(self, task_id: str) -> Task: ...
+
+    async def create_task(self, task: NewTask) -> Task: ...
+
+    async def update_task(self, task_id: str, changes: TaskChanges) -> Task: ...
+
+    async def add_comment(self, task_id: str, text: str) -> str:
+        """Returns the new comment's id."""
+        ...
+
+
+class StoreError(Exception):
+    """The task store failed (outage, rate limit, bad schema). The message is for people."""

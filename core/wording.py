@@ -1,0 +1,18 @@
+"""How Darcy writes dates and lists of names, in one place so every reply agrees."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def day(value: date) -> str:
+    """'Fri 20 Nov 2026': unambiguous whatever the reader's locale."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def join_names(names: list[str], last: str = "and") -> str:
+    if not names:
+        return "nobody"
+    if len(names) == 1:
+        return names[0]
+    return f"{', '.join(names[:-1])} {last} {names[-1]}"

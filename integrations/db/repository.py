@@ -1,0 +1,176 @@
+"""sqlmodel-backed repositories for identity links, pending actions and the audit log."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.pending import PendingAction, PendingKind, PendingState
+from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored in UTC, so that comparisons in SQL agree whatever the workspace timezone."""
+    return moment.astimezone(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+class Database:
+    """One engine per application instance; tables are created at start."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite") and ":///" in url:
+            target = url.split(":///", 1)[1]
+            if target and target != ":memory:":
+                Path(target).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url)
+        self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self.identity = SqlIdentityRepository(self)
+        self.pending = SqlPendingRepository(self)
+        self.audit = SqlAuditLog(self)
+
+    async def create_schema(self) -> None:
+        async with self.engine.begin() as conn:
+            await conn.run_sync(SQLModel.metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class SqlIdentityRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def lookup(self, platform: str, platform_user_id: str) -> str | None:
+        async with self._db.sessions() as session:
+            row = await session.get(IdentityLink, (platform, platform_user_id))
+            return row.notion_user_id if row else None
+
+    async def holder(self, platform: str, notion_user_id: str) -> str | None:
+        async with self._db.sessions() as session:
+            result = await session.exec(
+                select(IdentityLink).where(
+                    IdentityLink.platform == platform, IdentityLink.notion_user_id == notion_user_id
+                )
+            )
+            row = result.first()
+            return row.platform_user_id if row else None
+
+    async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
+        async with self._db.sessions() as session:
+            row = await session.get(IdentityLink, (platform, platform_user_id))
+            if row is None:
+                row = IdentityLink(
+                    platform=platform, platform_user_id=platform_user_id,
+                    notion_user_id=notion_user_id, via=via,
+                )
+            else:
+                row.notion_user_id, row.via = notion_user_id, via
+            session.add(row)
+            await session.commit()
+
+    async def link_many(self, links: list[tuple[str, str, str]], via: str) -> None:
+        """Admin mappings applied at start, in one transaction (one fsync, not one per row)."""
+        async with self._db.sessions() as session:
+            for platform, platform_user_id, notion_user_id in links:
+                row = await session.get(IdentityLink, (platform, platform_user_id))
+                if row is None:
+                    session.add(IdentityLink(
+                        platform=platform, platform_user_id=platform_user_id,
+                        notion_user_id=notion_user_id, via=via,
+                    ))
+            await session.commit()
+
+    async def unlink(self, platform: str, platform_user_id: str) -> bool:
+        async with self._db.sessions() as session:
+            row = await session.get(IdentityLink, (platform, platform_user_id))
+            if row is None:
+                return False
+            await session.delete(row)
+            await session.commit()
+            return True
+
+
+class SqlPendingRepository:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, action: PendingAction) -> None:
+        async with self._db.sessions() as session:
+            session.add(PendingActionRow(
+                id=action.id, kind=action.kind, platform=action.platform, user_id=action.user_id,
+                channel_id=action.channel_id, tool=action.tool,
+                plan_json=json.dumps(action.plan, default=str),
+                options_json=json.dumps(action.options), summary=action.summary, text=action.text,
+                args_hash=action.args_hash, state=action.state,
+                created_at=_utc(action.created_at), expires_at=_utc(action.expires_at),
+                correlation_id=action.correlation_id,
+            ))
+            await session.commit()
+
+    async def get(self, pending_id: str) -> PendingAction | None:
+        async with self._db.sessions() as session:
+            row = await session.get(PendingActionRow, pending_id)
+            if row is None:
+                return None
+            return PendingAction(
+                id=row.id, kind=PendingKind(row.kind), platform=row.platform, user_id=row.user_id,
+                channel_id=row.channel_id, tool=row.tool, plan=json.loads(row.plan_json),
+                options=[tuple(o) for o in json.loads(row.options_json)], summary=row.summary,
+                text=row.text, args_hash=row.args_hash, state=PendingState(row.state),
+                created_at=_aware(row.created_at), expires_at=_aware(row.expires_at),
+                correlation_id=row.correlation_id,
+                result=json.loads(row.result_json) if row.result_json else None,
+            )
+
+    async def transition(
+        self, pending_id: str, src: PendingState, dst: PendingState, *, now: datetime | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> bool:
+        values: dict[str, Any] = {"state": dst.value}
+        if result is not None:
+            values["result_json"] = json.dumps(result, default=str)
+        stmt = (
+            update(PendingActionRow)
+            .where(PendingActionRow.id == pending_id, PendingActionRow.state == src.value)
+            .values(**values)
+        )
+        if now is not None:
+            stmt = stmt.where(PendingActionRow.expires_at > _utc(now))
+        async with self._db.sessions() as session:
+            outcome = await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+            return outcome.rowcount == 1
+
+
+class SqlAuditLog:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def record(self, **row: object) -> None:
+        for key in ("args", "before", "after"):
+            if key in row:
+                value = row.pop(key)
+                row[f"{key}_json"] = None if value is None else json.dumps(value, default=str)
+        async with self._db.sessions() as session:
+            session.add(AuditRow(**row))  # type: ignore[arg-type]
+            await session.commit()
+
+    async def rows(self, *, user_id: str | None = None, since: datetime | None = None) -> list[AuditRow]:
+        stmt = select(AuditRow).order_by(AuditRow.id)  # type: ignore[arg-type]
+        if user_id is not None:
+            stmt = stmt.where(AuditRow.user_id == user_id)
+        if since is not None:
+            stmt = stmt.where(AuditRow.at >= _utc(since))
+        async with self._db.sessions() as session:
+            return list((await session.exec(stmt)).all())

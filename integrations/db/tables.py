@@ -1,0 +1,60 @@
+"""Darcy's tables. SQLite by default, PostgreSQL by DATABASE_URL: the same models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdentityLink(SQLModel, table=True):
+    __tablename__ = "identity_link"
+
+    platform: str = Field(primary_key=True)
+    platform_user_id: str = Field(primary_key=True)
+    notion_user_id: str = Field(index=True)
+    via: str  # "verification", "config", "admin"
+    created_at: datetime = Field(default_factory=_now)
+
+
+class PendingActionRow(SQLModel, table=True):
+    __tablename__ = "pending_action"
+
+    id: str = Field(primary_key=True)
+    kind: str
+    platform: str
+    user_id: str
+    channel_id: str
+    tool: str
+    plan_json: str
+    options_json: str = "[]"
+    summary: str
+    text: str
+    args_hash: str
+    state: str = Field(index=True)
+    created_at: datetime
+    expires_at: datetime
+    correlation_id: str
+    result_json: str | None = None
+
+
+class AuditRow(SQLModel, table=True):
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now, index=True)
+    correlation_id: str
+    platform: str
+    user_id: str
+    notion_user_id: str | None = None
+    text: str = ""
+    tool: str | None = None
+    args_json: str = "{}"
+    decision: str
+    page_id: str | None = None
+    before_json: str | None = None
+    after_json: str | None = None

@@ -14,16 +14,20 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything
 
 app = typer.Typer(
     help="Darcy: your club's Notion tasks, in plain language, from Discord, Slack or a terminal.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Admin config (TOML). Default: $DARCY_CONFIG, else the embedded demo."),
+    typer.Option(
+        "--config", "-c", help="Admin config (TOML). Default: $DARCY_CONFIG, else the embedded demo."
+    ),
 ]
 
 
-def _settings(config: Path | None):  # noqa: ANN202 - imported lazily
+def _settings(config: Path | None):
     from core.config import ConfigError, load_settings
 
     path = config or (Path(os.environ["DARCY_CONFIG"]) if os.environ.get("DARCY_CONFIG") else None)
@@ -47,7 +51,7 @@ def chat(
     asyncio.run(_chat(settings, as_, script))
 
 
-async def _chat(settings, user: str, script: str | None) -> None:  # noqa: ANN001
+async def _chat(settings, user: str, script: str | None) -> None:
     from bot.terminal import TerminalChat
     from core.bootstrap import bootstrap
     from core.config import ConfigError
@@ -92,6 +96,164 @@ def eval_(
         raise typer.Exit(2)
     count = asyncio.run(run_eval(settings, corpus, out, workspace))
     typer.echo(f"wrote {count} predictions to {out}")
+
+
+permissions = typer.Typer(help="Inspect the permission rules.", no_args_is_help=True)
+app.add_typer(permissions, name="permissions")
+
+
+@permissions.command("explain")
+def permissions_explain(
+    text: Annotated[str, typer.Argument(help="The request, as the person would type it.")],
+    as_: Annotated[str, typer.Option("--as", help="The workspace handle of who asks.")] = "alice",
+    config: ConfigOption = None,
+) -> None:
+    """Print what Darcy would decide for that person, and the rule that decided. Changes nothing."""
+    settings = _settings(config)
+
+    async def explain() -> None:
+        from core.bootstrap import bootstrap
+
+        application = await bootstrap(settings)
+        try:
+            members = await application.darcy.directory.members()
+            member = next((m for m in members if m.handle == as_), None)
+            if member is None:
+                typer.echo(
+                    f"darcy: nobody has the handle {as_!r}; handles: {', '.join(m.handle for m in members)}",
+                    err=True,
+                )
+                raise typer.Exit(2)
+            result = await application.darcy.explain(member, text)
+            typer.echo(f"{member.name} ({member.role}): {result.decision.value}")
+            typer.echo(f"tool: {result.tool}  arguments: {result.args}")
+            if result.rule:
+                typer.echo(f"rule: {result.rule}")
+            said = result.summary or result.message
+            if said:
+                typer.echo(f"says: {said}")
+        finally:
+            await application.aclose()
+
+    asyncio.run(explain())
+
+
+@app.command()
+def audit(
+    since: Annotated[str | None, typer.Option(help="ISO date or time, e.g. 2026-11-18.")] = None,
+    user: Annotated[str | None, typer.Option(help="A chat user id.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """List the audit log: one row per decision and per execution."""
+    from datetime import datetime
+
+    from rich.console import Console
+    from rich.table import Table
+
+    settings = _settings(config)
+    try:
+        start = datetime.fromisoformat(since) if since else None
+    except ValueError as exc:
+        typer.echo(f"darcy: --since {since!r} is not an ISO date or time", err=True)
+        raise typer.Exit(2) from exc
+
+    async def rows() -> list:
+        from integrations.db.repository import Database
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            return await db.audit.rows(user_id=user, since=start)
+        finally:
+            await db.close()
+
+    table = Table("when (UTC)", "platform", "user", "tool", "decision", "page", "text")
+    for row in asyncio.run(rows()):
+        table.add_row(
+            f"{row.at:%Y-%m-%d %H:%M:%S}",
+            row.platform,
+            row.user_id,
+            row.tool or "",
+            row.decision,
+            row.page_id or "",
+            row.text[:60],
+        )
+    Console().print(table)
+
+
+@app.command()
+def links(config: ConfigOption = None) -> None:
+    """List who is linked to which Notion user."""
+    settings = _settings(config)
+
+    async def show() -> None:
+        from integrations.db.repository import Database
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            for link in await db.identity.all():
+                typer.echo(f"{link.platform}\t{link.platform_user_id}\t{link.notion_user_id}\t{link.via}")
+        finally:
+            await db.close()
+
+    asyncio.run(show())
+
+
+@app.command()
+def link(
+    platform: Annotated[str, typer.Argument(help="discord, slack or terminal")],
+    user_id: Annotated[str, typer.Argument(help="The chat user's id on that platform.")],
+    notion_user_id: Annotated[str, typer.Argument(help="The Notion user's id.")],
+    config: ConfigOption = None,
+) -> None:
+    """Link a chat user to a Notion user (an admin's override of the verification flow)."""
+    settings = _settings(config)
+
+    async def do() -> None:
+        from integrations.db.repository import Database
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            holder = await db.identity.holder(platform, notion_user_id)
+            if holder and holder != user_id:
+                typer.echo(
+                    f"darcy: that Notion user is already linked to {platform} user {holder}; unlink it first",
+                    err=True,
+                )
+                raise typer.Exit(1)
+            await db.identity.link(platform, user_id, notion_user_id, via="admin")
+            typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
+        finally:
+            await db.close()
+
+    asyncio.run(do())
+
+
+@app.command()
+def unlink(
+    platform: Annotated[str, typer.Argument(help="discord, slack or terminal")],
+    user_id: Annotated[str, typer.Argument(help="The chat user's id on that platform.")],
+    config: ConfigOption = None,
+) -> None:
+    """Remove a chat user's link; they will be asked to verify again."""
+    settings = _settings(config)
+
+    async def do() -> bool:
+        from integrations.db.repository import Database
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            return await db.identity.unlink(platform, user_id)
+        finally:
+            await db.close()
+
+    if not asyncio.run(do()):
+        typer.echo(f"darcy: {platform} user {user_id} was not linked", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"unlinked {platform} user {user_id}")
 
 
 @app.command()

@@ -27,8 +27,13 @@ def render(console: Console, reply: Reply) -> None:
         for column in ("Task", "Status", "Due", "Project", "People"):
             table.add_column(column)
         for line in reply.tasks:
-            table.add_row(escape(line.title), line.status or "", day(line.due) if line.due else "—",
-                          escape(line.project or "—"), escape(", ".join(line.people) or "—"))
+            table.add_row(
+                escape(line.title),
+                line.status or "",
+                day(line.due) if line.due else "—",
+                escape(line.project or "—"),
+                escape(", ".join(line.people) or "—"),
+            )
         console.print(table)
         if reply.more:
             console.print(f"…and {reply.more} more. Narrow it down, e.g. by project or person.")

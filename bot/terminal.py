@@ -37,12 +37,17 @@ class TerminalChat:
             if answer in NO:
                 return Cancel(platform=PLATFORM, user_id=self.user, pending_id=waiting.pending_id)
             if waiting.options and answer.isdigit():
-                return Choose(platform=PLATFORM, user_id=self.user, pending_id=waiting.pending_id,
-                              option=int(answer) - 1)
+                return Choose(
+                    platform=PLATFORM,
+                    user_id=self.user,
+                    pending_id=waiting.pending_id,
+                    option=int(answer) - 1,
+                )
             if not waiting.options and answer in YES:
                 return Confirm(platform=PLATFORM, user_id=self.user, pending_id=waiting.pending_id)
-        return HandleRequest(platform=PLATFORM, user_id=self.user, channel_id=f"terminal:{self.user}",
-                             text=text)
+        return HandleRequest(
+            platform=PLATFORM, user_id=self.user, channel_id=f"terminal:{self.user}", text=text
+        )
 
     async def send(self, text: str) -> Reply:
         command = self.command_for(text)

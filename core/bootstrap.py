@@ -66,7 +66,10 @@ def make_clock(settings: Settings, workspace: dict[str, Any]) -> Callable[[], da
 
 
 async def bootstrap(
-    settings: Settings, *, planner: Planner | None = None, store: TaskStore | None = None,
+    settings: Settings,
+    *,
+    planner: Planner | None = None,
+    store: TaskStore | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> App:
     workspace = load_workspace(settings)
@@ -92,13 +95,32 @@ async def bootstrap(
         planner = OfflinePlanner()
     bus = MessageBus()
     directory = Directory(store, people)
-    gate = Gate(directory, settings, db.identity, clock)
-    darcy = Darcy(settings=settings, store=store, directory=directory, gate=gate, planner=planner,
-                  identity=db.identity, pending=db.pending, audit=db.audit, bus=bus, clock=clock)
+    gate = Gate(directory, settings, db.identity, db.audit, clock)
+    darcy = Darcy(
+        settings=settings,
+        store=store,
+        directory=directory,
+        gate=gate,
+        planner=planner,
+        identity=db.identity,
+        pending=db.pending,
+        audit=db.audit,
+        bus=bus,
+        clock=clock,
+    )
     darcy.register(bus)
     observability.subscribe(bus)
-    return App(settings=settings, bus=bus, darcy=darcy, store=store, db=db, workspace=workspace,
-               clock=clock, closers=closers, emulator=emulator)
+    return App(
+        settings=settings,
+        bus=bus,
+        darcy=darcy,
+        store=store,
+        db=db,
+        workspace=workspace,
+        clock=clock,
+        closers=closers,
+        emulator=emulator,
+    )
 
 
 async def _apply_admin_links(db: Database, store: TaskStore, people: list[Person]) -> None:
@@ -108,8 +130,11 @@ async def _apply_admin_links(db: Database, store: TaskStore, people: list[Person
         (platform, chat_id, by_email[person.email.casefold()])
         for person in people
         if person.link and person.email.casefold() in by_email
-        for platform, chat_id in (("discord", person.discord_id), ("slack", person.slack_id),
-                                  ("terminal", person.terminal_id))
+        for platform, chat_id in (
+            ("discord", person.discord_id),
+            ("slack", person.slack_id),
+            ("terminal", person.terminal_id),
+        )
         if chat_id
     ]
     await db.identity.link_many(links, via="config")
@@ -133,7 +158,9 @@ async def _connect_store(settings: Settings, workspace: dict[str, Any]) -> tuple
     if not (notion.tasks_data_source_id and notion.projects_data_source_id):
         raise ConfigError("notion.tasks_data_source_id and notion.projects_data_source_id must be set")
     store = NotionTaskStore.connect(
-        notion, base_url=notion.base_url or "https://api.notion.com", token=token,
+        notion,
+        base_url=notion.base_url or "https://api.notion.com",
+        token=token,
         tasks_data_source_id=notion.tasks_data_source_id,
         projects_data_source_id=notion.projects_data_source_id,
     )

@@ -138,11 +138,56 @@ class WorkspaceSettings(Section):
 
 
 class PendingSettings(Section):
+    # Under 15: Discord's interaction token dies then, and the buttons with it.
     expiry_minutes: float = Field(default=10, gt=0, lt=15)
+    # How long "undo" can take back one's last change.
+    undo_minutes: float = Field(default=15, ge=0)
 
 
 class PlannerSettings(Section):
+    """Which planner understands requests. The offline one is always the fallback."""
+
     kind: Literal["offline", "llm"] = "offline"
+    # litellm model names, tried in order: the primary, then the fallbacks.
+    models: list[str] = Field(default_factory=list)
+    # An OpenAI-compatible endpoint (llama.cpp, vLLM, a gateway); unset: the provider's own.
+    api_base: str | None = None
+    # The environment variable holding the provider key (never the key itself).
+    api_key_env: str | None = None
+    timeout_seconds: float = Field(default=10, gt=0)
+    # Per-user daily budget in US dollars; past it that user gets the offline planner.
+    daily_budget_usd: float | None = None
+
+
+class DiscordSettings(Section):
+    """The Discord adapter runs when the variable named by token_env is set."""
+
+    token_env: str = "DISCORD_TOKEN"
+    # Sync /darcy to this guild for instant updates; unset: a global command.
+    guild_id: int | None = None
+    ephemeral_reads: bool = False
+
+    def token(self) -> str | None:
+        return os.environ.get(self.token_env)
+
+
+class SlackSettings(Section):
+    """The Slack adapter runs when the bot token's variable is set."""
+
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    app_token_env: str = "SLACK_APP_TOKEN"  # Socket Mode
+    mode: Literal["socket", "http"] = "socket"
+    port: int = 3000  # HTTP mode: where /slack/events listens
+
+    def bot_token(self) -> str | None:
+        return os.environ.get(self.bot_token_env)
+
+    def signing_secret(self) -> str | None:
+        return os.environ.get(self.signing_secret_env)
+
+    def app_token(self) -> str | None:
+        return os.environ.get(self.app_token_env)
 
 
 class DatabaseSettings(Section):
@@ -160,6 +205,8 @@ class Settings(BaseSettings):
     roles: dict[str, RolePolicy] = Field(default_factory=default_roles)
     pending: PendingSettings = Field(default_factory=PendingSettings)
     planner: PlannerSettings = Field(default_factory=PlannerSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
 
     @model_validator(mode="after")
@@ -210,11 +257,13 @@ def load_settings(path: Path | str | None = None, **overrides: Any) -> Settings:
 
 def _async_url(url: str) -> str:
     """DATABASE_URL as platforms give it, with the async driver Darcy uses."""
-    for plain, driver in (("postgres://", "postgresql+asyncpg://"),
-                          ("postgresql://", "postgresql+asyncpg://"),
-                          ("sqlite:///", "sqlite+aiosqlite:///")):
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite:///", "sqlite+aiosqlite:///"),
+    ):
         if url.startswith(plain):
-            return driver + url[len(plain):]
+            return driver + url[len(plain) :]
     return url
 
 
@@ -236,9 +285,13 @@ def seed_people(workspace: dict[str, Any]) -> list[Person]:
     """People of a workspace seed file (the demo's members) as admin mappings."""
     return [
         Person(
-            email=m["email"], handle=m.get("handle"), role=m.get("role", "member"),
-            discord_id=m.get("discord_id"), slack_id=m.get("slack_id"),
-            terminal_id=m.get("handle"), link=bool(m.get("linked", True)),
+            email=m["email"],
+            handle=m.get("handle"),
+            role=m.get("role", "member"),
+            discord_id=m.get("discord_id"),
+            slack_id=m.get("slack_id"),
+            terminal_id=m.get("handle"),
+            link=bool(m.get("linked", True)),
         )
         for m in workspace.get("members", [])
         if m.get("email")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.config import Person
 from core.domain import Member, Project, Task, TaskQuery
-from core.ports import TaskStore
+from core.ports import StoreError, TaskStore
 
 
 class Directory:
@@ -27,12 +27,17 @@ class Directory:
             person = self._people.get((email or "").casefold())
             handle = _handle(person, name, email, taken)
             taken.add(handle)
-            members.append(Member(
-                notion_user_id=user_id, name=name, email=email, handle=handle,
-                role=person.role if person else self._default_role,
-                discord_id=person.discord_id if person else None,
-                slack_id=person.slack_id if person else None,
-            ))
+            members.append(
+                Member(
+                    notion_user_id=user_id,
+                    name=name,
+                    email=email,
+                    handle=handle,
+                    role=person.role if person else self._default_role,
+                    discord_id=person.discord_id if person else None,
+                    slack_id=person.slack_id if person else None,
+                )
+            )
         return members
 
     async def member(self, notion_user_id: str) -> Member | None:
@@ -40,6 +45,15 @@ class Directory:
 
     async def projects(self) -> list[Project]:
         return await self._store.list_projects()
+
+    async def task(self, task_id: str) -> Task | None:
+        """One task as it is now; None when it was deleted or trashed."""
+        try:
+            return await self._store.get_task(task_id)
+        except StoreError as exc:
+            if exc.not_found:
+                return None
+            raise
 
     async def tasks(self) -> list[Task]:
         """Every task, whatever its status: people name finished tasks too ("archive X")."""

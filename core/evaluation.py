@@ -39,14 +39,24 @@ async def predict(settings: Settings, cases: list[dict[str, Any]]) -> list[dict[
         predictions = []
         for case in cases:
             platform = case.get("platform", "terminal")
-            reply = await app.bus.execute(HandleRequest(
-                platform=platform, user_id=chat_id(workspace, case["user"], platform),
-                channel_id=f"eval:{case['id']}", text=case["text"],
-            ))
-            predictions.append({
-                "id": case["id"], "tool": reply.tool, "args": reply.args, "decision": reply.decision,
-                "candidates": reply.options if reply.decision == "choose" else [], "reply": reply.text,
-            })
+            reply = await app.bus.execute(
+                HandleRequest(
+                    platform=platform,
+                    user_id=chat_id(workspace, case["user"], platform),
+                    channel_id=f"eval:{case['id']}",
+                    text=case["text"],
+                )
+            )
+            predictions.append(
+                {
+                    "id": case["id"],
+                    "tool": reply.tool,
+                    "args": reply.args,
+                    "decision": reply.decision,
+                    "candidates": reply.options if reply.decision == "choose" else [],
+                    "reply": reply.text,
+                }
+            )
         return predictions
     finally:
         await app.aclose()
@@ -54,8 +64,9 @@ async def predict(settings: Settings, cases: list[dict[str, Any]]) -> list[dict[
 
 async def run_eval(settings: Settings, corpus: Path, out: Path, workspace: Path | None = None) -> int:
     if workspace is not None:
-        settings = settings.model_copy(update={"workspace": settings.workspace.model_copy(
-            update={"seed": workspace})})
+        settings = settings.model_copy(
+            update={"workspace": settings.workspace.model_copy(update={"seed": workspace})}
+        )
     cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
     predictions = await predict(settings, cases)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -19,30 +19,71 @@ def _task_values(task: Task) -> dict[str, Any]:
 
 
 async def execute(
-    tool: str, plan: dict[str, Any], *, store: TaskStore, identity: IdentityRepository,
-    platform: str, chat_user_id: str, before: Task | None,
+    tool: str,
+    plan: dict[str, Any],
+    *,
+    store: TaskStore,
+    identity: IdentityRepository,
+    platform: str,
+    chat_user_id: str,
+    before: Task | None,
 ) -> Outcome:
     if tool == "create_task":
-        created = await store.create_task(NewTask(
-            title=plan["title"], assignee_ids=plan.get("assignee_ids", []),
-            project_id=plan.get("project_id"),
-            due=date.fromisoformat(plan["due"]) if plan.get("due") else None,
-            description=plan.get("description"), status=plan.get("status"),
-        ))
-        return Outcome(page_id=created.id, url=created.url, title=created.title,
-                       before=None, after=_task_values(created))
+        created = await store.create_task(
+            NewTask(
+                title=plan["title"],
+                assignee_ids=plan.get("assignee_ids", []),
+                project_id=plan.get("project_id"),
+                due=date.fromisoformat(plan["due"]) if plan.get("due") else None,
+                description=plan.get("description"),
+                status=plan.get("status"),
+            )
+        )
+        return Outcome(
+            page_id=created.id, url=created.url, title=created.title, before=None, after=_task_values(created)
+        )
     if tool == "update_task":
         changes = dict(plan["changes"])
         if changes.get("due"):
             changes["due"] = date.fromisoformat(changes["due"])
         updated = await store.update_task(plan["task_id"], TaskChanges(**changes))
-        return Outcome(page_id=updated.id, url=updated.url, title=updated.title,
-                       before=_task_values(before) if before else None, after=_task_values(updated))
+        return Outcome(
+            page_id=updated.id,
+            url=updated.url,
+            title=updated.title,
+            before=_task_values(before) if before else None,
+            after=_task_values(updated),
+        )
     if tool == "add_comment":
         comment_id = await store.add_comment(plan["task_id"], plan["text"])
-        return Outcome(page_id=plan["task_id"], url=before.url if before else None,
-                       title=before.title if before else "", comment_id=comment_id,
-                       before=None, after={"comment": plan["text"]})
+        return Outcome(
+            page_id=plan["task_id"],
+            url=before.url if before else None,
+            title=before.title if before else "",
+            comment_id=comment_id,
+            before=None,
+            after={"comment": plan["text"]},
+        )
+    if tool == "undo":
+        if plan.get("archive"):
+            await store.archive_task(plan["task_id"])
+            return Outcome(
+                page_id=plan["task_id"],
+                title=before.title if before else "",
+                before=_task_values(before) if before else None,
+                after={"in_trash": True},
+            )
+        changes = dict(plan["changes"])
+        if changes.get("due"):
+            changes["due"] = date.fromisoformat(changes["due"])
+        restored = await store.update_task(plan["task_id"], TaskChanges(**changes))
+        return Outcome(
+            page_id=restored.id,
+            url=restored.url,
+            title=restored.title,
+            before=_task_values(before) if before else None,
+            after=_task_values(restored),
+        )
     if tool == "link_account":
         await identity.link(platform, chat_user_id, plan["notion_user_id"], via="verification")
         return Outcome(page_id=None, before=None, after={"notion_user_id": plan["notion_user_id"]})

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -20,8 +20,8 @@ from core.config import Settings
 from core.dates import resolve_date
 from core.directory import Directory
 from core.domain import Member, Project, Task
-from core.identity import IdentityRepository
-from core.permissions import Action, permit
+from core.identity import AuditLog, IdentityRepository
+from core.permissions import Action, changed_fields, permit
 from core.tools import TOOLS, ToolCall, validate_args
 from core.wording import day, join_names
 
@@ -62,9 +62,14 @@ class Stop(Exception):
 
 class Gate:
     def __init__(
-        self, directory: Directory, settings: Settings, identity: IdentityRepository,
+        self,
+        directory: Directory,
+        settings: Settings,
+        identity: IdentityRepository,
+        audit: AuditLog,
         clock: Callable[[], datetime],
     ) -> None:
+        self.audit = audit
         self.directory = directory
         self.settings = settings
         self.identity = identity
@@ -72,7 +77,12 @@ class Gate:
         self.statuses = settings.notion.tasks
 
     async def assess(
-        self, call: ToolCall, requester: Member | None, *, platform: str, chat_user_id: str,
+        self,
+        call: ToolCall,
+        requester: Member | None,
+        *,
+        platform: str,
+        chat_user_id: str,
     ) -> GateResult:
         if call.tool is None:
             return GateResult(decision=Decision.NONE)
@@ -120,8 +130,9 @@ class Gate:
                 if raw.get(bound):
                     w.args[bound] = w.plan[bound] = w.date(raw[bound]).isoformat()
 
-        await w.steps(assignee if raw.get("assignee") else None,
-                      project if raw.get("project") else None, status, bounds)
+        await w.steps(
+            assignee if raw.get("assignee") else None, project if raw.get("project") else None, status, bounds
+        )
         return GateResult(decision=Decision.EXECUTE, tool="list_tasks", args=w.args, plan=w.plan)
 
     async def _list_projects(self, w: _Resolution) -> GateResult:
@@ -147,7 +158,9 @@ class Gate:
         async def title() -> None:
             text = (raw.get("title") or "").strip()
             if not text:
-                raise Stop(GateResult(decision=Decision.CLARIFY, message="What should the new task be called?"))
+                raise Stop(
+                    GateResult(decision=Decision.CLARIFY, message="What should the new task be called?")
+                )
             w.args["title"] = w.plan["title"] = text
 
         async def assignees() -> None:
@@ -231,10 +244,14 @@ class Gate:
             w.args["assignees"] = [m.handle for m in new_people]
             words.append(f"people in charge {join_names([m.name for m in new_people])}")
         if not changes:
-            return GateResult(decision=Decision.CLARIFY, tool="update_task", args=w.args,
-                              message=f"What should I change on **{target.title}**?")
-        w.plan.update(task_id=target.id, changes=changes)
-        fields = {FIELD_OF.get(k, k) for k in changes}
+            return GateResult(
+                decision=Decision.CLARIFY,
+                tool="update_task",
+                args=w.args,
+                message=f"What should I change on **{target.title}**?",
+            )
+        w.plan.update(task_id=target.id, changes=changes, seen=snapshot(target))
+        fields = changed_fields(changes)
         archive = changes.get("status") == self.statuses.archive_status
         denied = await w.permit(Action("update_task", task=target, fields=fields, archive=archive))
         if denied:
@@ -255,53 +272,119 @@ class Gate:
         task = await w.task(raw.get("task"), "Which task should I comment on?")
         w.args["task"] = task.title
         if not text:
-            return GateResult(decision=Decision.CLARIFY, tool="add_comment", args=w.args,
-                              message=f"What should the comment on **{task.title}** say?")
+            return GateResult(
+                decision=Decision.CLARIFY,
+                tool="add_comment",
+                args=w.args,
+                message=f"What should the comment on **{task.title}** say?",
+            )
         w.plan.update(task_id=task.id, text=text)
         denied = await w.permit(Action("add_comment", task=task))
         if denied:
             return denied
         return w.confirm(f"comment on **{task.title}**: “{text}”")
 
+    async def _undo(self, w: _Resolution) -> GateResult:
+        """Take back the person's last create or update, if nobody changed the task since."""
+        window = self.settings.pending.undo_minutes
+        last = await self.audit.last_execution(
+            w.platform, w.chat_user_id, self.clock() - timedelta(minutes=window)
+        )
+        if last is None or last.tool not in ("create_task", "update_task") or not last.page_id:
+            why = (
+                "Your last change was itself an undo."
+                if last is not None and last.tool == "undo"
+                else f"I can only undo a task you created or changed in the last {window:g} minutes, "
+                "and I see none."
+                if last is None or last.tool in ("create_task", "update_task")
+                else "Your last change can't be undone from here (comments and links stay); "
+                "change it in Notion directly."
+            )
+            raise Stop(GateResult(decision=Decision.CLARIFY, message=why))
+        task = await self.directory.task(last.page_id)
+        if task is None:
+            raise Stop(
+                GateResult(decision=Decision.CLARIFY, message="That task is already gone from Notion.")
+            )
+        w.args["task"] = task.title
+        w.plan.update(undo_of=last.id, task_id=task.id, seen=snapshot(task))
+        if last.tool == "create_task":
+            w.plan["archive"] = True
+            return w.confirm(f"undo creating **{task.title}**: it goes to Notion's trash")
+        before = last.before or {}
+        changes = {key: before.get(key) for key in last.plan.get("changes", {})}
+        w.plan["changes"] = changes
+        shown = ", ".join(f"{FIELD_WORDS.get(k, k)} back to {_shown(v)}" for k, v in changes.items())
+        return w.confirm(f"undo your change to **{task.title}**: {shown}")
+
     async def _link_account(self, w: _Resolution) -> GateResult:
         email = (w.call.args.get("email") or "").strip().strip("<>").removeprefix("mailto:")
         email = email.split("|")[0]
         if not EMAIL.match(email):
-            raise Stop(GateResult(
-                decision=Decision.CLARIFY,
-                message="What's the e-mail address of your Notion account? (e.g. name@club.example)",
-            ))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CLARIFY,
+                    message="What's the e-mail address of your Notion account? (e.g. name@club.example)",
+                )
+            )
         w.args["email"] = email
         member = next((m for m in await w.members() if (m.email or "").casefold() == email.casefold()), None)
         if member is None:
-            raise Stop(GateResult(
-                decision=Decision.CLARIFY,
-                message=f"No one in the Notion workspace has the e-mail {email}. "
-                "Check the address your Notion account uses and send it again.",
-            ))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CLARIFY,
+                    message=f"No one in the Notion workspace has the e-mail {email}. "
+                    "Check the address your Notion account uses and send it again.",
+                )
+            )
         holder = await self.identity.holder(w.platform, member.notion_user_id)
         if holder is not None and holder != w.chat_user_id:
             return GateResult(
-                decision=Decision.DENY, tool="link_account", args=w.args,
+                decision=Decision.DENY,
+                tool="link_account",
+                args=w.args,
                 rule="one chat account per Notion user",
                 message=f"That Notion account is already linked to another {w.platform} user. "
                 "If it's yours, ask an admin to unlink it.",
             )
         if w.requester is not None and w.requester.notion_user_id == member.notion_user_id:
-            return GateResult(decision=Decision.NONE, tool="link_account", args=w.args,
-                              message=f"You're already linked to {member.name} ({email}).")
+            return GateResult(
+                decision=Decision.NONE,
+                tool="link_account",
+                args=w.args,
+                message=f"You're already linked to {member.name} ({email}).",
+            )
         w.plan.update(notion_user_id=member.notion_user_id, email=email)
         return w.confirm(f"link your {w.platform} account to the Notion user {member.name} ({email})")
 
 
-FIELD_OF = {"project_id": "project", "assignee_ids": "assignees"}
+FIELD_WORDS = {"assignee_ids": "people in charge", "project_id": "project", "due": "due date"}
+
+
+def _shown(value: Any) -> str:
+    if value in (None, "", []):
+        return "empty"
+    if isinstance(value, list):
+        return f"{len(value)} people" if len(value) != 1 else "1 person"
+    return str(value)
+
+
+def snapshot(task: Task) -> dict[str, Any]:
+    """The task as the person saw it when asked to confirm: re-compared at the click."""
+    return task.model_dump(mode="json", include={"title", "status", "assignee_ids", "project_ids", "due"})
 
 
 class _Resolution:
     """The state of resolving one call: what is resolved so far, by name and by id."""
 
     def __init__(
-        self, gate: Gate, call: ToolCall, requester: Member | None, *, platform: str, chat_user_id: str,
+        self,
+        gate: Gate,
+        call: ToolCall,
+        requester: Member | None,
+        *,
+        platform: str,
+        chat_user_id: str,
     ) -> None:
         self.gate, self.call, self.requester = gate, call, requester
         self.platform, self.chat_user_id = platform, chat_user_id
@@ -345,12 +428,18 @@ class _Resolution:
         if found.value is not None:
             return found.value
         if found.candidates:
-            raise Stop(GateResult(
-                decision=Decision.CHOOSE, choose_field=arg, choose_raw=raw,
-                options=[(f"{PICKED}{m.notion_user_id}", m.name) for m in found.candidates],
-                message=f"Who do you mean by “{raw}”?",
-            ))
-        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("anyone called", raw, found.suggestions)))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CHOOSE,
+                    choose_field=arg,
+                    choose_raw=raw,
+                    options=[(f"{PICKED}{m.notion_user_id}", m.name) for m in found.candidates],
+                    message=f"Who do you mean by “{raw}”?",
+                )
+            )
+        raise Stop(
+            GateResult(decision=Decision.CLARIFY, message=_unknown("anyone called", raw, found.suggestions))
+        )
 
     async def project(self, raw: str) -> Project:
         projects = await self.projects()
@@ -360,12 +449,20 @@ class _Resolution:
         if found.value is not None:
             return found.value
         if found.candidates:
-            raise Stop(GateResult(
-                decision=Decision.CHOOSE, choose_field="project", choose_raw=raw,
-                options=[(f"{PICKED}{p.id}", p.name) for p in found.candidates],
-                message=f"Which project do you mean by “{raw}”?",
-            ))
-        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("a project called", raw, found.suggestions)))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CHOOSE,
+                    choose_field="project",
+                    choose_raw=raw,
+                    options=[(f"{PICKED}{p.id}", p.name) for p in found.candidates],
+                    message=f"Which project do you mean by “{raw}”?",
+                )
+            )
+        raise Stop(
+            GateResult(
+                decision=Decision.CLARIFY, message=_unknown("a project called", raw, found.suggestions)
+            )
+        )
 
     async def task(self, raw: str | None, ask: str) -> Task:
         if not raw:
@@ -373,26 +470,34 @@ class _Resolution:
         tasks = await self.gate.directory.tasks()
         if raw.startswith(PICKED):
             return _by_id(tasks, raw, lambda t: t.id)
-        found = resolve.resolve_task(raw, tasks, self.requester)
+        found = resolve.resolve_task(raw, tasks, self.requester, await self.projects())
         if found.value is not None:
             return found.value
         if found.candidates:
-            raise Stop(GateResult(
-                decision=Decision.CHOOSE, choose_field="task", choose_raw=raw,
-                options=[(f"{PICKED}{t.id}", t.title) for t in found.candidates[:5]],
-                message="Which task do you mean?",
-            ))
-        raise Stop(GateResult(decision=Decision.CLARIFY, message=_unknown("a task matching", raw, found.suggestions)))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CHOOSE,
+                    choose_field="task",
+                    choose_raw=raw,
+                    options=[(f"{PICKED}{t.id}", t.title) for t in found.candidates[:5]],
+                    message="Which task do you mean?",
+                )
+            )
+        raise Stop(
+            GateResult(decision=Decision.CLARIFY, message=_unknown("a task matching", raw, found.suggestions))
+        )
 
     def status(self, raw: str) -> str:
         options = self.gate.statuses.status_options
         folded = {o.casefold(): o for o in options}
         hit = folded.get(str(raw).strip().casefold())
         if hit is None:
-            raise Stop(GateResult(
-                decision=Decision.CLARIFY,
-                message=f"“{raw}” isn't a status here. The statuses are: {', '.join(options)}.",
-            ))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CLARIFY,
+                    message=f"“{raw}” isn't a status here. The statuses are: {', '.join(options)}.",
+                )
+            )
         return hit
 
     def date(self, raw: str) -> date:
@@ -403,27 +508,43 @@ class _Resolution:
             pass
         found = resolve_date(text, self.gate.clock())
         if found is None:
-            raise Stop(GateResult(
-                decision=Decision.CLARIFY,
-                message=f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.",
-            ))
+            raise Stop(
+                GateResult(
+                    decision=Decision.CLARIFY,
+                    message=f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.",
+                )
+            )
         return found
 
     async def permit(self, action: Action) -> GateResult | None:
         assert self.requester is not None  # the gate asks unlinked users to verify first
-        verdict = permit(self.requester, action, self.gate.settings.roles, await self.projects(), await self.members())
+        verdict = permit(
+            self.requester, action, self.gate.settings.roles, await self.projects(), await self.members()
+        )
         if verdict.allowed:
             self.rule = verdict.rule
             return None
         message = f"Sorry, I can't do that: {verdict.reason}."
         if verdict.instead:
             message += f" You could {verdict.instead}."
-        return GateResult(decision=Decision.DENY, tool=self.call.tool, args=self.args, plan=self.plan,
-                          message=message, rule=verdict.rule)
+        return GateResult(
+            decision=Decision.DENY,
+            tool=self.call.tool,
+            args=self.args,
+            plan=self.plan,
+            message=message,
+            rule=verdict.rule,
+        )
 
     def confirm(self, summary: str) -> GateResult:
-        return GateResult(decision=Decision.CONFIRM, tool=self.call.tool, args=self.args, plan=self.plan,
-                          summary=summary, rule=self.rule)
+        return GateResult(
+            decision=Decision.CONFIRM,
+            tool=self.call.tool,
+            args=self.args,
+            plan=self.plan,
+            summary=summary,
+            rule=self.rule,
+        )
 
 
 def _by_id(items: list[T], raw: str, key: Callable[[T], str]) -> T:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
 
 
 class IdentityRepository(Protocol):
@@ -19,7 +22,23 @@ class IdentityRepository(Protocol):
     async def unlink(self, platform: str, platform_user_id: str) -> bool: ...
 
 
+class Execution(BaseModel):
+    """One executed write, as the audit log keeps it."""
+
+    id: int
+    tool: str
+    page_id: str | None = None
+    plan: dict[str, Any] = Field(default_factory=dict)
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    at: datetime
+
+
 class AuditLog(Protocol):
     async def record(self, **row: object) -> None:
         """One row per decision and per execution (see integrations.db.tables.AuditRow)."""
+        ...
+
+    async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
+        """The person's most recent executed write since `since`."""
         ...

@@ -63,7 +63,12 @@ class PendingRepository(Protocol):
     async def get(self, pending_id: str) -> PendingAction | None: ...
 
     async def transition(
-        self, pending_id: str, src: PendingState, dst: PendingState, *, now: datetime | None = None,
+        self,
+        pending_id: str,
+        src: PendingState,
+        dst: PendingState,
+        *,
+        now: datetime | None = None,
         result: dict[str, Any] | None = None,
     ) -> bool:
         """Move src → dst atomically; False if another click (or replica) got there first.

@@ -22,6 +22,12 @@ class Permission:
 
 
 ALLOW = Permission(True, "allowed")
+_FIELD_OF = {"project_id": "project", "assignee_ids": "assignees"}
+
+
+def changed_fields(changes: dict[str, object]) -> set[str]:
+    """The policy's names for the fields an update writes (`assignee_ids` → "assignees")."""
+    return {_FIELD_OF.get(key, key) for key in changes}
 
 
 @dataclass
@@ -36,13 +42,19 @@ class Action:
 
 
 def permit(
-    requester: Member, action: Action, policies: dict[str, RolePolicy], projects: list[Project],
+    requester: Member,
+    action: Action,
+    policies: dict[str, RolePolicy],
+    projects: list[Project],
     members: list[Member],
 ) -> Permission:
     policy = policies.get(requester.role)
     if policy is None:
-        return Permission(False, f"role {requester.role!r} is not configured",
-                          f"your role ({requester.role}) has no rules in Darcy's config")
+        return Permission(
+            False,
+            f"role {requester.role!r} is not configured",
+            f"your role ({requester.role}) has no rules in Darcy's config",
+        )
     role = requester.role
     if action.tool in ("link_account",):
         return ALLOW
@@ -52,7 +64,8 @@ def permit(
             return Permission(False, f"{role}.create_for = none", f"{_plural(role)} can't create tasks")
         if others and policy.create_for != "any":
             return Permission(
-                False, f"{role}.create_for = self",
+                False,
+                f"{role}.create_for = self",
                 f"{_plural(role)} can only create tasks for themselves",
                 "create it for yourself, or ask a lead to assign it",
             )
@@ -62,8 +75,9 @@ def permit(
     if action.tool == "add_comment":
         if policy.comment == "any" or (policy.comment == "own" and own):
             return Permission(True, f"{role}.comment = {policy.comment}")
-        return Permission(False, f"{role}.comment = {policy.comment}",
-                          f"{_plural(role)} can't comment on this task")
+        return Permission(
+            False, f"{role}.comment = {policy.comment}", f"{_plural(role)} can't comment on this task"
+        )
     if action.tool == "update_task" and task is not None:
         leads = _lead_names(task, projects, members)
         ask = f"ask {leads}" if leads else "ask a lead"
@@ -79,15 +93,18 @@ def permit(
             return Permission(False, f"{role}.archive = {scope}", why, f"{ask} (the project's lead)")
         if policy.edit == "none" or (policy.edit == "own" and not own):
             return Permission(
-                False, f"{role}.edit = {policy.edit}",
-                f"{_plural(role)} can only edit their own tasks" if policy.edit == "own"
+                False,
+                f"{role}.edit = {policy.edit}",
+                f"{_plural(role)} can only edit their own tasks"
+                if policy.edit == "own"
                 else f"{_plural(role)} can't edit tasks",
                 f"{ask}, or comment on the task instead",
             )
         forbidden = sorted(action.fields - set(policy.edit_fields))
         if forbidden:
             return Permission(
-                False, f"{role}.edit_fields",
+                False,
+                f"{role}.edit_fields",
                 f"{_plural(role)} can't change a task's {' or '.join(_field_words(forbidden))}",
                 f"{ask}",
             )

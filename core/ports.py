@@ -28,6 +28,19 @@ class TaskStore(Protocol):
         """Returns the new comment's id."""
         ...
 
+    async def archive_task(self, task_id: str) -> None:
+        """Move the page to Notion's trash (how an undone create is taken back)."""
+        ...
+
 
 class StoreError(Exception):
-    """The task store failed (outage, rate limit, bad schema). The message is for people."""
+    """The task store failed (outage, rate limit, bad schema). The message is for people;
+    `code` lets core tell a missing page ("object_not_found") from an outage."""
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code, self.status = code, status
+
+    @property
+    def not_found(self) -> bool:
+        return self.code == "object_not_found"

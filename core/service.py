@@ -1,7 +1,7 @@
 """Darcy's command handlers: the path of a request and of a click (DESIGN.md).
 
-    HandleRequest → identity → planner → gate → execute | confirm | choose | clarify | deny | verify | none
-    Confirm / Cancel / Choose → pending action → state moves once → re-check → execute → audit
+HandleRequest → identity → planner → gate → execute | confirm | choose | clarify | deny | verify | none
+Confirm / Cancel / Choose → pending action → state moves once → re-check → execute → audit
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from core.context import Conversation, Conversations
 from core.directory import Directory
 from core.domain import Member, Task, TaskQuery
 from core.executor import execute
-from core.gate import Decision, Gate, GateResult
+from core.gate import Decision, Gate, GateResult, snapshot
 from core.identity import AuditLog, IdentityRepository
 from core.messages import (
     ActionExecuted,
@@ -32,7 +32,7 @@ from core.messages import (
     new_id,
 )
 from core.pending import PendingAction, PendingKind, PendingRepository, PendingState, args_hash
-from core.permissions import Action, permit
+from core.permissions import Action, changed_fields, permit
 from core.planner import Planner, PlanningContext
 from core.ports import StoreError, TaskStore
 from core.replies import ProjectLine, Reply, TaskLine
@@ -61,9 +61,18 @@ SMALL_TALK = {
 
 class Darcy:
     def __init__(
-        self, *, settings: Settings, store: TaskStore, directory: Directory, gate: Gate,
-        planner: Planner, identity: IdentityRepository, pending: PendingRepository, audit: AuditLog,
-        bus: MessageBus, clock: Callable[[], datetime],
+        self,
+        *,
+        settings: Settings,
+        store: TaskStore,
+        directory: Directory,
+        gate: Gate,
+        planner: Planner,
+        identity: IdentityRepository,
+        pending: PendingRepository,
+        audit: AuditLog,
+        bus: MessageBus,
+        clock: Callable[[], datetime],
     ) -> None:
         self.settings, self.store, self.directory, self.gate = settings, store, directory, gate
         self.planner, self.identity, self.pending, self.audit = planner, identity, pending, audit
@@ -79,9 +88,14 @@ class Darcy:
     # ---- a request -------------------------------------------------------------------
 
     async def handle_request(self, cmd: HandleRequest) -> Reply:
-        await self.bus.publish(RequestReceived(
-            correlation_id=cmd.correlation_id, platform=cmd.platform, user_id=cmd.user_id, chars=len(cmd.text),
-        ))
+        await self.bus.publish(
+            RequestReceived(
+                correlation_id=cmd.correlation_id,
+                platform=cmd.platform,
+                user_id=cmd.user_id,
+                chars=len(cmd.text),
+            )
+        )
         try:
             return await self._handle(cmd)
         except StoreError as exc:
@@ -100,32 +114,62 @@ class Darcy:
         convo.turns = [*convo.turns[-5:], text]
         result = await self.gate.assess(call, requester, platform=cmd.platform, chat_user_id=cmd.user_id)
         reply = await self._reply(cmd, result, requester, call, convo)
-        await self.bus.publish(DecisionMade(
-            correlation_id=cmd.correlation_id, platform=cmd.platform, user_id=cmd.user_id,
-            tool=result.tool, decision=result.decision, pending_id=reply.pending_id,
-        ))
-        await self.audit.record(
-            correlation_id=cmd.correlation_id, platform=cmd.platform, user_id=cmd.user_id,
-            notion_user_id=requester.notion_user_id if requester else None, text=cmd.text,
-            tool=result.tool, args=result.args, decision=result.decision,
+        await self.bus.publish(
+            DecisionMade(
+                correlation_id=cmd.correlation_id,
+                platform=cmd.platform,
+                user_id=cmd.user_id,
+                tool=result.tool,
+                decision=result.decision,
+                pending_id=reply.pending_id,
+            )
+        )
+        await self._audit(
+            correlation_id=cmd.correlation_id,
+            platform=cmd.platform,
+            user_id=cmd.user_id,
+            notion_user_id=requester.notion_user_id if requester else None,
+            text=cmd.text,
+            tool=result.tool,
+            args=result.args,
+            decision=result.decision,
         )
         return reply
+
+    async def explain(self, member: Member, text: str, platform: str = "terminal") -> GateResult:
+        """What Darcy would decide for this person and text, and by which rule; nothing is stored."""
+        convo = Conversation()
+        cmd = HandleRequest(platform=platform, user_id=member.handle, text=text)
+        call = await self.planner.plan(text, await self._planning_context(cmd, member, convo, self.clock()))
+        return await self.gate.assess(call, member, platform=platform, chat_user_id=member.handle)
 
     async def requester(self, platform: str, user_id: str) -> Member | None:
         notion_id = await self.identity.lookup(platform, user_id)
         return await self.directory.member(notion_id) if notion_id else None
 
     async def _planning_context(
-        self, cmd: HandleRequest, requester: Member | None, convo: Conversation, now: datetime,
+        self,
+        cmd: HandleRequest,
+        requester: Member | None,
+        convo: Conversation,
+        now: datetime,
     ) -> PlanningContext:
         return PlanningContext(
-            now=now, requester=requester, members=await self.directory.members(),
-            projects=[p.name for p in await self.directory.projects()], platform=cmd.platform,
+            now=now,
+            requester=requester,
+            members=await self.directory.members(),
+            projects=[p.name for p in await self.directory.projects()],
+            platform=cmd.platform,
             history=list(convo.turns),
         )
 
     async def _reply(
-        self, cmd: Command, result: GateResult, requester: Member | None, call: ToolCall, convo: Conversation,
+        self,
+        cmd: Command,
+        result: GateResult,
+        requester: Member | None,
+        call: ToolCall,
+        convo: Conversation,
     ) -> Reply:
         base: dict[str, Any] = {"decision": result.decision.value, "tool": result.tool, "args": result.args}
         text = getattr(cmd, "text", "")
@@ -134,12 +178,17 @@ class Darcy:
                 return await self._read(result, requester, base)
             case Decision.CONFIRM:
                 action = await self._park(cmd, result, PendingKind.CONFIRM, text)
-                return Reply(text=f"I'm going to {result.summary}. Shall I go ahead?",
-                             pending_id=action.id, **base)
+                return Reply(
+                    text=f"I'm going to {result.summary}. Shall I go ahead?", pending_id=action.id, **base
+                )
             case Decision.CHOOSE:
                 action = await self._park(cmd, result, PendingKind.CHOOSE, text, call=call)
-                return Reply(text=result.message, pending_id=action.id,
-                             options=[label for _, label in result.options], **base)
+                return Reply(
+                    text=result.message,
+                    pending_id=action.id,
+                    options=[label for _, label in result.options],
+                    **base,
+                )
             case Decision.VERIFY:
                 convo.awaiting_email, convo.deferred_text = True, text or convo.deferred_text
                 return Reply(
@@ -148,8 +197,9 @@ class Darcy:
                     **base,
                 )
             case Decision.NONE:
-                message = result.message or (HELP if call.intent in (None, "help") else
-                                             SMALL_TALK.get(call.intent, HELP))
+                message = result.message or (
+                    HELP if call.intent in (None, "help") else SMALL_TALK.get(call.intent, HELP)
+                )
                 return Reply(text=message, **base)
             case _:
                 if result.tool == "link_account" and result.decision == Decision.CLARIFY:
@@ -157,30 +207,50 @@ class Darcy:
                 return Reply(text=result.message, **base)
 
     async def _park(
-        self, cmd: Command, result: GateResult, kind: PendingKind, text: str, call: ToolCall | None = None,
+        self,
+        cmd: Command,
+        result: GateResult,
+        kind: PendingKind,
+        text: str,
+        call: ToolCall | None = None,
     ) -> PendingAction:
         now = self.clock()
         plan = dict(result.plan)
         if kind is PendingKind.CHOOSE and call is not None:
             plan = {"args": call.args, "field": result.choose_field, "raw": result.choose_raw}
         action = PendingAction(
-            id=new_id()[:20], kind=kind, platform=cmd.platform, user_id=cmd.user_id,  # type: ignore[attr-defined]
-            channel_id=getattr(cmd, "channel_id", "direct"), tool=result.tool or "", plan=plan,
-            options=result.options, summary=result.summary or result.message, text=text,
-            args_hash=args_hash(result.tool or "", plan), created_at=now,
+            id=new_id()[:20],
+            kind=kind,
+            platform=cmd.platform,
+            user_id=cmd.user_id,  # type: ignore[attr-defined]
+            channel_id=getattr(cmd, "channel_id", "direct"),
+            tool=result.tool or "",
+            plan=plan,
+            options=result.options,
+            summary=result.summary or result.message,
+            text=text,
+            args_hash=args_hash(result.tool or "", plan),
+            created_at=now,
             expires_at=now + timedelta(minutes=self.settings.pending.expiry_minutes),
             correlation_id=cmd.correlation_id,
         )
         await self.pending.add(action)
         return action
 
+    async def _audit(self, **row: Any) -> None:
+        """Stamped with the workspace clock, which is also what "undo" windows are measured on."""
+        await self.audit.record(at=self.clock(), **row)
+
     # ---- reads -----------------------------------------------------------------------
 
     async def _read(self, result: GateResult, requester: Member | None, base: dict[str, Any]) -> Reply:
         if result.tool == "whoami":
             assert requester is not None
-            return Reply(text=f"You're linked to the Notion user {requester.name} "
-                         f"({requester.email or 'no e-mail'}), role: {requester.role}.", **base)
+            return Reply(
+                text=f"You're linked to the Notion user {requester.name} "
+                f"({requester.email or 'no e-mail'}), role: {requester.role}.",
+                **base,
+            )
         if result.tool == "list_projects":
             return await self._list_projects(result, base)
         return await self._list_tasks(result, base)
@@ -188,7 +258,8 @@ class Darcy:
     async def _list_tasks(self, result: GateResult, base: dict[str, Any]) -> Reply:
         plan = result.plan
         query = TaskQuery(
-            assignee_id=plan.get("assignee_id"), project_id=plan.get("project_id"),
+            assignee_id=plan.get("assignee_id"),
+            project_id=plan.get("project_id"),
             statuses=plan.get("statuses"),
             due_before=date.fromisoformat(plan["due_before"]) if plan.get("due_before") else None,
             due_after=date.fromisoformat(plan["due_after"]) if plan.get("due_after") else None,
@@ -203,7 +274,10 @@ class Darcy:
         projects = {p.id: p.name for p in await self.directory.projects()}
         return [
             TaskLine(
-                title=t.title, status=t.status, due=t.due, url=t.url,
+                title=t.title,
+                status=t.status,
+                due=t.due,
+                url=t.url,
                 project=", ".join(projects.get(i, "?") for i in t.project_ids) or None,
                 people=[people.get(i, "someone outside the workspace") for i in t.assignee_ids],
             )
@@ -214,8 +288,10 @@ class Darcy:
         wanted = result.plan.get("progress")
         people = {m.notion_user_id: m.name for m in await self.directory.members()}
         projects = [p for p in await self.directory.projects() if wanted is None or p.progress in wanted]
-        lines = [ProjectLine(name=p.name, progress=p.progress, leads=[people.get(i, "?") for i in p.lead_ids])
-                 for p in projects]
+        lines = [
+            ProjectLine(name=p.name, progress=p.progress, leads=[people.get(i, "?") for i in p.lead_ids])
+            for p in projects
+        ]
         heading = ("Projects" if wanted is None else "Active projects") + f" ({len(lines)}):"
         return Reply(text=heading if lines else "No projects match.", projects=lines, **base)
 
@@ -225,8 +301,9 @@ class Darcy:
         """The pending action, if this person may act on it now; otherwise the reply saying why."""
         action = await self.pending.get(pending_id)
         if action is None or action.platform != platform:
-            return Reply(text="I can't find that request any more. " + NOTHING_CHANGED, decision="error",
-                         private=True)
+            return Reply(
+                text="I can't find that request any more. " + NOTHING_CHANGED, decision="error", private=True
+            )
         if action.user_id != user_id:
             owner = await self.requester(action.platform, action.user_id)
             who = owner.name if owner else "the person who asked"
@@ -242,8 +319,10 @@ class Darcy:
             return Reply(text=said, decision="error")
         if action.expires_at <= self.clock():
             await self.pending.transition(action.id, PendingState.PENDING, PendingState.EXPIRED)
-            return Reply(text="That request expired, so I did nothing. Ask me again if you still want it.",
-                         decision="expired")
+            return Reply(
+                text="That request expired, so I did nothing. Ask me again if you still want it.",
+                decision="expired",
+            )
         return action
 
     async def confirm(self, cmd: Confirm) -> Reply:
@@ -252,65 +331,127 @@ class Darcy:
             return action
         if action.kind is not PendingKind.CONFIRM:
             return Reply(text="Pick one of the options first.", decision="error")
-        if not await self.pending.transition(action.id, PendingState.PENDING, PendingState.CONFIRMED,
-                                             now=self.clock()):
+        if not await self.pending.transition(
+            action.id, PendingState.PENDING, PendingState.CONFIRMED, now=self.clock()
+        ):
             return Reply(text="That's already been answered.", decision="error")
         try:
             return await self._execute(cmd, action)
         except StoreError as exc:
-            await self.pending.transition(action.id, PendingState.CONFIRMED, PendingState.FAILED,
-                                          result={"error": str(exc)})
-            await self.bus.publish(ActionFailed(correlation_id=action.correlation_id, platform=cmd.platform,
-                                                user_id=cmd.user_id, tool=action.tool, error=str(exc)))
+            await self.pending.transition(
+                action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": str(exc)}
+            )
+            await self.bus.publish(
+                ActionFailed(
+                    correlation_id=action.correlation_id,
+                    platform=cmd.platform,
+                    user_id=cmd.user_id,
+                    tool=action.tool,
+                    error=str(exc),
+                )
+            )
             return Reply(text=f"Notion didn't accept the change: {exc} {NOTHING_CHANGED}", decision="error")
 
     async def _execute(self, cmd: Confirm, action: PendingAction) -> Reply:
         requester = await self.requester(action.platform, action.user_id)
-        before = await self.store.get_task(action.plan["task_id"]) if "task_id" in action.plan else None
-        if action.tool != "link_account":
-            refusal = await self._recheck(action, requester, before)
-            if refusal:
-                await self.pending.transition(action.id, PendingState.CONFIRMED, PendingState.FAILED,
-                                              result={"error": refusal})
-                return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
-        outcome = await execute(action.tool, action.plan, store=self.store, identity=self.identity,
-                                platform=action.platform, chat_user_id=action.user_id, before=before)
-        await self.pending.transition(action.id, PendingState.CONFIRMED, PendingState.EXECUTED,
-                                      result={"page_id": outcome.get("page_id")})
-        await self.audit.record(
-            correlation_id=action.correlation_id, platform=action.platform, user_id=action.user_id,
-            notion_user_id=requester.notion_user_id if requester else None, text=action.text,
-            tool=action.tool, args=action.plan, decision="executed", page_id=outcome.get("page_id"),
-            before=outcome.get("before"), after=outcome.get("after"),
+        before: Task | None = None
+        try:
+            if "task_id" in action.plan:
+                before = await self.store.get_task(action.plan["task_id"])
+        except StoreError as exc:
+            if not exc.not_found:
+                raise
+        refusal = None if action.tool == "link_account" else await self._recheck(action, requester, before)
+        if refusal:
+            await self.pending.transition(
+                action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
+            )
+            return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
+        outcome = await execute(
+            action.tool,
+            action.plan,
+            store=self.store,
+            identity=self.identity,
+            platform=action.platform,
+            chat_user_id=action.user_id,
+            before=before,
         )
-        await self.bus.publish(ActionExecuted(correlation_id=action.correlation_id, platform=cmd.platform,
-                                              user_id=cmd.user_id, tool=action.tool,
-                                              page_id=outcome.get("page_id")))
+        await self.pending.transition(
+            action.id,
+            PendingState.CONFIRMED,
+            PendingState.EXECUTED,
+            result={"page_id": outcome.get("page_id")},
+        )
+        await self._audit(
+            correlation_id=action.correlation_id,
+            platform=action.platform,
+            user_id=action.user_id,
+            notion_user_id=requester.notion_user_id if requester else None,
+            text=action.text,
+            tool=action.tool,
+            args=action.plan,
+            decision="executed",
+            page_id=outcome.get("page_id"),
+            before=outcome.get("before"),
+            after=outcome.get("after"),
+        )
+        await self.bus.publish(
+            ActionExecuted(
+                correlation_id=action.correlation_id,
+                platform=cmd.platform,
+                user_id=cmd.user_id,
+                tool=action.tool,
+                page_id=outcome.get("page_id"),
+            )
+        )
         reply = Reply(text=await self._done_text(action, outcome), decision="executed", tool=action.tool)
         if action.tool == "link_account":
             convo = self.conversations.get((action.platform, action.channel_id, action.user_id), self.clock())
             convo.awaiting_email = False
             deferred, convo.deferred_text = convo.deferred_text, None
             if deferred:
-                reply.follow_up = await self.handle_request(HandleRequest(
-                    platform=action.platform, user_id=action.user_id, channel_id=action.channel_id,
-                    text=deferred, correlation_id=action.correlation_id,
-                ))
+                reply.follow_up = await self.handle_request(
+                    HandleRequest(
+                        platform=action.platform,
+                        user_id=action.user_id,
+                        channel_id=action.channel_id,
+                        text=deferred,
+                        correlation_id=action.correlation_id,
+                    )
+                )
         return reply
 
-    async def _recheck(self, action: PendingAction, requester: Member | None, task: Task | None) -> str | None:
-        """Permission again, at the click, on the task as it is now."""
+    async def _recheck(
+        self, action: PendingAction, requester: Member | None, task: Task | None
+    ) -> str | None:
+        """At the click: the task as it is now, and permission again, on it."""
         if requester is None:
             return "You're no longer linked to a Notion account."
         if "task_id" in action.plan and task is None:
-            return "That task no longer exists."
+            return "That task no longer exists in Notion (deleted or in the trash)."
+        seen = action.plan.get("seen")
+        if task is not None and seen is not None:
+            now = snapshot(task)
+            moved = [key for key in seen if seen[key] != now[key]]
+            if moved:
+                what = ", ".join(_CHANGED.get(key, key) for key in moved)
+                return (
+                    f"**{task.title}** changed in Notion since you asked ({what}), "
+                    "so I stopped. Ask again if you still want it."
+                )
         changes = action.plan.get("changes", {})
         verdict = permit(
             requester,
-            Action(action.tool, task=task, fields={_FIELD.get(k, k) for k in changes},
-                   archive=changes.get("status") == self.settings.notion.tasks.archive_status,
-                   assignee_ids=action.plan.get("assignee_ids", [])),
-            self.settings.roles, await self.directory.projects(), await self.directory.members(),
+            Action(
+                action.tool,
+                task=task,
+                fields=changed_fields(changes),
+                archive=changes.get("status") == self.settings.notion.tasks.archive_status,
+                assignee_ids=action.plan.get("assignee_ids", []),
+            ),
+            self.settings.roles,
+            await self.directory.projects(),
+            await self.directory.members(),
         )
         return None if verdict.allowed else f"You're no longer allowed to do that: {verdict.reason}."
 
@@ -333,6 +474,10 @@ class Darcy:
             return f"Done: updated **{title}** ({', '.join(parts)}).{link}"
         if action.tool == "add_comment":
             return f"Done: commented on **{title}**.{link}"
+        if action.tool == "undo":
+            if action.plan.get("archive"):
+                return f"Undone: **{title}** is in Notion's trash."
+            return f"Undone: **{title}** is back as it was.{link}"
         member = await self.directory.member(action.plan["notion_user_id"])
         return f"Linked: you're {member.name if member else action.plan['email']} in Notion now."
 
@@ -341,9 +486,15 @@ class Darcy:
         if isinstance(action, Reply):
             return action
         await self.pending.transition(action.id, PendingState.PENDING, PendingState.CANCELLED)
-        await self.audit.record(correlation_id=action.correlation_id, platform=cmd.platform,
-                                user_id=cmd.user_id, text=action.text, tool=action.tool, args=action.plan,
-                                decision="cancelled")
+        await self._audit(
+            correlation_id=action.correlation_id,
+            platform=cmd.platform,
+            user_id=cmd.user_id,
+            text=action.text,
+            tool=action.tool,
+            args=action.plan,
+            decision="cancelled",
+        )
         return Reply(text="Cancelled. " + NOTHING_CHANGED, decision="cancelled")
 
     async def choose(self, cmd: Choose) -> Reply:
@@ -354,8 +505,13 @@ class Darcy:
             return Reply(text="There's nothing to pick here: confirm or cancel.", decision="error")
         if not 0 <= cmd.option < len(action.options):
             return Reply(text=f"Pick a number from 1 to {len(action.options)}.", decision="error")
-        if not await self.pending.transition(action.id, PendingState.PENDING, PendingState.EXECUTED,
-                                             now=self.clock(), result={"picked": cmd.option}):
+        if not await self.pending.transition(
+            action.id,
+            PendingState.PENDING,
+            PendingState.EXECUTED,
+            now=self.clock(),
+            result={"picked": cmd.option},
+        ):
             return Reply(text="That's already been answered.", decision="error")
         args = dict(action.plan["args"])
         field, picked = action.plan["field"], action.options[cmd.option][0]
@@ -365,14 +521,21 @@ class Darcy:
             args[field] = picked
         requester = await self.requester(action.platform, action.user_id)
         call = ToolCall(tool=action.tool, args=args)
-        result = await self.gate.assess(call, requester, platform=action.platform, chat_user_id=action.user_id)
+        result = await self.gate.assess(
+            call, requester, platform=action.platform, chat_user_id=action.user_id
+        )
         convo = self.conversations.get((action.platform, action.channel_id, action.user_id), self.clock())
-        request = HandleRequest(platform=action.platform, user_id=action.user_id, channel_id=action.channel_id,
-                                text=action.text, correlation_id=action.correlation_id)
+        request = HandleRequest(
+            platform=action.platform,
+            user_id=action.user_id,
+            channel_id=action.channel_id,
+            text=action.text,
+            correlation_id=action.correlation_id,
+        )
         return await self._reply(request, result, requester, call, convo)
 
 
-_FIELD = {"project_id": "project", "assignee_ids": "assignees"}
+_CHANGED = {"assignee_ids": "people in charge", "project_ids": "project", "due": "due date"}
 
 
 def _list_heading(args: dict[str, Any], members: list[Member], count: int) -> str:

@@ -58,9 +58,7 @@ class UpdateTaskArgs(ToolArgs):
     status: str | None = None
     due: str | None = None
     assignees: list[str] | None = Field(None, description="The new full list of people in charge")
-    add_assignees: list[str] | None = Field(
-        None, description="People to add to those already in charge"
-    )
+    add_assignees: list[str] | None = Field(None, description="People to add to those already in charge")
     title: str | None = Field(None, description="A new title")
     project: str | None = None
     description: str | None = None
@@ -83,6 +81,10 @@ class WhoamiArgs(ToolArgs):
     """Say which Notion account the requester is linked to."""
 
 
+class UndoArgs(ToolArgs):
+    """Take back the requester's last change (a create or an update), within the undo window."""
+
+
 class ToolSpec(BaseModel):
     name: str
     args_model: type[ToolArgs]
@@ -100,6 +102,7 @@ TOOLS: dict[str, ToolSpec] = {
         ToolSpec(name="add_comment", args_model=AddCommentArgs, impact="write"),
         ToolSpec(name="link_account", args_model=LinkAccountArgs, impact="write"),
         ToolSpec(name="whoami", args_model=WhoamiArgs, impact="read"),
+        ToolSpec(name="undo", args_model=UndoArgs, impact="write"),
     )
 }
 

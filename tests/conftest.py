@@ -12,9 +12,12 @@ from rich.console import Console
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-from bot.terminal import TerminalChat  # noqa: E402
-from core.bootstrap import App, bootstrap  # noqa: E402
-from core.config import load_settings  # noqa: E402
+from bot.terminal import TerminalChat
+from core.bootstrap import App, bootstrap
+from core.config import load_settings
+from core.observability import configure_logging
+
+configure_logging("warning", json=True)  # test output shows what users see, not info logs
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -64,7 +67,7 @@ class Session(TerminalChat):
 
 
 @pytest.fixture
-def chat(app: App):  # noqa: ANN201
+def chat(app: App):
     def open_session(user: str) -> Session:
         return Session(app, user)
 

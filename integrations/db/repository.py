@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.identity import Execution
 from core.pending import PendingAction, PendingKind, PendingState
 from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
 
@@ -28,12 +30,18 @@ def _aware(moment: datetime) -> datetime:
 class Database:
     """One engine per application instance; tables are created at start."""
 
-    def __init__(self, url: str) -> None:
-        if url.startswith("sqlite") and ":///" in url:
-            target = url.split(":///", 1)[1]
-            if target and target != ":memory:":
-                Path(target).parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, url: str, *, durable: bool = True) -> None:
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        if url in ("sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"):
+            # Never an in-memory database: its one shared connection lets one session's
+            # rollback undo another's update, which breaks "a click executes once".
+            self._scratch = tempfile.TemporaryDirectory(prefix="darcy-")
+            url, durable = f"sqlite+aiosqlite:///{self._scratch.name}/darcy.db", False
+        elif url.startswith("sqlite") and ":///" in url:
+            Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url)
+        if url.startswith("sqlite"):
+            _tune_sqlite(self.engine, durable=durable)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.identity = SqlIdentityRepository(self)
         self.pending = SqlPendingRepository(self)
@@ -45,6 +53,21 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
+def _tune_sqlite(engine: AsyncEngine, *, durable: bool) -> None:
+    """WAL lets readers run beside a writer; a busy timeout makes concurrent writers wait
+    instead of failing; a throw-away database skips the fsync of each commit."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA synchronous={'NORMAL' if durable else 'OFF'}")
+        cursor.close()
 
 
 class SqlIdentityRepository:
@@ -71,8 +94,10 @@ class SqlIdentityRepository:
             row = await session.get(IdentityLink, (platform, platform_user_id))
             if row is None:
                 row = IdentityLink(
-                    platform=platform, platform_user_id=platform_user_id,
-                    notion_user_id=notion_user_id, via=via,
+                    platform=platform,
+                    platform_user_id=platform_user_id,
+                    notion_user_id=notion_user_id,
+                    via=via,
                 )
             else:
                 row.notion_user_id, row.via = notion_user_id, via
@@ -85,11 +110,20 @@ class SqlIdentityRepository:
             for platform, platform_user_id, notion_user_id in links:
                 row = await session.get(IdentityLink, (platform, platform_user_id))
                 if row is None:
-                    session.add(IdentityLink(
-                        platform=platform, platform_user_id=platform_user_id,
-                        notion_user_id=notion_user_id, via=via,
-                    ))
+                    session.add(
+                        IdentityLink(
+                            platform=platform,
+                            platform_user_id=platform_user_id,
+                            notion_user_id=notion_user_id,
+                            via=via,
+                        )
+                    )
             await session.commit()
+
+    async def all(self) -> list[IdentityLink]:
+        async with self._db.sessions() as session:
+            stmt = select(IdentityLink).order_by(IdentityLink.platform, IdentityLink.platform_user_id)
+            return list((await session.exec(stmt)).all())
 
     async def unlink(self, platform: str, platform_user_id: str) -> bool:
         async with self._db.sessions() as session:
@@ -107,15 +141,25 @@ class SqlPendingRepository:
 
     async def add(self, action: PendingAction) -> None:
         async with self._db.sessions() as session:
-            session.add(PendingActionRow(
-                id=action.id, kind=action.kind, platform=action.platform, user_id=action.user_id,
-                channel_id=action.channel_id, tool=action.tool,
-                plan_json=json.dumps(action.plan, default=str),
-                options_json=json.dumps(action.options), summary=action.summary, text=action.text,
-                args_hash=action.args_hash, state=action.state,
-                created_at=_utc(action.created_at), expires_at=_utc(action.expires_at),
-                correlation_id=action.correlation_id,
-            ))
+            session.add(
+                PendingActionRow(
+                    id=action.id,
+                    kind=action.kind,
+                    platform=action.platform,
+                    user_id=action.user_id,
+                    channel_id=action.channel_id,
+                    tool=action.tool,
+                    plan_json=json.dumps(action.plan, default=str),
+                    options_json=json.dumps(action.options),
+                    summary=action.summary,
+                    text=action.text,
+                    args_hash=action.args_hash,
+                    state=action.state,
+                    created_at=_utc(action.created_at),
+                    expires_at=_utc(action.expires_at),
+                    correlation_id=action.correlation_id,
+                )
+            )
             await session.commit()
 
     async def get(self, pending_id: str) -> PendingAction | None:
@@ -124,17 +168,31 @@ class SqlPendingRepository:
             if row is None:
                 return None
             return PendingAction(
-                id=row.id, kind=PendingKind(row.kind), platform=row.platform, user_id=row.user_id,
-                channel_id=row.channel_id, tool=row.tool, plan=json.loads(row.plan_json),
-                options=[tuple(o) for o in json.loads(row.options_json)], summary=row.summary,
-                text=row.text, args_hash=row.args_hash, state=PendingState(row.state),
-                created_at=_aware(row.created_at), expires_at=_aware(row.expires_at),
+                id=row.id,
+                kind=PendingKind(row.kind),
+                platform=row.platform,
+                user_id=row.user_id,
+                channel_id=row.channel_id,
+                tool=row.tool,
+                plan=json.loads(row.plan_json),
+                options=[tuple(o) for o in json.loads(row.options_json)],
+                summary=row.summary,
+                text=row.text,
+                args_hash=row.args_hash,
+                state=PendingState(row.state),
+                created_at=_aware(row.created_at),
+                expires_at=_aware(row.expires_at),
                 correlation_id=row.correlation_id,
                 result=json.loads(row.result_json) if row.result_json else None,
             )
 
     async def transition(
-        self, pending_id: str, src: PendingState, dst: PendingState, *, now: datetime | None = None,
+        self,
+        pending_id: str,
+        src: PendingState,
+        dst: PendingState,
+        *,
+        now: datetime | None = None,
         result: dict[str, Any] | None = None,
     ) -> bool:
         values: dict[str, Any] = {"state": dst.value}
@@ -165,6 +223,32 @@ class SqlAuditLog:
         async with self._db.sessions() as session:
             session.add(AuditRow(**row))  # type: ignore[arg-type]
             await session.commit()
+
+    async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
+        stmt = (
+            select(AuditRow)
+            .where(
+                AuditRow.platform == platform,
+                AuditRow.user_id == user_id,
+                AuditRow.decision == "executed",
+                AuditRow.at >= _utc(since),
+            )
+            .order_by(AuditRow.id.desc())  # type: ignore[union-attr]
+            .limit(1)
+        )
+        async with self._db.sessions() as session:
+            row = (await session.exec(stmt)).first()
+        if row is None or row.tool is None or row.id is None:
+            return None
+        return Execution(
+            id=row.id,
+            tool=row.tool,
+            page_id=row.page_id,
+            plan=json.loads(row.args_json or "{}"),
+            before=json.loads(row.before_json) if row.before_json else None,
+            after=json.loads(row.after_json) if row.after_json else None,
+            at=_aware(row.at),
+        )
 
     async def rows(self, *, user_id: str | None = None, since: datetime | None = None) -> list[AuditRow]:
         stmt = select(AuditRow).order_by(AuditRow.id)  # type: ignore[arg-type]

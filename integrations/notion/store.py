@@ -37,52 +37,66 @@ MAX_TEXT = 2000  # Notion's limit for one rich-text item
 _REASONS = {
     "unauthorized": "Notion refused the integration token (unauthorized)",
     "restricted_resource": "the integration has no access to it in Notion (restricted_resource); "
-                           "share the databases with the integration",
+    "share the databases with the integration",
     "object_not_found": "Notion could not find it (object_not_found); it may have been deleted "
-                        "or not shared with the integration",
+    "or not shared with the integration",
     "rate_limited": "Notion is rate limiting requests (rate_limited); try again in a minute",
     "conflict_error": "Notion reported a conflicting edit (conflict_error); try again",
-    "internal_server_error": "Notion had an internal error (internal_server_error); "
-                             "try again later",
+    "internal_server_error": "Notion had an internal error (internal_server_error); try again later",
     "service_unavailable": "Notion is unavailable (service_unavailable); try again later",
     "gateway_timeout": "Notion timed out (gateway_timeout); try again later",
 }
 
 
 class NotionStoreError(StoreError):
-    """A StoreError that keeps Notion's error code and HTTP status for callers that branch."""
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None):
-        super().__init__(message)
-        self.code, self.status = code, status
+    """A StoreError raised from Notion's answers (its code and HTTP status kept)."""
 
 
 class NotionTaskStore:
     """Tasks and projects in two Notion data sources, read and written through notion-client."""
 
-    def __init__(self, client: AsyncClient, settings: NotionSettings, *,
-                 tasks_data_source_id: str, projects_data_source_id: str) -> None:
+    def __init__(
+        self,
+        client: AsyncClient,
+        settings: NotionSettings,
+        *,
+        tasks_data_source_id: str,
+        projects_data_source_id: str,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.tasks_data_source_id = tasks_data_source_id
         self.projects_data_source_id = projects_data_source_id
 
     @classmethod
-    def connect(cls, settings: NotionSettings, *, base_url: str, token: str,
-                tasks_data_source_id: str, projects_data_source_id: str,
-                retry: RetryOptions | bool | None = None) -> NotionTaskStore:
+    def connect(
+        cls,
+        settings: NotionSettings,
+        *,
+        base_url: str,
+        token: str,
+        tasks_data_source_id: str,
+        projects_data_source_id: str,
+        retry: RetryOptions | bool | None = None,
+    ) -> NotionTaskStore:
         """Build the client: our logger (notion-client otherwise adds a console handler per
         client), the configured timeout, and the client's own 429 retries."""
         client = AsyncClient(
-            auth=token, base_url=base_url.rstrip("/"), logger=logger,
+            auth=token,
+            base_url=base_url.rstrip("/"),
+            logger=logger,
             # The client calls logger.setLevel(log_level); NOTSET keeps ours following
             # whatever the application configured.
             log_level=logging.NOTSET,
             timeout_ms=int(settings.timeout_seconds * 1000),
             retry=RetryOptions() if retry is None else retry,
         )
-        return cls(client, settings, tasks_data_source_id=tasks_data_source_id,
-                   projects_data_source_id=projects_data_source_id)
+        return cls(
+            client,
+            settings,
+            tasks_data_source_id=tasks_data_source_id,
+            projects_data_source_id=projects_data_source_id,
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()
@@ -91,15 +105,23 @@ class NotionTaskStore:
 
     async def list_users(self) -> list[tuple[str, str, str | None]]:
         """Person users only: bots cannot be assigned or linked."""
-        users = await self._collect("list the Notion users", lambda cursor: self.client.users.list(
-            page_size=PAGE_SIZE, start_cursor=cursor))
-        return [(u["id"], u.get("name") or "", (u.get("person") or {}).get("email"))
-                for u in users if u.get("type") == "person"]
+        users = await self._collect(
+            "list the Notion users",
+            lambda cursor: self.client.users.list(page_size=PAGE_SIZE, start_cursor=cursor),
+        )
+        return [
+            (u["id"], u.get("name") or "", (u.get("person") or {}).get("email"))
+            for u in users
+            if u.get("type") == "person"
+        ]
 
     async def list_projects(self) -> list[Project]:
-        pages = await self._collect("list the projects", lambda cursor: self.client.data_sources
-                                    .query(data_source_id=self.projects_data_source_id,
-                                           page_size=PAGE_SIZE, start_cursor=cursor))
+        pages = await self._collect(
+            "list the projects",
+            lambda cursor: self.client.data_sources.query(
+                data_source_id=self.projects_data_source_id, page_size=PAGE_SIZE, start_cursor=cursor
+            ),
+        )
         return [self._project(page) for page in pages]
 
     async def list_tasks(self, query: TaskQuery) -> list[Task]:
@@ -112,19 +134,25 @@ class NotionTaskStore:
         def fetch(cursor: str | None) -> Awaitable[Any]:
             extra = {"filter": filter_} if filter_ else {}
             return self.client.data_sources.query(
-                data_source_id=self.tasks_data_source_id, sorts=sorts,
-                page_size=PAGE_SIZE, start_cursor=cursor, **extra)
+                data_source_id=self.tasks_data_source_id,
+                sorts=sorts,
+                page_size=PAGE_SIZE,
+                start_cursor=cursor,
+                **extra,
+            )
 
         return [self._task(page) for page in await self._collect("list tasks", fetch)]
 
     async def get_task(self, task_id: str) -> Task:
         page = await self._call("read the task", self.client.pages.retrieve(page_id=task_id))
         if page.get("parent", {}).get("data_source_id") != self.tasks_data_source_id:
-            raise NotionStoreError(f"Could not read the task: {task_id} is not a task.",
-                                   code="object_not_found", status=404)
+            raise NotionStoreError(
+                f"Could not read the task: {task_id} is not a task.", code="object_not_found", status=404
+            )
         if page.get("in_trash") or page.get("archived"):
-            raise NotionStoreError("Could not read the task: it is in Notion's trash.",
-                                   code="object_not_found", status=404)
+            raise NotionStoreError(
+                "Could not read the task: it is in Notion's trash.", code="object_not_found", status=404
+            )
         return self._task(page)
 
     # ---- writes ----------------------------------------------------------------------
@@ -143,9 +171,13 @@ class NotionTaskStore:
             properties[props.due] = _date(task.due)
         if task.description:
             properties[props.description] = {"rich_text": _rich_text(task.description)}
-        page = await self._call("create the task", self.client.pages.create(
-            parent={"type": "data_source_id", "data_source_id": self.tasks_data_source_id},
-            properties=properties))
+        page = await self._call(
+            "create the task",
+            self.client.pages.create(
+                parent={"type": "data_source_id", "data_source_id": self.tasks_data_source_id},
+                properties=properties,
+            ),
+        )
         return self._task(page)
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
@@ -166,14 +198,20 @@ class NotionTaskStore:
             properties[props.description] = {"rich_text": _rich_text(changes.description)}
         if not properties:
             return await self.get_task(task_id)
-        page = await self._call("update the task", self.client.pages.update(
-            page_id=task_id, properties=properties))
+        page = await self._call(
+            "update the task", self.client.pages.update(page_id=task_id, properties=properties)
+        )
         return self._task(page)
 
     async def add_comment(self, task_id: str, text: str) -> str:
-        comment = await self._call("add the comment", self.client.comments.create(
-            parent={"page_id": task_id}, rich_text=_rich_text(text)))
+        comment = await self._call(
+            "add the comment",
+            self.client.comments.create(parent={"page_id": task_id}, rich_text=_rich_text(text)),
+        )
         return str(comment["id"])
+
+    async def archive_task(self, task_id: str) -> None:
+        await self._call("archive the task", self.client.pages.update(page_id=task_id, in_trash=True))
 
     # ---- Notion JSON → domain ----------------------------------------------------------
 
@@ -181,21 +219,16 @@ class NotionTaskStore:
         props = self.settings.tasks
         conditions: list[JSON] = []
         if query.assignee_id:
-            conditions.append({"property": props.assignees,
-                               "people": {"contains": query.assignee_id}})
+            conditions.append({"property": props.assignees, "people": {"contains": query.assignee_id}})
         if query.project_id:
-            conditions.append({"property": props.project,
-                               "relation": {"contains": query.project_id}})
+            conditions.append({"property": props.project, "relation": {"contains": query.project_id}})
         if query.statuses:
-            either = [{"property": props.status, "status": {"equals": status}}
-                      for status in query.statuses]
+            either = [{"property": props.status, "status": {"equals": status}} for status in query.statuses]
             conditions.append(either[0] if len(either) == 1 else {"or": either})
         if query.due_before:
-            conditions.append({"property": props.due,
-                               "date": {"on_or_before": query.due_before.isoformat()}})
+            conditions.append({"property": props.due, "date": {"on_or_before": query.due_before.isoformat()}})
         if query.due_after:
-            conditions.append({"property": props.due,
-                               "date": {"on_or_after": query.due_after.isoformat()}})
+            conditions.append({"property": props.due, "date": {"on_or_after": query.due_after.isoformat()}})
         if not conditions:
             return None
         return conditions[0] if len(conditions) == 1 else {"and": conditions}
@@ -225,8 +258,7 @@ class NotionTaskStore:
 
     # ---- calling Notion ----------------------------------------------------------------
 
-    async def _collect(self, action: str,
-                       fetch: Callable[[str | None], Awaitable[Any]]) -> list[JSON]:
+    async def _collect(self, action: str, fetch: Callable[[str | None], Awaitable[Any]]) -> list[JSON]:
         """Follow next_cursor until has_more is false."""
         results: list[JSON] = []
         cursor: str | None = None
@@ -246,31 +278,41 @@ class NotionTaskStore:
             reason = _REASONS.get(code) or f"Notion rejected the request ({code}): {error}"
             if code == "unauthorized":
                 reason += f"; check the token in ${self.settings.token_env}"
-            raise NotionStoreError(f"Could not {action}: {reason}.", code=code,
-                                   status=error.status) from error
+            raise NotionStoreError(
+                f"Could not {action}: {reason}.", code=code, status=error.status
+            ) from error
         except RequestTimeoutError as error:
-            raise NotionStoreError(f"Could not {action}: Notion did not answer in time.",
-                                   code="timeout") from error
+            raise NotionStoreError(
+                f"Could not {action}: Notion did not answer in time.", code="timeout"
+            ) from error
         except HTTPResponseError as error:  # not a Notion error object (a proxy, an odd code)
-            raise NotionStoreError(f"Could not {action}: Notion answered HTTP {error.status} "
-                                   f"({_short(error.body)}).", status=error.status) from error
+            raise NotionStoreError(
+                f"Could not {action}: Notion answered HTTP {error.status} ({_short(error.body)}).",
+                status=error.status,
+            ) from error
         except InvalidPathParameterError as error:
-            raise NotionStoreError(f"Could not {action}: that is not a valid Notion ID.",
-                                   code="invalid_id") from error
+            raise NotionStoreError(
+                f"Could not {action}: that is not a valid Notion ID.", code="invalid_id"
+            ) from error
         except httpx.HTTPError as error:
-            raise NotionStoreError(f"Could not {action}: could not reach Notion "
-                                   f"({type(error).__name__}).", code="unreachable") from error
+            raise NotionStoreError(
+                f"Could not {action}: could not reach Notion ({type(error).__name__}).", code="unreachable"
+            ) from error
 
 
-async def start_embedded(workspace: dict[str, Any],
-                         settings: NotionSettings) -> tuple[NotionEmulator, NotionTaskStore]:
+async def start_embedded(
+    workspace: dict[str, Any], settings: NotionSettings
+) -> tuple[NotionEmulator, NotionTaskStore]:
     """Serve `workspace` on 127.0.0.1 and connect a store to it through the real client."""
     emulator = NotionEmulator(workspace)
     base_url = await emulator.start()
     store = NotionTaskStore.connect(
-        settings, base_url=base_url, token=emulator.token,
+        settings,
+        base_url=base_url,
+        token=emulator.token,
         tasks_data_source_id=emulator.tasks_data_source_id,
-        projects_data_source_id=emulator.projects_data_source_id)
+        projects_data_source_id=emulator.projects_data_source_id,
+    )
     return emulator, store
 
 
@@ -279,8 +321,9 @@ async def start_embedded(workspace: dict[str, Any],
 
 def _rich_text(text: str) -> list[JSON]:
     """Rich-text items, split at Notion's 2000-character limit per item."""
-    return [{"type": "text", "text": {"content": text[i:i + MAX_TEXT]}}
-            for i in range(0, len(text), MAX_TEXT)]
+    return [
+        {"type": "text", "text": {"content": text[i : i + MAX_TEXT]}} for i in range(0, len(text), MAX_TEXT)
+    ]
 
 
 def _people(user_ids: list[str]) -> JSON:

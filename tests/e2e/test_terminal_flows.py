@@ -13,7 +13,13 @@ def titles(app: App) -> set[str]:
 async def test_view_lists_carols_hackathon_tasks(app: App, chat) -> None:
     screen = await chat("carol").say("show me Carol's tasks in Hackathon 2026")
     assert "Carol Jensen's tasks in Hackathon 2026 (2)" in screen
-    for expected in ("Confirm venue booking", "Recruit judges", "To Review", "In Progress", "Thu 19 Nov 2026"):
+    for expected in (
+        "Confirm venue booking",
+        "Recruit judges",
+        "To Review",
+        "In Progress",
+        "Thu 19 Nov 2026",
+    ):
         assert expected in screen
     assert "Order catering" not in screen  # Eve's, not Carol's
 
@@ -22,7 +28,10 @@ async def test_assign_asks_then_creates_exactly_one_page(app: App, chat) -> None
     carol = chat("carol")
     before = titles(app)
     screen = await carol.say("assign Book photographer to Hiro due Friday in Industry Night")
-    assert "I'm going to create Book photographer for Hiro Sato, due Fri 20 Nov 2026, in Industry Night" in screen
+    assert (
+        "I'm going to create Book photographer for Hiro Sato, due Fri 20 Nov 2026, in Industry Night"
+        in screen
+    )
     assert "y to confirm" in screen
     assert titles(app) == before, "nothing may be written before the confirmation"
 

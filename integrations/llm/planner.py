@@ -1,0 +1,342 @@
+"""The LLM planner: one litellm function-calling request per message (DESIGN.md, "Planning").
+
+Why it is shaped this way:
+- One request in the common case: the tools' schemas (generated from core/tools.py)
+  and a compact prompt (integrations/llm/prompt.py) go in, one tool call comes out.
+- The cascade across configured models is ours, with litellm's own retries off: a
+  429, a 5xx, a timeout or a refused connection moves to the next model at once,
+  and a model that answered 429 with Retry-After is skipped until then.
+- A malformed answer (invalid JSON, an unknown tool, arguments the pydantic model
+  rejects) gets one repair round with the error; then the offline planner answers.
+  A person never sees an exception from here.
+- Names stay names: the gate resolves them, and an id a model invents is just a
+  string the gate will fail to resolve.
+- Every call's tokens and cost are recorded per user and day (usage.py); a user past
+  the daily budget gets the offline planner and a notice (`last_notice`).
+
+`import litellm` takes seconds, so it happens on first use (or `warm_up()`), in a
+thread so the event loop keeps serving meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from pydantic import ValidationError
+
+from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
+from core.planner import Planner, PlanningContext
+from core.tools import TOOLS, ToolCall, validate_args
+from integrations.llm.prompt import system_prompt
+from integrations.llm.schemas import tool_schemas
+from integrations.llm.usage import Usage, UsageRecord
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+# Before anything imports litellm: otherwise it downloads its model cost map.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+log = structlog.get_logger("darcy.llm")
+
+BUDGET_NOTICE = (
+    "You've reached today's AI budget; I'm using the simpler offline understanding until tomorrow."
+)
+# A key for OpenAI-compatible local servers (llama.cpp, vLLM), which ignore it but
+# whose client library refuses to send a request without one.
+LOCAL_KEY = "x"
+# Beyond litellm's own timeout, a hard ceiling on one call in case a layer ignores it.
+HARD_TIMEOUT_GRACE_S = 1.0
+MAX_COOLDOWN_S = 300.0
+
+
+@dataclass
+class PlannerStats:
+    """Counters for evaluation and benchmarks (never reset by the planner)."""
+
+    requests: int = 0  # messages planned
+    calls: int = 0  # LLM requests sent (answered or not)
+    failed_calls: int = 0  # of which: errors and timeouts
+    repairs: int = 0  # repair rounds asked for
+    fallbacks: int = 0  # messages answered by the fallback planner
+    budget_skips: int = 0  # of which: because the user's daily budget was spent
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class MalformedAnswer(Exception):
+    """The model's answer is no valid call; the message is what the repair round tells it."""
+
+
+class ModelsUnavailable(Exception):
+    """Every configured model failed (or is cooling down after a 429)."""
+
+
+class LLMPlanner:
+    """Plans with a chat model through litellm; the fallback planner covers every failure.
+
+    `last_notice` is set by `plan()` when the person should be told something (today:
+    the budget notice) and cleared at the start of each `plan()`. Read it right after
+    awaiting `plan()`, before the next await, and it belongs to that request.
+    """
+
+    def __init__(
+        self,
+        settings: PlannerSettings,
+        *,
+        fallback: Planner,
+        usage: Usage | None = None,
+        statuses: list[str] | None = None,
+        progress_options: list[str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.fallback = fallback
+        self.usage = usage if usage is not None else Usage()
+        self.tools = tool_schemas({
+            "status": statuses or TaskProperties().status_options,
+            "progress": progress_options or ProjectProperties().progress_options,
+        })
+        self.stats = PlannerStats()
+        self.last_notice: str | None = None
+        self._cooldown_until: dict[str, float] = {}
+        self._litellm: ModuleType | None = None
+
+    async def warm_up(self) -> None:
+        """Import litellm now (≈5 s, off the event loop) rather than on the first message."""
+        await self._client()
+
+    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
+        self.last_notice = None
+        self.stats.requests += 1
+        user = ctx.requester.handle if ctx.requester else "unknown"
+        if await self.usage.over_budget(user, ctx.now.date(), self.settings.daily_budget_usd):
+            self.stats.budget_skips += 1
+            self.last_notice = BUDGET_NOTICE
+            log.info("llm_budget_reached", user=user, budget_usd=self.settings.daily_budget_usd)
+            return await self._fall_back(text, ctx, "budget")
+        try:
+            return await self._plan(text, ctx, user)
+        except ModelsUnavailable as exc:
+            log.warning("llm_unavailable", reason=str(exc))
+            return await self._fall_back(text, ctx, "unavailable")
+        except MalformedAnswer as exc:
+            log.warning("llm_malformed_after_repair", error=str(exc))
+            return await self._fall_back(text, ctx, "malformed")
+        except Exception as exc:  # a bug or an unforeseen library error: still never the user's problem
+            log.warning("llm_planner_error", error=repr(exc), exc_info=True)
+            return await self._fall_back(text, ctx, "error")
+
+    # ---- one message -------------------------------------------------------------------
+
+    async def _plan(self, text: str, ctx: PlanningContext, user: str) -> ToolCall:
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": system_prompt(ctx)},
+            {"role": "user", "content": text},
+        ]
+        response, model = await self._complete(messages, user, ctx)
+        try:
+            return await self._read(response, text, ctx)
+        except MalformedAnswer as exc:
+            self.stats.repairs += 1
+            log.warning("llm_malformed", model=model, error=str(exc))
+            messages.extend(_repair_messages(response, str(exc)))
+            response, _ = await self._complete(messages, user, ctx, first=model)
+            return await self._read(response, text, ctx)
+
+    async def _complete(
+        self, messages: list[dict[str, Any]], user: str, ctx: PlanningContext, first: str | None = None,
+    ) -> tuple[Any, str]:
+        """The first answer along the cascade (from `first` on), counted in usage."""
+        litellm = await self._client()
+        models = self.settings.models
+        if first in models:
+            models = models[models.index(first):]
+        tried = []
+        for model in models:
+            if self._cooling(model):
+                continue
+            tried.append(model)
+            self.stats.calls += 1
+            try:
+                async with asyncio.timeout(self.settings.timeout_seconds + HARD_TIMEOUT_GRACE_S):
+                    response = await litellm.acompletion(
+                        model=model, messages=messages, **self._call_options()
+                    )
+            except Exception as exc:
+                self.stats.failed_calls += 1
+                self._note_failure(model, exc)
+                continue
+            await self._count(litellm, response, model, user, ctx)
+            return response, model
+        raise ModelsUnavailable(f"tried {tried or 'no model'} of {self.settings.models}")
+
+    def _call_options(self) -> dict[str, Any]:
+        settings = self.settings
+        key = os.environ.get(settings.api_key_env) if settings.api_key_env else None
+        if not key and settings.api_base:
+            key = LOCAL_KEY
+        return {
+            "api_base": settings.api_base, "api_key": key, "tools": self.tools, "tool_choice": "auto",
+            "temperature": 0, "drop_params": True, "timeout": settings.timeout_seconds,
+            "num_retries": 0, "max_retries": 0,
+        }
+
+    async def _read(self, response: Any, text: str, ctx: PlanningContext) -> ToolCall:
+        """The answer as a ToolCall, or MalformedAnswer saying what to fix."""
+        message = response.choices[0].message
+        calls = getattr(message, "tool_calls", None) or []
+        if not calls:
+            return ToolCall(tool=None, intent=await self._intent(text, ctx))
+        if len(calls) > 1:
+            log.warning("llm_several_tool_calls", count=len(calls), used=calls[0].function.name)
+        return parse_tool_call(calls[0].function.name, calls[0].function.arguments)
+
+    async def _intent(self, text: str, ctx: PlanningContext) -> str:
+        """The model chose no tool: the offline grammar tells help and thanks from the rest."""
+        try:
+            offline = await self.fallback.plan(text, ctx)
+        except Exception:
+            return "out_of_scope"
+        return (offline.intent or "help") if offline.tool is None else "out_of_scope"
+
+    async def _fall_back(self, text: str, ctx: PlanningContext, why: str) -> ToolCall:
+        self.stats.fallbacks += 1
+        log.info("llm_fallback", reason=why)
+        return await self.fallback.plan(text, ctx)
+
+    # ---- accounting and failures --------------------------------------------------------
+
+    async def _count(self, litellm: ModuleType, response: Any, model: str, user: str,
+                     ctx: PlanningContext) -> None:
+        usage = getattr(response, "usage", None)
+        prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
+        completion = int(getattr(usage, "completion_tokens", 0) or 0)
+        try:
+            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+        except Exception:  # a local or unpriced model: no cost known
+            cost = 0.0
+        self.stats.prompt_tokens += prompt
+        self.stats.completion_tokens += completion
+        self.stats.cost_usd += cost
+        await self.usage.record(UsageRecord(
+            user=user, day=ctx.now.date(), model=model,
+            prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
+        ))
+
+    def _note_failure(self, model: str, exc: BaseException) -> None:
+        status = getattr(exc, "status_code", None)
+        wait = _retry_after(exc) if status == 429 else None
+        if wait:
+            self._cooldown_until[model] = time.monotonic() + min(wait, MAX_COOLDOWN_S)
+        log.warning("llm_call_failed", model=model, error=type(exc).__name__, status=status, retry_after=wait)
+
+    def _cooling(self, model: str) -> bool:
+        until = self._cooldown_until.get(model)
+        if until is None:
+            return False
+        if time.monotonic() >= until:
+            del self._cooldown_until[model]
+            return False
+        return True
+
+    async def _client(self) -> ModuleType:
+        if self._litellm is None:
+            module = await asyncio.to_thread(importlib.import_module, "litellm")
+            module.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on errors
+            self._litellm = module
+        return self._litellm
+
+
+def parse_tool_call(name: str | None, arguments: str | dict[str, Any] | None) -> ToolCall:
+    """A model's tool call as a validated ToolCall, or MalformedAnswer with the reason.
+
+    Null and empty arguments are dropped (models often send every field): absent
+    means the default, which is what the gate and the evaluation expect.
+    """
+    if name not in TOOLS:
+        raise MalformedAnswer(f"There is no tool {name!r}. The tools are: {', '.join(TOOLS)}.")
+    if isinstance(arguments, dict):
+        args: Any = arguments
+    else:
+        try:
+            args = json.loads(arguments or "{}")
+        except json.JSONDecodeError as exc:
+            raise MalformedAnswer(f"The arguments are not valid JSON: {exc}.") from exc
+    if not isinstance(args, dict):
+        raise MalformedAnswer("The arguments must be a JSON object.")
+    call = ToolCall(tool=name, args={k: v for k, v in args.items() if v is not None and v != ""})
+    try:
+        validate_args(call)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+        )
+        raise MalformedAnswer(f"The arguments of {name} are not valid: {problems}.") from exc
+    return call
+
+
+def _repair_messages(response: Any, error: str) -> list[dict[str, Any]]:
+    """The model's faulty call and the error, as the conversation's next two messages."""
+    message = response.choices[0].message
+    first = message.tool_calls[0]
+    call_id = getattr(first, "id", None) or "call_0"
+    arguments = first.function.arguments
+    return [
+        {
+            "role": "assistant", "content": message.content or None,
+            "tool_calls": [{
+                "id": call_id, "type": "function",
+                "function": {"name": first.function.name or "",
+                             "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)},
+            }],
+        },
+        {"role": "tool", "tool_call_id": call_id,
+         "content": f"Error: {error} Call one tool again with corrected arguments."},
+    ]
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """Seconds from a 429's Retry-After header, when the exception carries the response."""
+    for headers in (getattr(exc, "headers", None), getattr(getattr(exc, "response", None), "headers", None),
+                    getattr(exc, "litellm_response_headers", None)):
+        value = headers.get("retry-after") if headers is not None and hasattr(headers, "get") else None
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+def build_planner(settings: Settings) -> Planner:
+    """The configured planner; the offline one is always the LLM's fallback."""
+    from core.planner.offline import OfflinePlanner
+
+    offline = OfflinePlanner()
+    if settings.planner.kind == "offline":
+        return offline
+    if not settings.planner.models:
+        raise ConfigError("planner.models: the llm planner needs at least one litellm model name, "
+                          "e.g. models = [\"openai/gpt-4o-mini\"]")
+    return LLMPlanner(
+        settings.planner, fallback=offline,
+        statuses=settings.notion.tasks.status_options,
+        progress_options=settings.notion.projects.progress_options,
+    )
+
+
+__all__ = [
+    "BUDGET_NOTICE", "LLMPlanner", "MalformedAnswer", "ModelsUnavailable", "PlannerStats",
+    "build_planner", "parse_tool_call",
+]

@@ -6,9 +6,12 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:  # imported lazily at run time, so `darcy --help` stays instant
+    from core.config import Settings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
@@ -27,9 +30,11 @@ ConfigOption = Annotated[
 ]
 
 
-def _settings(config: Path | None):
+def _settings(config: Path | None) -> Settings:
     from core.config import ConfigError, load_settings
+    from core.observability import configure_logging
 
+    configure_logging()
     path = config or (Path(os.environ["DARCY_CONFIG"]) if os.environ.get("DARCY_CONFIG") else None)
     try:
         return load_settings(path)
@@ -51,7 +56,7 @@ def chat(
     asyncio.run(_chat(settings, as_, script))
 
 
-async def _chat(settings, user: str, script: str | None) -> None:
+async def _chat(settings: Settings, user: str, script: str | None) -> None:
     from bot.terminal import TerminalChat
     from core.bootstrap import bootstrap
     from core.config import ConfigError
@@ -265,9 +270,6 @@ def run(config: ConfigOption = None) -> None:
 
 
 def main() -> None:
-    from core.observability import configure_logging
-
-    configure_logging()
     app()
 
 

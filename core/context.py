@@ -5,6 +5,20 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
+
+from core.tools import ToolCall
+
+
+@dataclass
+class Choice:
+    """A pick the person made, kept so "no, the other one" can swap it."""
+
+    tool: str
+    args: dict[str, Any]
+    field: str
+    options: list[tuple[str, str]]
+    picked: int
 
 
 @dataclass
@@ -12,6 +26,9 @@ class Conversation:
     awaiting_email: bool = False
     deferred_text: str | None = None  # the request to answer once the person is linked
     turns: list[str] = field(default_factory=list)
+    last_call: ToolCall | None = None  # the last call the gate accepted or asked about
+    open_pending: str | None = None  # the confirmation still waiting, which an amendment replaces
+    choice: Choice | None = None
     updated: datetime | None = None
 
 

@@ -13,10 +13,11 @@ from typing import Any
 
 from core.bus import MessageBus
 from core.config import Settings
-from core.context import Conversation, Conversations
+from core.context import Choice, Conversation, Conversations
 from core.directory import Directory
 from core.domain import Member, Task, TaskQuery
 from core.executor import execute
+from core.followup import follow_up
 from core.gate import Decision, Gate, GateResult, snapshot
 from core.identity import AuditLog, IdentityRepository
 from core.messages import (
@@ -110,7 +111,14 @@ class Darcy:
         if email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
-            call = await self.planner.plan(text, await self._planning_context(cmd, requester, convo, now))
+            ctx = await self._planning_context(cmd, requester, convo, now)
+            amended = follow_up(text, convo, now, ctx.members, await self.directory.projects(), requester)
+            if amended is not None and convo.open_pending:
+                # The amendment replaces the confirmation it amends: the old buttons do nothing now.
+                await self.pending.transition(
+                    convo.open_pending, PendingState.PENDING, PendingState.CANCELLED
+                )
+            call = amended or await self.planner.plan(text, ctx)
         convo.turns = [*convo.turns[-5:], text]
         result = await self.gate.assess(call, requester, platform=cmd.platform, chat_user_id=cmd.user_id)
         reply = await self._reply(cmd, result, requester, call, convo)
@@ -173,11 +181,14 @@ class Darcy:
     ) -> Reply:
         base: dict[str, Any] = {"decision": result.decision.value, "tool": result.tool, "args": result.args}
         text = getattr(cmd, "text", "")
+        if result.decision in (Decision.EXECUTE, Decision.CONFIRM, Decision.CHOOSE):
+            convo.last_call, convo.open_pending = call, None
         match result.decision:
             case Decision.EXECUTE:
                 return await self._read(result, requester, base)
             case Decision.CONFIRM:
                 action = await self._park(cmd, result, PendingKind.CONFIRM, text)
+                convo.open_pending = action.id
                 return Reply(
                     text=f"I'm going to {result.summary}. Shall I go ahead?", pending_id=action.id, **base
                 )
@@ -525,6 +536,9 @@ class Darcy:
             call, requester, platform=action.platform, chat_user_id=action.user_id
         )
         convo = self.conversations.get((action.platform, action.channel_id, action.user_id), self.clock())
+        convo.choice = Choice(
+            tool=action.tool, args=action.plan["args"], field=field, options=action.options, picked=cmd.option
+        )
         request = HandleRequest(
             platform=action.platform,
             user_id=action.user_id,

@@ -102,6 +102,8 @@ class RolePolicy(Section):
         default_factory=lambda: ["status", "due", "title", "description"]
     )
     archive: Literal["none", "own", "led", "any"] = "none"
+    # Change several tasks in one confirmation ("mark all my hackathon tasks done").
+    bulk: bool = False
 
 
 ALL_FIELDS: list[EditableField] = ["status", "due", "title", "description", "assignees", "project"]
@@ -111,8 +113,8 @@ def default_roles() -> dict[str, RolePolicy]:
     """The matrix of ../shared/eval/README.md: members, leads, admins."""
     return {
         "member": RolePolicy(),
-        "lead": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="led"),
-        "admin": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="any"),
+        "lead": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="led", bulk=True),
+        "admin": RolePolicy(create_for="any", edit="any", edit_fields=ALL_FIELDS, archive="any", bulk=True),
     }
 
 

@@ -54,6 +54,18 @@ async def execute(
             before=_task_values(before) if before else None,
             after=_task_values(updated),
         )
+    if tool == "update_tasks":
+        changes = dict(plan["changes"])
+        if changes.get("due"):
+            changes["due"] = date.fromisoformat(changes["due"])
+        updated = [await store.update_task(task_id, TaskChanges(**changes)) for task_id in plan["task_ids"]]
+        return Outcome(
+            page_id=None,
+            page_ids=[t.id for t in updated],
+            titles=[t.title for t in updated],
+            before=plan.get("seen"),
+            after=[_task_values(t) for t in updated],
+        )
     if tool == "add_comment":
         comment_id = await store.add_comment(plan["task_id"], plan["text"])
         return Outcome(

@@ -264,6 +264,74 @@ class Gate:
             return w.confirm(f"change **{target.title}**: {', '.join(words)}")
         return w.confirm(head + (f" ({', '.join(words)})" if words else ""))
 
+    async def _update_tasks(self, w: _Resolution) -> GateResult:
+        """Several tasks in one confirmation: capped, each listed, each permitted on its own."""
+        raw = w.call.args
+        changes: dict[str, Any] = {}
+        scope: dict[str, str] = {}
+
+        async def simple() -> None:
+            if raw.get("status"):
+                changes["status"] = w.args["status"] = w.status(raw["status"])
+            if raw.get("due"):
+                changes["due"] = w.args["due"] = w.date(raw["due"]).isoformat()
+
+        async def assignee() -> None:
+            member = await w.person(raw["assignee"], "assignee")
+            w.args["assignee"], scope["assignee"] = member.handle, member.notion_user_id
+
+        async def project() -> None:
+            found = await w.project(raw["project"])
+            w.args["project"], scope["project"] = found.name, found.id
+
+        await w.steps(
+            simple, assignee if raw.get("assignee") else None, project if raw.get("project") else None
+        )
+        if not scope:
+            return w.clarify("Which tasks? Say whose or which project, e.g. “all my Hackathon 2026 tasks”.")
+        if not changes:
+            return w.clarify("What should I change on those tasks: their status or their due date?")
+        denied = await w.permit(Action("update_tasks"))
+        if denied:
+            return denied
+        active = self.statuses.active_statuses
+        tasks = [
+            t
+            for t in await self.directory.tasks()
+            if t.status in active
+            and changes.get("status") != t.status
+            and ("assignee" not in scope or scope["assignee"] in t.assignee_ids)
+            and ("project" not in scope or scope["project"] in t.project_ids)
+        ]
+        if not tasks:
+            return w.clarify("No open tasks match, so there's nothing to change.")
+        if len(tasks) > BULK_CAP:
+            return w.clarify(
+                f"That's {len(tasks)} tasks; I change at most {BULK_CAP} at once. "
+                "Narrow it down by person or project."
+            )
+        archive = changes.get("status") == self.statuses.archive_status
+        for task in tasks:
+            verdict = await w.permit(
+                Action("update_task", task=task, fields=changed_fields(changes), archive=archive)
+            )
+            if verdict:
+                verdict.message = verdict.message.replace(
+                    "Sorry, I can't do that:", f"Sorry, I can't change **{task.title}**:"
+                )
+                return verdict
+        w.plan.update(
+            task_ids=[t.id for t in tasks], changes=changes, seen={t.id: snapshot(t) for t in tasks}
+        )
+        names = join_names([f"**{t.title}**" for t in tasks])
+        if "status" in changes:
+            what = f"mark {len(tasks)} tasks as {changes['status']}"
+            if "due" in changes:
+                what += f", due {day(date.fromisoformat(changes['due']))}"
+        else:
+            what = f"move {len(tasks)} tasks to {day(date.fromisoformat(changes['due']))}"
+        return w.confirm(f"{what}: {names}")
+
     async def _add_comment(self, w: _Resolution) -> GateResult:
         raw = w.call.args
         text = (raw.get("text") or "").strip()
@@ -358,6 +426,7 @@ class Gate:
         return w.confirm(f"link your {w.platform} account to the Notion user {member.name} ({email})")
 
 
+BULK_CAP = 10  # one confirmation a person can still read, item by item
 FIELD_WORDS = {"assignee_ids": "people in charge", "project_id": "project", "due": "due date"}
 
 
@@ -535,6 +604,9 @@ class _Resolution:
             message=message,
             rule=verdict.rule,
         )
+
+    def clarify(self, message: str) -> GateResult:
+        return GateResult(decision=Decision.CLARIFY, tool=self.call.tool, args=self.args, message=message)
 
     def confirm(self, summary: str) -> GateResult:
         return GateResult(

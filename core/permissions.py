@@ -70,6 +70,13 @@ def permit(
                 "create it for yourself, or ask a lead to assign it",
             )
         return Permission(True, f"{role}.create_for = {policy.create_for}")
+    if action.tool == "update_tasks":
+        if not policy.bulk:
+            return Permission(
+                False, f"{role}.bulk = false", f"{_plural(role)} change one task at a time",
+                "name the task you mean, e.g. “mark Order catering as done”",
+            )
+        return Permission(True, f"{role}.bulk = true")
     task = action.task
     own = task is not None and requester.notion_user_id in task.assignee_ids
     if action.tool == "add_comment":

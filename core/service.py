@@ -440,16 +440,11 @@ class Darcy:
             return "You're no longer linked to a Notion account."
         if "task_id" in action.plan and task is None:
             return "That task no longer exists in Notion (deleted or in the trash)."
+        if action.tool == "update_tasks":
+            return await self._recheck_each(action, requester)
         seen = action.plan.get("seen")
-        if task is not None and seen is not None:
-            now = snapshot(task)
-            moved = [key for key in seen if seen[key] != now[key]]
-            if moved:
-                what = ", ".join(_CHANGED.get(key, key) for key in moved)
-                return (
-                    f"**{task.title}** changed in Notion since you asked ({what}), "
-                    "so I stopped. Ask again if you still want it."
-                )
+        if task is not None and seen is not None and (drift := _drift(task, seen)):
+            return drift
         changes = action.plan.get("changes", {})
         verdict = permit(
             requester,
@@ -465,6 +460,32 @@ class Darcy:
             await self.directory.members(),
         )
         return None if verdict.allowed else f"You're no longer allowed to do that: {verdict.reason}."
+
+    async def _recheck_each(self, action: PendingAction, requester: Member) -> str | None:
+        """A bulk change runs only if every task is as the person saw it, and still theirs to change."""
+        changes = action.plan["changes"]
+        projects, members = await self.directory.projects(), await self.directory.members()
+        for task_id in action.plan["task_ids"]:
+            task = await self.directory.task(task_id)
+            if task is None:
+                return "One of those tasks no longer exists in Notion."
+            if drift := _drift(task, action.plan["seen"][task_id]):
+                return drift
+            verdict = permit(
+                requester,
+                Action(
+                    "update_task",
+                    task=task,
+                    fields=changed_fields(changes),
+                    archive=changes.get("status") == self.settings.notion.tasks.archive_status,
+                ),
+                self.settings.roles,
+                projects,
+                members,
+            )
+            if not verdict.allowed:
+                return f"You're no longer allowed to change **{task.title}**: {verdict.reason}."
+        return None
 
     async def _done_text(self, action: PendingAction, outcome: dict[str, Any]) -> str:
         link = f" {outcome['url']}" if outcome.get("url") else ""
@@ -485,6 +506,8 @@ class Darcy:
             return f"Done: updated **{title}** ({', '.join(parts)}).{link}"
         if action.tool == "add_comment":
             return f"Done: commented on **{title}**.{link}"
+        if action.tool == "update_tasks":
+            return f"Done: updated {join_names([f'**{t}**' for t in outcome['titles']])}."
         if action.tool == "undo":
             if action.plan.get("archive"):
                 return f"Undone: **{title}** is in Notion's trash."
@@ -550,6 +573,19 @@ class Darcy:
 
 
 _CHANGED = {"assignee_ids": "people in charge", "project_ids": "project", "due": "due date"}
+
+
+def _drift(task: Task, seen: dict[str, Any]) -> str | None:
+    """Why not to write, if the task changed in Notion since the person saw it."""
+    now = snapshot(task)
+    moved = [key for key in seen if seen[key] != now[key]]
+    if not moved:
+        return None
+    what = ", ".join(_CHANGED.get(key, key) for key in moved)
+    return (
+        f"**{task.title}** changed in Notion since you asked ({what}), so I stopped. "
+        "Ask again if you still want it."
+    )
 
 
 def _list_heading(args: dict[str, Any], members: list[Member], count: int) -> str:

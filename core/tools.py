@@ -64,6 +64,17 @@ class UpdateTaskArgs(ToolArgs):
     description: str | None = None
 
 
+class UpdateTasksArgs(ToolArgs):
+    """Change several tasks at once: the open tasks of a person and/or a project.
+
+    Leads and admins only; at most 10 tasks, each listed in the confirmation."""
+
+    assignee: str | None = Field(None, description="Whose tasks; 'me' for the requester")
+    project: str | None = None
+    status: str | None = Field(None, description="The new status of every matching task")
+    due: str | None = Field(None, description="The new due date of every matching task")
+
+
 class AddCommentArgs(ToolArgs):
     """Comment on a task."""
 
@@ -99,6 +110,7 @@ TOOLS: dict[str, ToolSpec] = {
         ToolSpec(name="list_projects", args_model=ListProjectsArgs, impact="read"),
         ToolSpec(name="create_task", args_model=CreateTaskArgs, impact="write"),
         ToolSpec(name="update_task", args_model=UpdateTaskArgs, impact="write"),
+        ToolSpec(name="update_tasks", args_model=UpdateTasksArgs, impact="write"),
         ToolSpec(name="add_comment", args_model=AddCommentArgs, impact="write"),
         ToolSpec(name="link_account", args_model=LinkAccountArgs, impact="write"),
         ToolSpec(name="whoami", args_model=WhoamiArgs, impact="read"),

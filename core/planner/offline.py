@@ -1140,7 +1140,7 @@ def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
         lambda: plan_undo(core),
         lambda: plan_comment(msg, core),
         lambda: plan_create(msg, core, ctx) if wants_create(core, ctx) else None,
-        lambda: plan_update(msg, core, ctx, question),
+        lambda: plan_bulk(plan_update(msg, core, ctx, question)),
         lambda: plan_list_projects(core),
         lambda: plan_list_tasks(msg, core, ctx),
     ):
@@ -1148,6 +1148,33 @@ def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
         if call is not None:
             return call
     return plan_small_talk(msg)
+
+
+_BULK = re.compile(
+    r"^(?:all|every|each|both)\b(?:\s+(?:of|the))*\s*(?P<rest>.*?)\s*\btasks?\b(?P<tail>.*)$", re.I
+)
+_OWNER = re.compile(r"\b(?:(?P<me>my|mine|our)|(?P<who><@[^>]+>|[\w.-]+)(?:'s|’s|s'))\s*", re.I)
+_FILLER = re.compile(r"\b(?:in|for|from|under|on|of|the|project|open|active|current)\b", re.I)
+
+
+def plan_bulk(call: ToolCall | None) -> ToolCall | None:
+    """ "mark all my hackathon tasks done" → one `update_tasks` the gate lists, caps and checks;
+    any other call passes through."""
+    if call is None or call.tool != "update_task":
+        return call
+    m = _BULK.match(str(call.args.get("task") or "").strip())
+    if m is None:
+        return call
+    scope = f"{m.group('rest')} {m.group('tail')}"
+    args: Args = {k: v for k, v in call.args.items() if k in ("status", "due")}
+    owner = _OWNER.search(scope)
+    if owner:
+        args["assignee"] = "me" if owner.group("me") else owner.group("who")
+        scope = scope[: owner.start()] + scope[owner.end() :]
+    project = " ".join(_FILLER.sub(" ", scope).split())
+    if project:
+        args["project"] = project
+    return ToolCall(tool="update_tasks", args=args) if args.keys() & {"status", "due"} else call
 
 
 class OfflinePlanner:

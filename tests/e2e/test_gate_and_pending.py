@@ -155,3 +155,41 @@ async def test_identity_paths(app: App, chat) -> None:
     assert app.emulator.task_by_title("Order catering")["assignee_ids"] == [
         "00000000-0000-4000-8000-000000001004"
     ]
+
+
+async def test_a_lead_changes_several_tasks_in_one_listed_confirmation(app: App, chat) -> None:
+    carol = chat("carol")
+    screen = await carol.say("mark all my hackathon tasks done")
+    assert "mark 2 tasks as Done: Confirm venue booking and Recruit judges" in screen
+    assert app.emulator.task_by_title("Recruit judges")["status"] == "In Progress"
+    screen = await carol.say("y")
+    assert "Done: updated Confirm venue booking and Recruit judges" in screen
+    assert app.emulator.task_by_title("Recruit judges")["status"] == "Done"
+    assert app.emulator.task_by_title("Confirm venue booking")["status"] == "Done"
+    assert app.emulator.task_by_title("Order catering")["status"] == "Not Started"  # Eve's
+
+
+async def test_members_change_one_task_at_a_time(app: App, chat) -> None:
+    before = app.emulator.tasks()
+    screen = await chat("dan").say("mark all my tasks done")
+    assert "Sorry, I can't do that: Members change one task at a time" in screen
+    assert app.emulator.tasks() == before
+
+
+async def test_a_bulk_change_is_capped_and_needs_a_scope(app: App, chat) -> None:
+    alice = chat("alice")
+    assert "Which tasks?" in await alice.say("mark all tasks done")
+    screen = await alice.say("push all marketing tasks to Friday")
+    assert "move 5 tasks to Fri 20 Nov 2026" in screen
+    screen = await chat("bob").say("archive all tasks in Industry Night")
+    assert "Sorry, I can't change" in screen and "projects they lead" in screen
+
+
+async def test_a_bulk_change_stops_if_one_task_moved(app: App, chat) -> None:
+    carol = chat("carol")
+    await carol.say("mark all my hackathon tasks done")
+    task = app.emulator.task_by_title("Recruit judges")
+    await app.store.update_task(task["id"], TaskChanges(status="Blocked"))
+    screen = await carol.say("y")
+    assert "Recruit judges changed in Notion since you asked (status)" in screen
+    assert app.emulator.task_by_title("Confirm venue booking")["status"] == "To Review"

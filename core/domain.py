@@ -58,6 +58,9 @@ class TaskQuery(BaseModel):
 
 
 class NewTask(BaseModel):
+    # The pending action's id: lets the store find out whether a create whose answer was
+    # lost (timeout, 5xx) landed anyway, instead of creating the task twice.
+    request_id: str | None = None
     title: str
     assignee_ids: list[str] = Field(default_factory=list)
     project_id: str | None = None

@@ -19,6 +19,7 @@ def _task_values(task: Task) -> dict[str, Any]:
 
 
 async def execute(
+    request_id: str,
     tool: str,
     plan: dict[str, Any],
     *,
@@ -31,6 +32,7 @@ async def execute(
     if tool == "create_task":
         created = await store.create_task(
             NewTask(
+                request_id=request_id,
                 title=plan["title"],
                 assignee_ids=plan.get("assignee_ids", []),
                 project_id=plan.get("project_id"),

@@ -536,9 +536,14 @@ class _Resolution:
     async def task(self, raw: str | None, ask: str) -> Task:
         if not raw:
             raise Stop(GateResult(decision=Decision.CLARIFY, message=ask))
+        if raw.startswith(PICKED):  # picked from a list: one read of that page, not of every task
+            picked = await self.gate.directory.task(raw.removeprefix(PICKED))
+            if picked is None:
+                raise Stop(
+                    GateResult(decision=Decision.CLARIFY, message="That task no longer exists in Notion.")
+                )
+            return picked
         tasks = await self.gate.directory.tasks()
-        if raw.startswith(PICKED):
-            return _by_id(tasks, raw, lambda t: t.id)
         found = resolve.resolve_task(raw, tasks, self.requester, await self.projects())
         if found.value is not None:
             return found.value

@@ -379,6 +379,7 @@ class Darcy:
             )
             return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
         outcome = await execute(
+            action.id,
             action.tool,
             action.plan,
             store=self.store,

@@ -23,7 +23,7 @@ from core.domain import Member, Project, Task
 from core.identity import AuditLog, IdentityRepository
 from core.permissions import Action, changed_fields, permit
 from core.tools import TOOLS, ToolCall, validate_args
-from core.wording import day, join_names
+from core.wording import day, em, join_names
 
 T = TypeVar("T")
 PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
@@ -187,7 +187,7 @@ class Gate:
         denied = await w.permit(Action("create_task", assignee_ids=w.plan["assignee_ids"]))
         if denied:
             return denied
-        summary = f"create **{w.plan['title']}** for {join_names([m.name for m in people])}"
+        summary = f"create {em(w.plan['title'])} for {join_names([m.name for m in people])}"
         if w.plan.get("due"):
             summary += f", due {day(date.fromisoformat(w.plan['due']))}"
         if project:
@@ -215,7 +215,7 @@ class Gate:
                 words.append(f"due {day(due)}")
             if raw.get("title"):
                 changes["title"] = w.args["title"] = raw["title"]
-                words.append(f"renamed to **{raw['title']}**")
+                words.append(f"renamed to {em(raw['title'])}")
             if raw.get("description"):
                 changes["description"] = w.args["description"] = raw["description"]
                 words.append(f"description “{raw['description']}”")
@@ -248,7 +248,7 @@ class Gate:
                 decision=Decision.CLARIFY,
                 tool="update_task",
                 args=w.args,
-                message=f"What should I change on **{target.title}**?",
+                message=f"What should I change on {em(target.title)}?",
             )
         w.plan.update(task_id=target.id, changes=changes, seen=snapshot(target))
         fields = changed_fields(changes)
@@ -257,11 +257,11 @@ class Gate:
         if denied:
             return denied
         if archive:
-            head = f"archive **{target.title}**"
+            head = f"archive {em(target.title)}"
         elif "status" in changes:
-            head = f"mark **{target.title}** as {changes['status']}"
+            head = f"mark {em(target.title)} as {changes['status']}"
         else:
-            return w.confirm(f"change **{target.title}**: {', '.join(words)}")
+            return w.confirm(f"change {em(target.title)}: {', '.join(words)}")
         return w.confirm(head + (f" ({', '.join(words)})" if words else ""))
 
     async def _update_tasks(self, w: _Resolution) -> GateResult:
@@ -317,13 +317,13 @@ class Gate:
             )
             if verdict:
                 verdict.message = verdict.message.replace(
-                    "Sorry, I can't do that:", f"Sorry, I can't change **{task.title}**:"
+                    "Sorry, I can't do that:", f"Sorry, I can't change {em(task.title)}:"
                 )
                 return verdict
         w.plan.update(
             task_ids=[t.id for t in tasks], changes=changes, seen={t.id: snapshot(t) for t in tasks}
         )
-        names = join_names([f"**{t.title}**" for t in tasks])
+        names = join_names([f"{em(t.title)}" for t in tasks])
         if "status" in changes:
             what = f"mark {len(tasks)} tasks as {changes['status']}"
             if "due" in changes:
@@ -344,13 +344,13 @@ class Gate:
                 decision=Decision.CLARIFY,
                 tool="add_comment",
                 args=w.args,
-                message=f"What should the comment on **{task.title}** say?",
+                message=f"What should the comment on {em(task.title)} say?",
             )
         w.plan.update(task_id=task.id, text=text)
         denied = await w.permit(Action("add_comment", task=task))
         if denied:
             return denied
-        return w.confirm(f"comment on **{task.title}**: “{text}”")
+        return w.confirm(f"comment on {em(task.title)}: “{text}”")
 
     async def _undo(self, w: _Resolution) -> GateResult:
         """Take back the person's last create or update, if nobody changed the task since."""
@@ -378,12 +378,12 @@ class Gate:
         w.plan.update(undo_of=last.id, task_id=task.id, seen=snapshot(task))
         if last.tool == "create_task":
             w.plan["archive"] = True
-            return w.confirm(f"undo creating **{task.title}**: it goes to Notion's trash")
+            return w.confirm(f"undo creating {em(task.title)}: it goes to Notion's trash")
         before = last.before or {}
         changes = {key: before.get(key) for key in last.plan.get("changes", {})}
         w.plan["changes"] = changes
         shown = ", ".join(f"{FIELD_WORDS.get(k, k)} back to {_shown(v)}" for k, v in changes.items())
-        return w.confirm(f"undo your change to **{task.title}**: {shown}")
+        return w.confirm(f"undo your change to {em(task.title)}: {shown}")
 
     async def _link_account(self, w: _Resolution) -> GateResult:
         email = (w.call.args.get("email") or "").strip().strip("<>").removeprefix("mailto:")

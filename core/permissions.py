@@ -73,7 +73,9 @@ def permit(
     if action.tool == "update_tasks":
         if not policy.bulk:
             return Permission(
-                False, f"{role}.bulk = false", f"{_plural(role)} change one task at a time",
+                False,
+                f"{role}.bulk = false",
+                f"{_plural(role)} change one task at a time",
                 "name the task you mean, e.g. “mark Order catering as done”",
             )
         return Permission(True, f"{role}.bulk = true")

@@ -38,9 +38,10 @@ from core.planner import Planner, PlanningContext
 from core.ports import StoreError, TaskStore
 from core.replies import ProjectLine, Reply, TaskLine
 from core.tools import ToolCall
-from core.wording import join_names
+from core.wording import em, join_names
 
 LIST_CAP = 20
+MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
 NOTHING_CHANGED = "Nothing was changed."
 
@@ -106,6 +107,12 @@ class Darcy:
         now = self.clock()
         convo = self.conversations.get((cmd.platform, cmd.channel_id, cmd.user_id), now)
         text = cmd.text.strip()
+        if len(text) > MAX_REQUEST_CHARS:
+            return Reply(
+                text=f"That message is {len(text):,} characters long; I read requests of up to "
+                f"{MAX_REQUEST_CHARS:,}. Could you say it more briefly?",
+                decision="clarify",
+            )
         requester = await self.requester(cmd.platform, cmd.user_id)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
         if email:
@@ -485,14 +492,14 @@ class Darcy:
                 members,
             )
             if not verdict.allowed:
-                return f"You're no longer allowed to change **{task.title}**: {verdict.reason}."
+                return f"You're no longer allowed to change {em(task.title)}: {verdict.reason}."
         return None
 
     async def _done_text(self, action: PendingAction, outcome: dict[str, Any]) -> str:
         link = f" {outcome['url']}" if outcome.get("url") else ""
         title = outcome.get("title", "")
         if action.tool == "create_task":
-            return f"Done: created **{title}**.{link}"
+            return f"Done: created {em(title)}.{link}"
         if action.tool == "update_task":
             changes = action.plan["changes"]
             people = {m.notion_user_id: m.name for m in await self.directory.members()}
@@ -504,15 +511,15 @@ class Darcy:
                     parts.append("project changed")
                 else:
                     parts.append(f"{key} → {value}")
-            return f"Done: updated **{title}** ({', '.join(parts)}).{link}"
+            return f"Done: updated {em(title)} ({', '.join(parts)}).{link}"
         if action.tool == "add_comment":
-            return f"Done: commented on **{title}**.{link}"
+            return f"Done: commented on {em(title)}.{link}"
         if action.tool == "update_tasks":
-            return f"Done: updated {join_names([f'**{t}**' for t in outcome['titles']])}."
+            return f"Done: updated {join_names([f'{em(t)}' for t in outcome['titles']])}."
         if action.tool == "undo":
             if action.plan.get("archive"):
-                return f"Undone: **{title}** is in Notion's trash."
-            return f"Undone: **{title}** is back as it was.{link}"
+                return f"Undone: {em(title)} is in Notion's trash."
+            return f"Undone: {em(title)} is back as it was.{link}"
         member = await self.directory.member(action.plan["notion_user_id"])
         return f"Linked: you're {member.name if member else action.plan['email']} in Notion now."
 
@@ -584,7 +591,7 @@ def _drift(task: Task, seen: dict[str, Any]) -> str | None:
         return None
     what = ", ".join(_CHANGED.get(key, key) for key in moved)
     return (
-        f"**{task.title}** changed in Notion since you asked ({what}), so I stopped. "
+        f"{em(task.title)} changed in Notion since you asked ({what}), so I stopped. "
         "Ask again if you still want it."
     )
 

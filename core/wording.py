@@ -16,3 +16,8 @@ def join_names(names: list[str], last: str = "and") -> str:
     if len(names) == 1:
         return names[0]
     return f"{', '.join(names[:-1])} {last} {names[-1]}"
+
+
+def em(text: str) -> str:
+    """Emphasised user-derived text: its own "**" must not close the emphasis early."""
+    return "**" + text.replace("**", "*\u200b*") + "**"

@@ -486,8 +486,9 @@ def take_due(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
         at_clause_end = re.match(r"\s*(?:$|[,;.!?]|\s(?:in|for|to|assign)\b)", s[end:]) is not None
         if has_cue or at_clause_end:
             cut = cue.start() if cue is not None and has_cue else start
-            due = iso(phrase, ctx)
-            return _cut(s, (cut, end)), due
+            # An impossible date ("31 February") goes on as typed: the gate asks about it
+            # rather than the task being created with no due date at all.
+            return _cut(s, (cut, end)), iso(phrase, ctx) or phrase
         offset = end
     return s, None
 

@@ -1,0 +1,290 @@
+"""The Discord adapter: `/darcy`, `@Darcy` mentions, a "Create Darcy task" message command,
+and buttons that still work after a restart.
+
+Like every adapter it only translates (DESIGN.md): a platform event becomes a core
+command, and the reply is rendered by `render`. Each handler acknowledges first
+(Discord's deadline is 3 s; Notion or a model may be slower), then asks core, then
+edits the acknowledged message.
+
+Intents: none privileged. Discord delivers the content of messages that mention the
+app even without the Message Content intent, so `@Darcy …` works as is; `/darcy`,
+the message command and the components need no intent at all. Components carry only
+a pending id (or, for the link button, the requester's id) and are
+`discord.ui.DynamicItem`s, so any process that registered them can answer a click.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+import structlog
+from discord import app_commands
+
+from bot.discord import render
+from core.bus import MessageBus
+from core.config import ConfigError
+from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.replies import Reply
+
+if TYPE_CHECKING:
+    from core.bootstrap import App
+    from core.config import Settings
+
+PLATFORM = "discord"
+SCOPES = ("bot", "applications.commands")
+# Read the channel, answer in it (and in threads), show embeds, reply to a mention.
+PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True,
+    read_message_history=True,
+)
+MESSAGE_COMMAND = "Create Darcy task"
+MODAL_TIMEOUT = 15 * 60  # an interaction token's lifetime: a modal left open longer is gone
+KEY = r"[A-Za-z0-9_-]{1,80}"
+FAILED = "Something went wrong on my side, so I did nothing. Please try again in a moment."
+
+log = structlog.get_logger("darcy.discord")
+
+
+class DarcyClient(discord.Client):
+    """discord.py client wired to one Darcy bus."""
+
+    def __init__(self, bus: MessageBus, settings: Settings) -> None:
+        super().__init__(intents=discord.Intents.default(), allowed_mentions=render.NO_PINGS)
+        self.bus = bus
+        self.settings = settings
+        guild_id = settings.discord.guild_id
+        self.guild = discord.Object(id=guild_id) if guild_id else None
+        self.tree = app_commands.CommandTree(self)
+        self.tree.add_command(
+            app_commands.Command(name="darcy", description="Ask Darcy about the club's Notion tasks.",
+                                 callback=darcy_command),
+            guild=self.guild,
+        )
+        self.tree.add_command(app_commands.ContextMenu(name=MESSAGE_COMMAND, callback=create_task_from),
+                              guild=self.guild)
+
+    async def setup_hook(self) -> None:
+        """After login: answer clicks on any message Darcy ever sent, publish the commands."""
+        self.add_dynamic_items(AnswerButton, ChooseSelect, LinkButton)
+        synced = await self.tree.sync(guild=self.guild)
+        log.info("discord commands synced", commands=[c.name for c in synced],
+                 guild_id=self.guild.id if self.guild else None)
+        if self.application_id is not None:
+            log.info("discord invite", url=invite_url(self.application_id, self.guild and self.guild.id))
+
+    async def ask(self, command: Command) -> Reply:
+        """Core's answer; a crash becomes an apology so the acknowledged message never hangs."""
+        try:
+            reply: Reply = await self.bus.execute(command)
+        except Exception:
+            log.exception("core failed", command=type(command).__name__)
+            return Reply(text=FAILED, decision="error", private=True)
+        return reply
+
+    def view(self, reply: Reply, requester_id: int) -> discord.ui.View | None:
+        items = [_item(control) for control in render.controls(reply, requester_id)]
+        if not items:
+            return None
+        view = discord.ui.View(timeout=None)  # dynamic items: nothing to time out or keep
+        for item in items:
+            view.add_item(item)
+        return view
+
+    def rendered(self, reply: Reply, requester_id: int, previous: list[discord.Embed] | None = None,
+                 ) -> dict[str, Any]:
+        return {**render.message(reply, previous or ()), "view": self.view(reply, requester_id)}
+
+    async def on_message(self, message: discord.Message) -> None:
+        """`@Darcy <request>`: the same flow as /darcy, answered as a reply in the channel."""
+        me = self.user
+        if me is None or message.author.bot or not any(u.id == me.id for u in message.mentions):
+            return
+        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() or "help"
+        with contextlib.suppress(discord.HTTPException):  # no typing permission must not cost the answer
+            await message.channel.typing()  # the visible acknowledgement: "Darcy is typing…"
+        reply = await self.ask(HandleRequest(platform=PLATFORM, user_id=str(message.author.id),
+                                             channel_id=str(message.channel.id), text=text))
+        kwargs = self.rendered(reply, message.author.id)
+        if kwargs["view"] is None:
+            del kwargs["view"]
+        await message.reply(mention_author=False, **kwargs)
+
+
+def build_client(bus: MessageBus, settings: Settings) -> DarcyClient:
+    """The Discord client for one Darcy; tests log it in against a loopback rig."""
+    return DarcyClient(bus, settings)
+
+
+def invite_url(application_id: int, guild_id: int | None = None) -> str:
+    """Where an admin adds Darcy to a server, with the scopes and permissions it uses."""
+    guild = discord.Object(id=guild_id) if guild_id else discord.utils.MISSING
+    return discord.utils.oauth_url(application_id, permissions=PERMISSIONS, guild=guild, scopes=SCOPES)
+
+
+async def run_discord(app: App, settings: Settings) -> None:
+    """`darcy run`: connect to Discord with the token from the environment until stopped."""
+    token = settings.discord.token()
+    if not token:
+        raise ConfigError(f"discord.token_env: the environment variable {settings.discord.token_env} "
+                          "is not set")
+    client = build_client(app.bus, settings)
+    async with client:
+        await client.start(token)
+
+
+# ---- commands ----------------------------------------------------------------------------
+
+
+def _request(interaction: discord.Interaction, text: str) -> HandleRequest:
+    return HandleRequest(platform=PLATFORM, user_id=str(interaction.user.id),
+                         channel_id=str(interaction.channel_id), text=text)
+
+
+async def _defer(interaction: discord.Interaction[DarcyClient]) -> None:
+    """The acknowledgement, before any core work: Discord shows "Darcy is thinking…"."""
+    private = interaction.client.settings.discord.ephemeral_reads
+    await interaction.response.defer(thinking=True, ephemeral=private)
+
+
+@app_commands.describe(text="What you'd like, e.g. “what are my tasks?”")
+async def darcy_command(interaction: discord.Interaction[DarcyClient], text: str) -> None:
+    await _defer(interaction)
+    client = interaction.client
+    reply = await client.ask(_request(interaction, text))
+    await interaction.edit_original_response(**client.rendered(reply, interaction.user.id))
+
+
+async def create_task_from(interaction: discord.Interaction[DarcyClient], message: discord.Message) -> None:
+    """Message command: a task titled by the message's first line, for whoever invoked it."""
+    await _defer(interaction)
+    client = interaction.client
+    lines = message.content.strip().splitlines()
+    title = render.clip(lines[0].strip(), 100) if lines else ""
+    if not title:
+        reply = Reply(text="That message has no text I can turn into a task.", decision="none")
+    else:
+        reply = await client.ask(_request(interaction, f"create a task '{title}'"))
+    await interaction.edit_original_response(**client.rendered(reply, interaction.user.id))
+
+
+# ---- components --------------------------------------------------------------------------
+
+
+async def answer_click(interaction: discord.Interaction[DarcyClient], command: Command) -> None:
+    """Run a click's command (already acknowledged) and show the outcome.
+
+    Refusals meant for the clicker (someone else's question, already answered) go to
+    them alone; anything else rewrites the message: the question greyed out, the
+    outcome under it, and the buttons disabled or replaced by the next question.
+    """
+    client = interaction.client
+    reply = await client.ask(command)
+    if reply.private or reply.decision == "error":
+        await interaction.followup.send(**render.notice(reply.text), ephemeral=True)
+        return
+    message = interaction.message
+    previous = [] if reply.needs_answer or message is None else render.faded(message.embeds[:1])
+    kwargs = client.rendered(reply, interaction.user.id, previous)
+    if kwargs["view"] is None:
+        kwargs["view"] = render.disabled(message)
+    await interaction.edit_original_response(**kwargs)
+
+
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=rf"darcy:(?P<verb>confirm|cancel):(?P<key>{KEY})"):
+    """Confirm / Cancel for a pending action."""
+
+    def __init__(self, verb: str, pending_id: str) -> None:
+        confirm = verb == "confirm"
+        super().__init__(discord.ui.Button(
+            label="Confirm" if confirm else "Cancel", custom_id=render.custom_id(verb, pending_id),
+            style=discord.ButtonStyle.success if confirm else discord.ButtonStyle.secondary,
+        ))
+        self.verb, self.pending_id = verb, pending_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> AnswerButton:
+        return cls(match["verb"], match["key"])
+
+    async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        await interaction.response.defer()  # ack first: the write may be slow
+        kind = Confirm if self.verb == "confirm" else Cancel
+        await answer_click(interaction, kind(platform=PLATFORM, user_id=str(interaction.user.id),
+                                             pending_id=self.pending_id))
+
+
+class ChooseSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"darcy:choose:(?P<key>{KEY})"):
+    """The options of a `choose` reply; the value is the option's 0-based index."""
+
+    def __init__(self, pending_id: str, labels: tuple[str, ...]) -> None:
+        super().__init__(discord.ui.Select(
+            custom_id=render.custom_id("choose", pending_id), placeholder="Pick one…",
+            options=[discord.SelectOption(label=label, value=str(i)) for i, label in enumerate(labels)],
+        ))
+        self.pending_id = pending_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> ChooseSelect:
+        options = getattr(item, "options", [])
+        return cls(match["key"], tuple(o.label for o in options))
+
+    async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        await interaction.response.defer()
+        values = (interaction.data or {}).get("values") or ["-1"]
+        option = int(values[0]) if str(values[0]).lstrip("-").isdigit() else -1
+        await answer_click(interaction, Choose(platform=PLATFORM, user_id=str(interaction.user.id),
+                                               pending_id=self.pending_id, option=option))
+
+
+class LinkButton(discord.ui.DynamicItem[discord.ui.Button], template=r"darcy:link:(?P<key>\d{1,20})"):
+    """Opens the e-mail modal (a modal cannot follow a defer, so /darcy shows this button)."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(discord.ui.Button(label=render.LINK_LABEL, style=discord.ButtonStyle.primary,
+                                           custom_id=render.custom_id("link", user_id)))
+        self.user_id = user_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str]) -> LinkButton:
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        if str(interaction.user.id) != self.user_id:
+            await interaction.response.send_message(
+                f"Only <@{self.user_id}> can answer this.", ephemeral=True, allowed_mentions=render.NO_PINGS)
+            return
+        await interaction.response.send_modal(EmailModal())
+
+
+class EmailModal(discord.ui.Modal, title=render.LINK_LABEL):
+    """Asks the Notion e-mail; core, waiting for it in this channel, answers with a confirmation."""
+
+    email: discord.ui.TextInput[EmailModal] = discord.ui.TextInput(
+        label="Your Notion account's e-mail", placeholder="you@example.org", min_length=3, max_length=254,
+    )
+
+    def __init__(self) -> None:
+        super().__init__(timeout=MODAL_TIMEOUT)
+
+    async def on_submit(self, interaction: discord.Interaction[DarcyClient]) -> None:  # type: ignore[override]
+        await interaction.response.defer()  # edits the message whose button opened the modal
+        client = interaction.client
+        reply = await client.ask(_request(interaction, self.email.value.strip()))
+        if not reply.needs_answer:  # no match, a typo: say so privately, keep the button for a retry
+            await interaction.followup.send(**render.notice(reply.text), ephemeral=True)
+            return
+        await interaction.edit_original_response(**client.rendered(reply, interaction.user.id))
+
+
+def _item(control: render.Control) -> discord.ui.Item[Any]:
+    if control.kind in ("confirm", "cancel"):
+        return AnswerButton(control.kind, control.key)
+    if control.kind == "choose":
+        return ChooseSelect(control.key, control.options)
+    return LinkButton(control.key)

@@ -1,0 +1,353 @@
+"""The Slack adapter: Slack events, commands and clicks in, core commands out, Block Kit back.
+
+A table of "this Slack request → that core command":
+
+    app_mention (channel, thread)      → HandleRequest, answered in the thread
+    message in a DM (people only)      → HandleRequest, answered in the DM
+    /darcy <text>                      → HandleRequest, answered through the response_url
+    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'"
+    Confirm / Cancel / pick            → Confirm / Cancel / Choose, the answer replaces the question
+    Link my Notion account → modal     → HandleRequest(<e-mail>) in the asking channel
+
+Every listener acknowledges first: Slack wants its 200 within 3 s, and with
+`process_before_response=False` bolt sends it while the listener goes on to the real work.
+Nothing here knows Notion or language models; rendering lives in `bot.slack.render`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import structlog
+from aiohttp import web
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack import render
+from core.config import ConfigError
+from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.replies import Reply
+
+if TYPE_CHECKING:
+    from core.bootstrap import App
+    from core.config import Settings
+
+log = structlog.get_logger("darcy.slack")
+
+PLATFORM = "slack"
+COMMAND = "/darcy"
+SHORTCUT = "create_darcy_task"
+MAX_TITLE = 100
+EMAIL = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
+SORRY = Reply(text="Sorry, something went wrong on my side. Please try again in a moment.", decision="error")
+
+
+class CommandBus(Protocol):
+    """All the adapter needs of core: run a command, get its reply."""
+
+    async def execute(self, command: Command) -> Any: ...
+
+
+class SeenEvents:
+    """Event ids already taken in, so Slack's retries (`X-Slack-Retry-Num`) run nothing twice.
+
+    In memory and bounded (oldest forgotten first): right for one process. Several replicas
+    behind a load balancer would need a shared record (the database), which is future work.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, event_id: str) -> bool:
+        if event_id in self._ids:
+            return False
+        self._ids[event_id] = None
+        if len(self._ids) > self.limit:
+            self._ids.popitem(last=False)
+        return True
+
+    async def middleware(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
+        """Bolt global middleware (runs after signature verification, so forged ids never count)."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.first_time(event_id):
+            log.info("slack event already handled", event_id=event_id)
+            return BoltResponse(status=200, body="")  # acknowledged, not processed again
+        return await next()
+
+
+@dataclass
+class Where:
+    """Where an answer goes: the channel (and thread), the message a click came from, the
+    response_url Slack gave us, and the person who asked or clicked (for ephemerals)."""
+
+    channel: str
+    user: str
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    response_url: str | None = None
+    ephemeral: bool = False  # the clicked message is ephemeral: only its response_url can replace it
+    via_response_url: bool = False  # slash commands: the bot may not be in the channel at all
+
+    @classmethod
+    def of_action(cls, body: dict[str, Any]) -> Where:
+        container = body.get("container") or {}
+        message = body.get("message") or {}
+        return cls(
+            channel=(body.get("channel") or {}).get("id") or container.get("channel_id", ""),
+            user=body["user"]["id"], thread_ts=message.get("thread_ts"),
+            message_ts=container.get("message_ts") or message.get("ts"),
+            response_url=body.get("response_url"), ephemeral=bool(container.get("is_ephemeral")),
+        )
+
+
+class SlackAdapter:
+    """The listeners. Each acks, turns the request into a core command and renders the reply."""
+
+    def __init__(self, bus: CommandBus, client: AsyncWebClient) -> None:
+        self.bus, self.client = bus, client
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    async def on_mention(self, ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        await ack()
+        if not event.get("user"):
+            return  # another app mentioning Darcy
+        text = render.from_slack(_without_mention(event.get("text", ""), context.bot_user_id))
+        thread = event.get("thread_ts") or event["ts"]  # always answer in the thread
+        where = Where(channel=event["channel"], user=event["user"], thread_ts=thread)
+        await self._request(where, text)
+
+    async def on_message(self, ack: AsyncAck, event: dict[str, Any]) -> None:
+        await ack()
+        person = event.get("user") and not (event.get("subtype") or event.get("bot_id"))
+        if event.get("channel_type") != "im" or not person:
+            return  # edits, joins, bots (and this bot): not someone talking to Darcy
+        where = Where(channel=event["channel"], user=event["user"], thread_ts=event.get("thread_ts"))
+        await self._request(where, render.from_slack(event.get("text", "")))
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        where = Where(channel=command["channel_id"], user=command["user_id"],
+                      response_url=command.get("response_url"), via_response_url=True)
+        await self._request(where, render.from_slack(command.get("text", "")).strip() or "help")
+
+    async def on_shortcut(self, ack: AsyncAck, shortcut: dict[str, Any]) -> None:
+        await ack()
+        message = shortcut.get("message") or {}
+        where = Where(channel=shortcut["channel"]["id"], user=shortcut["user"]["id"],
+                      thread_ts=message.get("thread_ts") or message.get("ts"),
+                      response_url=shortcut.get("response_url"))
+        lines = [line.strip() for line in render.from_slack(message.get("text") or "").splitlines()]
+        first = next((line for line in lines if line), "")
+        if not first:
+            await self._whisper(where, Reply(text="That message has no text I could make a task from."))
+            return
+        await self._request(where, f"create a task '{first[:MAX_TITLE].strip()}'")
+
+    async def _request(self, where: Where, text: str) -> None:
+        command = HandleRequest(platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=text)
+        try:
+            reply: Reply = await self.bus.execute(command)
+        except Exception:
+            log.exception("request failed", channel=where.channel, user=where.user)
+            reply = SORRY
+        await self._post(where, reply)
+
+    # ---- clicks -----------------------------------------------------------------------------
+
+    async def on_confirm(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        clicker = body["user"]["id"]
+        await self._answer(body, Confirm(platform=PLATFORM, user_id=clicker, pending_id=action["value"]))
+
+    async def on_cancel(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        clicker = body["user"]["id"]
+        await self._answer(body, Cancel(platform=PLATFORM, user_id=clicker, pending_id=action["value"]))
+
+    async def on_choose(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        value = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+        pending_id, _, number = value.rpartition(":")
+        if not pending_id or not number.isdigit():
+            log.warning("malformed choice", value=value)
+            return
+        await self._answer(body, Choose(platform=PLATFORM, user_id=body["user"]["id"], pending_id=pending_id,
+                                        option=int(number)))
+
+    async def _answer(self, body: dict[str, Any], command: Command) -> None:
+        """A click's reply replaces the question; a refusal (someone else's question, already
+        answered) goes only to the clicker and leaves the question for its owner."""
+        where = Where.of_action(body)
+        try:
+            reply: Reply = await self.bus.execute(command)
+        except Exception:
+            log.exception("click failed", command=type(command).__name__, user=where.user)
+            reply = SORRY
+        if reply.private or reply.decision == "error":
+            await self._whisper(where, reply)
+        else:
+            await self._replace(where, reply)
+
+    # ---- verification -----------------------------------------------------------------------
+
+    async def on_link(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        where = Where.of_action(body)
+        if action.get("value") and action["value"] != where.user:
+            await self._whisper(where, Reply(text="Only the person who asked can link their account here.",
+                                             private=True))
+            return
+        metadata = json.dumps(asdict(where), separators=(",", ":"))
+        # trigger_id lives 3 s: the modal opens right after the ack, before any slow work.
+        await self.client.views_open(trigger_id=body["trigger_id"], view=render.email_modal(metadata))
+
+    async def on_email(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        value = view["state"]["values"][render.EMAIL_BLOCK][render.EMAIL_INPUT].get("value") or ""
+        email = EMAIL.fullmatch(value.strip())
+        if not email:
+            await ack(response_action="errors",
+                      errors={render.EMAIL_BLOCK: "That doesn't look like an e-mail address."})
+            return
+        await ack()  # closes the modal; the answer goes where the question was asked
+        where = Where(**json.loads(view["private_metadata"]))
+        where.user = body["user"]["id"]
+        command = HandleRequest(platform=PLATFORM, user_id=where.user, channel_id=where.channel,
+                                text=email.group(0))
+        try:
+            reply: Reply = await self.bus.execute(command)
+        except Exception:
+            log.exception("link request failed", user=where.user)
+            reply = SORRY
+        await self._replace(where, reply)
+
+    # ---- delivery ---------------------------------------------------------------------------
+
+    async def _post(self, where: Where, reply: Reply) -> None:
+        """A new message. The Web API where the bot is present; otherwise the response_url
+        (a slash command in a DM between two people, a channel the bot isn't in)."""
+        if reply.private:
+            await self._whisper(where, reply)
+            return
+        message = render.message(reply, requester=where.user)
+        if not where.via_response_url:
+            try:
+                await self.client.chat_postMessage(channel=where.channel, thread_ts=where.thread_ts,
+                                                   **message)
+                return
+            except SlackApiError as exc:
+                if not where.response_url:
+                    raise
+                log.info("chat.postMessage refused, using response_url", error=exc.response.get("error"))
+        await self._hook(where, message, response_type="in_channel", replace_original=False)
+
+    async def _replace(self, where: Where, reply: Reply) -> None:
+        """The answer in place of the question: chat.update on the message, else its response_url."""
+        message = render.message(reply, requester=where.user)
+        if where.message_ts and not where.ephemeral:
+            try:
+                await self.client.chat_update(channel=where.channel, ts=where.message_ts, **message)
+                return
+            except SlackApiError as exc:
+                if not where.response_url:
+                    raise
+                log.info("chat.update refused, using response_url", error=exc.response.get("error"))
+        if where.response_url:
+            await self._hook(where, message, replace_original=True)
+        else:
+            await self._post(where, reply)
+
+    async def _whisper(self, where: Where, reply: Reply) -> None:
+        """Only the person who asked or clicked sees it."""
+        message = render.message(reply, requester=where.user)
+        try:
+            await self.client.chat_postEphemeral(channel=where.channel, user=where.user,
+                                                 thread_ts=where.thread_ts, **message)
+        except SlackApiError as exc:
+            if not where.response_url:
+                raise
+            log.info("chat.postEphemeral refused, using response_url", error=exc.response.get("error"))
+            await self._hook(where, message, response_type="ephemeral", replace_original=False)
+
+    async def _hook(self, where: Where, message: dict[str, Any], **options: Any) -> None:
+        assert where.response_url is not None
+        response = await AsyncWebhookClient(where.response_url).send(**message, **options)
+        if response.status_code != 200:
+            log.warning("response_url refused", status=response.status_code, body=response.body)
+
+
+def _without_mention(text: str, bot_user_id: str | None) -> str:
+    """The request without "@Darcy" (however often it was mentioned)."""
+    if not bot_user_id:
+        return text.strip()
+    return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
+
+
+def build_app(
+    bus: CommandBus, *, signing_secret: str, client: AsyncWebClient, seen: SeenEvents | None = None,
+) -> AsyncApp:
+    """The bolt app with Darcy's listeners. `client` carries the bot token (and, in tests, a
+    loopback base_url); `process_before_response=False` so every ack leaves before the work."""
+    bolt = AsyncApp(signing_secret=signing_secret, client=client, process_before_response=False)
+    adapter = SlackAdapter(bus, client)
+    bolt.middleware((seen or SeenEvents()).middleware)
+    bolt.event("app_mention")(adapter.on_mention)
+    bolt.event("message")(adapter.on_message)
+    bolt.command(COMMAND)(adapter.on_command)
+    bolt.shortcut(SHORTCUT)(adapter.on_shortcut)
+    bolt.action(render.CONFIRM)(adapter.on_confirm)
+    bolt.action(render.CANCEL)(adapter.on_cancel)
+    bolt.action(re.compile(rf"^{render.CHOOSE}(:\d+)?$"))(adapter.on_choose)
+    bolt.action(render.LINK)(adapter.on_link)
+    bolt.view(render.LINK_VIEW)(adapter.on_email)
+    return bolt
+
+
+async def serve_http(bolt: AsyncApp, *, port: int, host: str = "0.0.0.0") -> web.AppRunner:
+    """HTTP mode: `/slack/events` on aiohttp (behind a load balancer). Returns the runner to clean up."""
+    runner = web.AppRunner(bolt.web_app(path="/slack/events", port=port))
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def run_slack(app: App, settings: Settings) -> None:
+    """Run the Slack adapter until cancelled: Socket Mode (app-level token, no public URL) or
+    HTTP (signing secret, `/slack/events` on `settings.slack.port`), as `settings.slack.mode` says."""
+    slack = settings.slack
+    token = slack.bot_token()
+    if not token:
+        raise ConfigError(f"slack: set {slack.bot_token_env} to the bot token (xoxb-…)")
+    client = AsyncWebClient(token=token)
+    if slack.mode == "socket":
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        app_token = slack.app_token()
+        if not app_token:
+            raise ConfigError(f"slack: Socket Mode needs {slack.app_token_env} (an app-level xapp-… token)")
+        bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client)
+        handler = AsyncSocketModeHandler(bolt, app_token)
+        try:
+            await handler.start_async()
+        finally:
+            await handler.close_async()
+        return
+    secret = slack.signing_secret()
+    if not secret:
+        raise ConfigError(f"slack: HTTP mode needs {slack.signing_secret_env} (the app's signing secret)")
+    runner = await serve_http(build_app(app.bus, signing_secret=secret, client=client), port=slack.port)
+    log.info("slack adapter listening", port=slack.port, path="/slack/events")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

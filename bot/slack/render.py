@@ -1,0 +1,218 @@
+"""Core replies as Slack Block Kit, and Slack's message markup back to plain text.
+
+Everything a reply echoes (task titles, names, what the person typed) is user-derived, so
+`&`, `<` and `>` are escaped in every text Slack parses: otherwise a task called
+`<!channel>` would notify a whole channel, and `<https://evil|Confirm>` would be a link.
+Core's `**bold**` becomes Slack's `*bold*`; nothing else is interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.replies import ProjectLine, Reply, TaskLine
+from core.wording import day
+
+# Action ids a click comes back with; a button's value carries only the pending id.
+CONFIRM = "darcy_confirm"
+CANCEL = "darcy_cancel"
+CHOOSE = "darcy_choose"  # the select menu; buttons are darcy_choose:<n> (ids must be unique in a block)
+LINK = "darcy_link"  # "Link my Notion account": opens the e-mail modal
+LINK_VIEW = "darcy_link_email"  # the modal's callback id
+EMAIL_BLOCK, EMAIL_INPUT = "email", "email_input"
+
+# Slack's limits (Block Kit reference): blocks per message, section text, plain_text in
+# buttons and options, options in a static select, buttons before a select reads better.
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_LABEL = 75
+MAX_OPTIONS = 100
+MAX_BUTTONS = 5
+
+BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
+SAFE_URL = re.compile(r"https?://[^\s|<>]+")
+
+
+def escape(text: str) -> str:
+    """The three characters Slack reads as markup, as entities (`&` first)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str) -> str:
+    """Core text as mrkdwn: `**x**` → `*x*`, everything else escaped."""
+    parts = BOLD.split(text)
+    return "".join(f"*{escape(p)}*" if i % 2 else escape(p) for i, p in enumerate(parts))
+
+
+def plain(text: str) -> str:
+    """Core text for notifications and plain_text fields: bold markers dropped, escaped."""
+    return escape(BOLD.sub(r"\1", text))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _label(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
+    """A plain_text object, clipped before escaping so an entity is never cut in half."""
+    return {"type": "plain_text", "text": escape(_clip(BOLD.sub(r"\1", text), limit)), "emoji": True}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {"type": "button", "text": _label(text), "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+# ---- lists ---------------------------------------------------------------------------------
+
+
+def _task(line: TaskLine) -> list[dict[str, Any]]:
+    title = escape(line.title)
+    if line.url and SAFE_URL.fullmatch(line.url):
+        title = f"<{escape(line.url)}|{title}>"
+    facts = [line.status or "No status", f"Due {day(line.due)}" if line.due else "No due date"]
+    facts += [p for p in (line.project, ", ".join(line.people)) if p]
+    return [_section(f"*{title}*"), _context(" · ".join(escape(f) for f in facts))]
+
+
+def _project(line: ProjectLine) -> list[dict[str, Any]]:
+    facts = [line.progress or "No progress set"]
+    if line.leads:
+        facts.append("Led by " + ", ".join(line.leads))
+    return [_section(f"*{escape(line.name)}*"), _context(" · ".join(escape(f) for f in facts))]
+
+
+def _lines(groups: list[list[dict[str, Any]]], more: int, room: int) -> list[dict[str, Any]]:
+    """As many items as fit in `room` blocks, then a line saying how many were left out."""
+    shown: list[dict[str, Any]] = []
+    for index, group in enumerate(groups):
+        if len(shown) + len(group) + 1 > room:
+            more += len(groups) - index
+            break
+        shown += group
+    if more:
+        shown.append(_context(f"…and {more} more. Narrow it down, e.g. by project or person."))
+    return shown
+
+
+# ---- questions -----------------------------------------------------------------------------
+
+
+def _controls(reply: Reply, requester: str) -> list[dict[str, Any]]:
+    """The components that answer a question: Confirm/Cancel, the options, or the link button."""
+    pending = reply.pending_id
+    if reply.decision == "verify":
+        link = _button("Link my Notion account", LINK, requester, "primary")
+        return [{"type": "actions", "elements": [link]}]
+    if not reply.needs_answer or pending is None:
+        return []
+    cancel = _button("Cancel", CANCEL, pending)
+    if not reply.options:
+        return [{"type": "actions", "elements": [_button("Confirm", CONFIRM, pending, "primary"), cancel]}]
+    labels = [f"{n}) {label}" for n, label in enumerate(reply.options[:MAX_OPTIONS], 1)]
+    if len(labels) <= MAX_BUTTONS:
+        elements = [_button(text, f"{CHOOSE}:{n}", f"{pending}:{n}") for n, text in enumerate(labels)]
+        return [{"type": "actions", "elements": [*elements, cancel]}]
+    select = {
+        "type": "static_select", "action_id": CHOOSE, "placeholder": _label("Pick one"),
+        "options": [{"text": _label(text), "value": f"{pending}:{n}"} for n, text in enumerate(labels)],
+    }
+    return [{"type": "actions", "elements": [select, cancel]}]
+
+
+def _text(reply: Reply) -> str:
+    text = mrkdwn(reply.text)
+    if reply.options:  # written out in full too: labels in buttons and menus are clipped at 75
+        text += "\n" + "\n".join(f"{n}) {escape(label)}" for n, label in enumerate(reply.options, 1))
+    return text
+
+
+def _blocks(reply: Reply, requester: str, room: int) -> list[dict[str, Any]]:
+    head = [_section(_text(reply))]
+    controls = _controls(reply, requester)
+    reserve = 3 if reply.follow_up is not None else 0  # a divider, a heading and a "more" line
+    body: list[dict[str, Any]] = []
+    list_room = room - len(head) - len(controls) - reserve
+    if reply.tasks:
+        body += _lines([_task(t) for t in reply.tasks], reply.more, list_room)
+    elif reply.more:
+        body += _lines([], reply.more, list_room)
+    if reply.projects:
+        body += _lines([_project(p) for p in reply.projects], 0, list_room - len(body))
+    blocks = head + body + controls
+    if reply.follow_up is not None:
+        blocks += [{"type": "divider"}, *_blocks(reply.follow_up, requester, room - len(blocks) - 1)]
+    return blocks
+
+
+def fallback(reply: Reply) -> str:
+    """The notification and screen-reader text: never markup, never a mention."""
+    text = plain(reply.text)
+    return text if reply.follow_up is None else f"{text}\n{fallback(reply.follow_up)}"
+
+
+def message(reply: Reply, *, requester: str = "") -> dict[str, Any]:
+    """`text` and `blocks` for chat.postMessage, chat.update, chat.postEphemeral or a response_url.
+
+    `requester` is the Slack user the reply answers: the link button carries it so only
+    they can open the e-mail form."""
+    return {"text": fallback(reply), "blocks": _blocks(reply, requester, MAX_BLOCKS)}
+
+
+def email_modal(private_metadata: str) -> dict[str, Any]:
+    """The modal asking for the Notion e-mail; private_metadata says where to answer."""
+    return {
+        "type": "modal",
+        "callback_id": LINK_VIEW,
+        "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Link Notion"},
+        "submit": {"type": "plain_text", "text": "Continue"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": EMAIL_BLOCK,
+                "label": {"type": "plain_text", "text": "Your Notion account's e-mail"},
+                "element": {"type": "email_text_input", "action_id": EMAIL_INPUT,
+                            "placeholder": {"type": "plain_text", "text": "you@club.example"}},
+                "hint": {"type": "plain_text", "text": "I'll ask you to confirm before linking."},
+            }
+        ],
+    }
+
+
+# ---- incoming text -------------------------------------------------------------------------
+
+_LINK = re.compile(r"<(?P<target>[^<>|]+)(?:\|(?P<label>[^<>]*))?>")
+
+
+def from_slack(text: str) -> str:
+    """What the person typed, from Slack's markup: links and e-mails (Slack wraps them as
+    `<mailto:a@b|a@b>`) become their text, channels `#name`; user mentions stay `<@U…>` (core
+    resolves them) and so do special mentions like `<!channel>` (literal text to core)."""
+
+    def plain_link(match: re.Match[str]) -> str:
+        target, label = match.group("target"), match.group("label")
+        if target.startswith(("@", "!")):
+            return f"<{target}>"
+        if target.startswith("#"):
+            return f"#{label}" if label else target
+        return label or target.removeprefix("mailto:")
+
+    return unescape(_LINK.sub(plain_link, text))
+
+
+def unescape(text: str) -> str:
+    """Slack's three entities back to characters (`&amp;` last, so `&amp;lt;` stays `&lt;`)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -1,0 +1,505 @@
+"""A Slack Web API emulator on 127.0.0.1, and signed requests into a bolt app, for tests.
+
+`SlackEmulator` answers what the real `AsyncWebClient` and `AsyncWebhookClient` send:
+auth.test, chat.postMessage, chat.update, chat.postEphemeral, views.open, and response_url
+hooks. It records every call with its JSON or form body, keeps the messages as Slack would
+show them (so a test clicks a button that was really rendered), refuses Block Kit that
+Slack would refuse (too many blocks, duplicate action ids, over-long labels), and answers
+`not_in_channel` for channels the bot is not in.
+
+`SlackUser` builds the requests Slack sends to an app (event_callback JSON, slash command
+forms, block_actions / view_submission / message_action `payload=` forms), signs them with
+the signing secret (v0 HMAC over `v0:<timestamp>:<body>`) and dispatches them into the bolt
+app through `AsyncBoltRequest`, as the aiohttp or Socket Mode adapters would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
+
+TEAM = "T0CLUB"
+APP_ID = "A0DARCY"
+BOT_USER = "UDARCY"
+BOT_ID = "B0DARCY"
+BOT_TOKEN = "xoxb-test-darcy"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+PINGS = re.compile(r"<(?:!(?:channel|here|everyone|subteam\^[^>]*)|@[UW][A-Z0-9]+)[^>]*>")
+ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+@dataclass
+class Call:
+    """One request to the emulator: the Web API method (or "response_url") and its body."""
+
+    method: str
+    body: dict[str, Any]
+    token: str | None = None
+    url: str | None = None
+
+
+@dataclass
+class Message:
+    """A message as it stands in the emulated workspace."""
+
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    ephemeral_to: str | None = None  # only this user sees it
+    history: list[dict[str, Any]] = field(default_factory=list)  # earlier versions, oldest first
+
+    def shown(self) -> str:
+        """What a person reads: every text of every block, entities decoded, links as labels, no `*`."""
+        parts: list[str] = []
+        for block in self.blocks or [{"type": "section", "text": {"type": "mrkdwn", "text": self.text}}]:
+            parts += _texts(block)
+        text = "\n".join(parts)
+        text = re.sub(r"<(?:https?://|mailto:)[^|>]*\|([^>]*)>", r"\1", text)
+        text = re.sub(r"\*([^*\n]+)\*", r"\1", text)  # *bold* reads as the words
+        for entity, char in ENTITIES:
+            text = text.replace(entity, char)
+        return text
+
+    def elements(self) -> list[dict[str, Any]]:
+        """The interactive elements, with the block they sit in."""
+        found = []
+        for block in self.blocks:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                found.append({**element, "block_id": block.get("block_id", "b")})
+        return found
+
+    def buttons(self) -> list[str]:
+        return [e["text"]["text"] for e in self.elements() if e["type"] == "button"]
+
+
+def _texts(node: Any) -> list[str]:
+    """Every `text` string inside a block (section, context, buttons, options), in order."""
+    if isinstance(node, dict):
+        out = []
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                out.append(value)
+            elif key not in ("value", "action_id", "block_id", "url", "style"):
+                out += _texts(value)
+        return out
+    if isinstance(node, list):
+        return [t for item in node for t in _texts(item)]
+    return []
+
+
+def pings(body: dict[str, Any]) -> list[str]:
+    """Mentions Slack would act on (notify a channel or a person) anywhere in a message body."""
+    return [m for text in _texts(body) for m in PINGS.findall(text)]
+
+
+class BlockKitError(ValueError):
+    pass
+
+
+def check_blocks(blocks: list[dict[str, Any]]) -> None:
+    """The Block Kit rules a real workspace enforces on what Darcy sends (invalid_blocks);
+    blocks without a block_id get one, as Slack does."""
+    for n, block in enumerate(blocks):
+        block.setdefault("block_id", f"blk{n:02d}")
+    if len(blocks) > 50:
+        raise BlockKitError("more than 50 blocks")
+    if len({b["block_id"] for b in blocks}) != len(blocks):
+        raise BlockKitError("duplicate block_id")
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "section" and len(block["text"]["text"]) > 3000:
+            raise BlockKitError("section text over 3000 characters")
+        if kind == "section" and not block["text"]["text"].strip():
+            raise BlockKitError("empty section text")
+        if kind == "context" and not 1 <= len(block["elements"]) <= 10:
+            raise BlockKitError("context needs 1 to 10 elements")
+        if kind == "actions":
+            ids = [e["action_id"] for e in block["elements"]]
+            if len(ids) != len(set(ids)):
+                raise BlockKitError(f"duplicate action_id in a block: {ids}")
+            if len(ids) > 25:
+                raise BlockKitError("more than 25 elements in an actions block")
+            for element in block["elements"]:
+                _check_element(element)
+
+
+def _check_element(element: dict[str, Any]) -> None:
+    if element["type"] == "button":
+        if len(element["text"]["text"]) > 75 or len(element.get("value", "")) > 2000:
+            raise BlockKitError("button text over 75 or value over 2000 characters")
+        if element.get("style") not in (None, "primary", "danger"):
+            raise BlockKitError("bad button style")
+    elif element["type"] == "static_select":
+        options = element["options"]
+        if not 1 <= len(options) <= 100 or "placeholder" not in element:
+            raise BlockKitError("static_select needs 1 to 100 options and a placeholder")
+        for option in options:
+            if len(option["text"]["text"]) > 75 or len(option["value"]) > 150:
+                raise BlockKitError("option text over 75 or value over 150 characters")
+    else:
+        raise BlockKitError(f"unexpected element {element['type']}")
+
+
+class SlackEmulator:
+    """The Slack Web API (`/api/<method>`) and response_url hooks (`/hooks/<n>`) on loopback."""
+
+    def __init__(self, token: str = BOT_TOKEN) -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[str, Message] = {}
+        self.views: list[dict[str, Any]] = []
+        self.outside: set[str] = set()  # channels the bot is not a member of
+        self._hooks: dict[str, dict[str, Any]] = {}
+        self._ts = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> SlackEmulator:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/hooks/{hook}", self._hook)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def hook(self, channel: str, user: str, message_ts: str | None = None) -> str:
+        """A response_url bound to a channel (and the message a click came from)."""
+        name = str(len(self._hooks) + 1)
+        self._hooks[name] = {"channel": channel, "user": user, "message_ts": message_ts}
+        return f"http://127.0.0.1:{self.port}/hooks/{name}"
+
+    # ---- what happened --------------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> Call:
+        """The `count`-th call of `method`, once it has arrived."""
+        async def arrived() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.of(method)) >= count)
+
+        try:
+            await asyncio.wait_for(arrived(), timeout)
+        except TimeoutError:
+            seen = [c.method for c in self.calls]
+            raise AssertionError(f"no {method} #{count} within {timeout}s; calls so far: {seen}") from None
+        return self.of(method)[count - 1]
+
+    def in_channel(self, channel: str) -> list[Message]:
+        return [m for m in self.messages.values() if m.channel == channel]
+
+    def pings(self) -> list[str]:
+        """Every mention in everything Darcy sent: a test of escaping wants none."""
+        return [p for call in self.calls if call.method != "views.open" for p in pings(call.body)]
+
+    # ---- the Web API ----------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        if request.content_type == "application/json":
+            body = await request.json()
+        else:
+            body = dict(await request.post())
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else body.get("token")
+        await self._record(Call(method, body, token=token))
+        if token != self.token:
+            return _ok(False, error="invalid_auth")
+        handler = {
+            "auth.test": self._auth_test, "chat.postMessage": self._post_message, "chat.update": self._update,
+            "chat.postEphemeral": self._post_ephemeral, "views.open": self._views_open,
+        }.get(method)
+        if handler is None:
+            return _ok(False, error="unknown_method")
+        try:
+            return handler(body)
+        except BlockKitError as exc:
+            return _ok(False, error="invalid_blocks", errors=[str(exc)])
+
+    def _auth_test(self, body: dict[str, Any]) -> web.Response:
+        return _ok(url="https://club.slack.com/", team="Club", user="darcy", team_id=TEAM, user_id=BOT_USER,
+                   bot_id=BOT_ID, is_enterprise_install=False)
+
+    def _new_ts(self) -> str:
+        return f"1763420{next(self._ts):03d}.000100"
+
+    def _message(self, body: dict[str, Any], **extra: Any) -> Message:
+        blocks = body.get("blocks") or []
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        check_blocks(blocks)
+        if not body.get("text") and not blocks:
+            raise BlockKitError("no text")
+        message = Message(channel=body["channel"], ts=self._new_ts(), text=body.get("text", ""),
+                          blocks=blocks, thread_ts=body.get("thread_ts"), **extra)
+        self.messages[message.ts] = message
+        return message
+
+    def _post_message(self, body: dict[str, Any]) -> web.Response:
+        if body.get("channel") in self.outside:
+            return _ok(False, error="not_in_channel")
+        message = self._message(body)
+        return _ok(channel=message.channel, ts=message.ts,
+                   message={"type": "message", "text": message.text, "ts": message.ts, "bot_id": BOT_ID})
+
+    def _post_ephemeral(self, body: dict[str, Any]) -> web.Response:
+        if body.get("channel") in self.outside:
+            return _ok(False, error="not_in_channel")
+        message = self._message(body, ephemeral_to=body["user"])
+        return _ok(message_ts=message.ts)
+
+    def _update(self, body: dict[str, Any]) -> web.Response:
+        message = self.messages.get(body.get("ts", ""))
+        if body.get("channel") in self.outside:
+            return _ok(False, error="channel_not_found")
+        if message is None or message.channel != body.get("channel") or message.ephemeral_to:
+            return _ok(False, error="message_not_found")
+        blocks = body.get("blocks") or []
+        check_blocks(blocks)
+        message.history.append({"text": message.text, "blocks": message.blocks})
+        message.text, message.blocks = body.get("text", ""), blocks
+        return _ok(channel=message.channel, ts=message.ts, text=message.text)
+
+    def _views_open(self, body: dict[str, Any]) -> web.Response:
+        view = body.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not body.get("trigger_id") or not isinstance(view, dict) or view.get("type") != "modal":
+            return _ok(False, error="invalid_arguments")
+        if len(view["title"]["text"]) > 24 or len(view.get("private_metadata", "")) > 3000:
+            return _ok(False, error="invalid_arguments")
+        opened = {**view, "id": f"V{len(self.views) + 1:08d}", "team_id": TEAM, "app_id": APP_ID,
+                  "bot_id": BOT_ID, "hash": "156772938.1827394", "state": {"values": {}}}
+        self.views.append(opened)
+        return _ok(view=opened)
+
+    # ---- response_url ---------------------------------------------------------------------
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record(Call("response_url", body, url=str(request.url)))
+        hook = self._hooks.get(request.match_info["hook"])
+        if hook is None:
+            return web.Response(status=404, text="no_hook")
+        try:
+            target = self.messages.get(hook["message_ts"] or "")
+            if body.get("replace_original") and target is not None:
+                check_blocks(body.get("blocks") or [])
+                target.history.append({"text": target.text, "blocks": target.blocks})
+                target.text, target.blocks = body.get("text", ""), body.get("blocks") or []
+            else:
+                # Slack's default for a response_url is ephemeral; "in_channel" posts for everyone.
+                private = body.get("response_type") != "in_channel"
+                self._message({**body, "channel": hook["channel"]},
+                              ephemeral_to=hook["user"] if private else None)
+        except BlockKitError as exc:
+            return web.Response(status=400, text=f"invalid_blocks: {exc}")
+        return web.Response(text="ok")
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+
+def _ok(ok: bool = True, **fields: Any) -> web.Response:
+    return web.json_response({"ok": ok, **fields})
+
+
+# ---- requests from Slack --------------------------------------------------------------------
+
+
+def signed_headers(
+    body: str, content_type: str, *, secret: str = SIGNING_SECRET, timestamp: int | None = None,
+    retry: int | None = None,
+) -> dict[str, str]:
+    """Headers Slack sends: v0 signature over `v0:<timestamp>:<body>`, and retry markers."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    headers = {
+        "content-type": content_type,
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": SignatureVerifier(secret).generate_signature(timestamp=ts, body=body) or "",
+    }
+    if retry is not None:
+        headers |= {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
+    return headers
+
+
+def event_body(event: dict[str, Any], *, event_id: str) -> str:
+    """An Events API `event_callback` envelope around `event`."""
+    return json.dumps({
+        "token": "legacy-verification-token", "team_id": TEAM, "api_app_id": APP_ID, "event": event,
+        "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": TEAM, "user_id": BOT_USER, "is_bot": True,
+                            "is_enterprise_install": False}],
+        "is_ext_shared_channel": False, "event_context": f"4-{event_id}",
+    })
+
+
+def command_body(*, user: str, channel: str, text: str, response_url: str, command: str = "/darcy") -> str:
+    """A slash command: form-encoded fields."""
+    return urlencode({
+        "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "club", "channel_id": channel,
+        "channel_name": "general" if channel.startswith("C") else "directmessage", "user_id": user,
+        "user_name": user.lower(), "command": command, "text": text, "api_app_id": APP_ID,
+        "is_enterprise_install": "false", "response_url": response_url, "trigger_id": _trigger(),
+    })
+
+
+def payload_body(payload: dict[str, Any]) -> str:
+    """Interactivity requests: one form field `payload` holding the JSON."""
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def _trigger() -> str:
+    return f"{int(time.time())}.{TEAM}.{next(_TRIGGERS):032x}"
+
+
+_TRIGGERS = itertools.count(1)
+
+
+def block_actions(message: Message, element: dict[str, Any], *, user: str, response_url: str,
+                  option: int | None = None) -> dict[str, Any]:
+    """The `block_actions` payload for a click on `element` of `message`."""
+    action: dict[str, Any] = {"action_id": element["action_id"], "block_id": element["block_id"],
+                              "type": element["type"], "action_ts": f"{time.time():.6f}"}
+    if element["type"] == "button":
+        action |= {"text": element["text"], "value": element["value"]}
+        if "style" in element:
+            action["style"] = element["style"]
+    else:
+        assert option is not None, "a select needs the option picked"
+        action |= {"selected_option": element["options"][option], "placeholder": element["placeholder"]}
+    shown: dict[str, Any] = {"type": "message", "ts": message.ts, "text": message.text,
+                             "blocks": message.blocks, "bot_id": BOT_ID, "user": BOT_USER, "team": TEAM}
+    if message.thread_ts:
+        shown["thread_ts"] = message.thread_ts
+    return {
+        "type": "block_actions", "user": {"id": user, "username": user.lower(), "name": user.lower(),
+                                          "team_id": TEAM},
+        "api_app_id": APP_ID, "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel,
+                      "is_ephemeral": message.ephemeral_to is not None},
+        "trigger_id": _trigger(), "team": {"id": TEAM, "domain": "club"}, "enterprise": None,
+        "is_enterprise_install": False, "channel": {"id": message.channel, "name": "general"},
+        "message": shown, "state": {"values": {}}, "response_url": response_url, "actions": [action],
+    }
+
+
+class SlackUser:
+    """Sends what Slack would send to the app when people act, signed, through `async_dispatch`."""
+
+    def __init__(self, bolt: AsyncApp, emulator: SlackEmulator, secret: str = SIGNING_SECRET) -> None:
+        self.bolt, self.emulator, self.secret = bolt, emulator, secret
+        self._events = itertools.count(1)
+        self._ts = itertools.count(1)
+        self.sent: list[str] = []  # every body dispatched, in order
+
+    def last_payload(self) -> dict[str, Any]:
+        """The interactivity payload last sent (a click, a submission, a shortcut)."""
+        return json.loads(parse_qs(self.sent[-1])["payload"][0])
+
+    async def dispatch(self, body: str, content_type: str, *, timestamp: int | None = None,
+                       retry: int | None = None, secret: str | None = None) -> BoltResponse:
+        self.sent.append(body)
+        headers = signed_headers(body, content_type, secret=secret or self.secret, timestamp=timestamp,
+                                 retry=retry)
+        return await self.bolt.async_dispatch(AsyncBoltRequest(body=body, headers=headers))
+
+    def new_ts(self) -> str:
+        return f"1763419{next(self._ts):03d}.000200"
+
+    def event_id(self) -> str:
+        return f"Ev0{next(self._events):08d}"
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None,
+                    **sign: Any) -> BoltResponse:
+        body = event_body(event, event_id=event_id or self.event_id())
+        return await self.dispatch(body, "application/json", retry=retry, **sign)
+
+    def mention_event(self, user: str, text: str, *, channel: str = "C0GENERAL",
+                      thread_ts: str | None = None) -> dict[str, Any]:
+        ts = self.new_ts()
+        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
+                 "event_ts": ts, "channel": channel, "team": TEAM, "client_msg_id": f"cm-{ts}"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
+
+    async def mention(self, user: str, text: str, **where: Any) -> BoltResponse:
+        return await self.event(self.mention_event(user, text, **where))
+
+    async def dm(self, user: str, text: str, *, channel: str = "D0DARCY", **extra: Any) -> BoltResponse:
+        ts = self.new_ts()
+        return await self.event({"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
+                                 "event_ts": ts, "channel_type": "im", "team": TEAM, **extra})
+
+    async def command(self, user: str, text: str, *, channel: str = "C0GENERAL") -> BoltResponse:
+        hook = self.emulator.hook(channel, user)
+        body = command_body(user=user, channel=channel, text=text, response_url=hook)
+        return await self.dispatch(body, "application/x-www-form-urlencoded")
+
+    async def click(
+        self, message: Message, label: str, *, user: str, option: int | None = None,
+    ) -> BoltResponse:
+        """Click the button reading `label` (or pick option `option` of the select menu)."""
+        elements = message.elements()
+        if option is None:
+            matching = [e for e in elements if e["type"] == "button" and e["text"]["text"] == label]
+        else:
+            matching = [e for e in elements if e["type"] == "static_select"]
+        assert matching, f"no {label!r} on the message; it shows {message.buttons()}"
+        hook = self.emulator.hook(message.channel, user, message.ts)
+        payload = block_actions(message, matching[0], user=user, response_url=hook, option=option)
+        return await self.dispatch(payload_body(payload), "application/x-www-form-urlencoded")
+
+    async def submit(self, view: dict[str, Any], *, user: str, values: dict[str, Any]) -> BoltResponse:
+        """Submit an opened modal with `values` ({block_id: {action_id: state}})."""
+        submitted = {**view, "state": {"values": values}}
+        payload = {"type": "view_submission", "team": {"id": TEAM, "domain": "club"},
+                   "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+                   "api_app_id": APP_ID, "token": "legacy-verification-token", "trigger_id": _trigger(),
+                   "view": submitted, "response_urls": [], "is_enterprise_install": False, "enterprise": None}
+        return await self.dispatch(payload_body(payload), "application/x-www-form-urlencoded")
+
+    async def shortcut(self, user: str, message: dict[str, Any], *, channel: str = "C0GENERAL",
+                       callback_id: str = "create_darcy_task") -> BoltResponse:
+        """A message shortcut used on `message` (a message event's fields: user, text, ts…)."""
+        hook = self.emulator.hook(channel, user)
+        payload = {"type": "message_action", "callback_id": callback_id, "trigger_id": _trigger(),
+                   "response_url": hook, "team": {"id": TEAM, "domain": "club"},
+                   "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": TEAM},
+                   "channel": {"id": channel, "name": "general"}, "message_ts": message["ts"],
+                   "message": {"type": "message", **message}, "action_ts": f"{time.time():.6f}",
+                   "token": "legacy-verification-token", "is_enterprise_install": False, "enterprise": None}
+        return await self.dispatch(payload_body(payload), "application/x-www-form-urlencoded")

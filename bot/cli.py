@@ -89,18 +89,32 @@ def eval_(
     corpus: Annotated[Path, typer.Argument(help="Labelled requests (JSONL).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write one prediction a line.")],
     workspace: Annotated[Path | None, typer.Option(help="Workspace JSON (default: the demo).")] = None,
-    planner: Annotated[str, typer.Option(help="offline or llm.")] = "offline",
+    planner: Annotated[
+        str | None, typer.Option(help="offline or llm (default: the config's planner.kind).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Run labelled requests through identity → planner → gate, writing no task; save predictions."""
+    from core.config import ConfigError
     from core.evaluation import run_eval
 
     settings = _settings(config)
-    if planner != "offline":
-        typer.echo("darcy: only the offline planner is available in this build", err=True)
+    if planner not in (None, "offline", "llm"):
+        typer.echo(f"darcy: --planner is offline or llm, not {planner!r}", err=True)
         raise typer.Exit(2)
-    count = asyncio.run(run_eval(settings, corpus, out, workspace))
-    typer.echo(f"wrote {count} predictions to {out}")
+    try:
+        report = asyncio.run(run_eval(settings, corpus, out, workspace, planner=planner))
+    except ConfigError as exc:
+        typer.echo(f"darcy: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"wrote {report.count} predictions to {out} ({report.planner} planner)")
+    if report.llm is not None:
+        s, n = report.llm, max(report.count, 1)
+        typer.echo(
+            f"LLM: {s['calls'] / n:.2f} calls and {s['prompt_tokens'] / n:.0f} prompt + "
+            f"{s['completion_tokens'] / n:.0f} completion tokens per request; {s['repairs']} repairs, "
+            f"{s['failed_calls']} failed calls, {s['fallbacks']} offline fallbacks; ${s['cost_usd']:.4f}"
+        )
 
 
 permissions = typer.Typer(help="Inspect the permission rules.", no_args_is_help=True)

@@ -5,6 +5,7 @@ Tests build a whole app in one call, swapping any dependency by keyword.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -90,9 +91,16 @@ async def bootstrap(
     await _apply_admin_links(db, store, people)
     clock = clock or make_clock(settings, workspace)
     if planner is None:
-        from core.planner.offline import OfflinePlanner
+        from integrations.llm.planner import build_planner  # litellm itself loads on first use
 
-        planner = OfflinePlanner()
+        planner = build_planner(settings)
+    if (warm_up := getattr(planner, "warm_up", None)) is not None:
+        warming = asyncio.create_task(warm_up())  # litellm's ≈5 s import, off the first message
+
+        async def stop_warming() -> None:
+            warming.cancel()
+
+        closers.append(stop_warming)
     bus = MessageBus()
     directory = Directory(store, people)
     gate = Gate(directory, settings, db.identity, db.audit, clock)

@@ -33,14 +33,30 @@ EditableField = Literal["status", "due", "title", "description", "assignees", "p
 
 
 class TaskProperties(Section):
-    """Names of the task data source's properties, and its status options."""
+    """How the task data source's properties map onto a task: each property's name and,
+    where boards differ, its type. Defaults match the demo workspace; `darcy doctor`
+    checks them against a live schema and `darcy doctor --write-config` drafts them."""
 
     title: str = "Name"
+    # status: a Notion `status` or `select` property holding one of status_options, or a
+    # `checkbox` ("Done"): ticked reads as done_status, unticked as default_status, and
+    # writing any status outside active_statuses ticks it.
     status: str = "Status"
-    assignees: str = "In Charge"
-    due: str = "Due Dates"
+    status_type: Literal["status", "select", "checkbox"] = "status"
+    assignees: str = "In Charge"  # a people property (several people allowed)
+    due: str = "Due Dates"  # a date property
+    # Write due dates with a time of day (due_time, in due_time_zone) instead of as whole days.
+    # Values with a time are read as their day in that zone either way.
+    due_has_time: bool = False
+    due_time: str = "17:00"
+    due_time_zone: str | None = None  # unset: [workspace].timezone (UTC if the store is not told)
+    # project: a relation to the projects data source, or a select whose options are the projects.
     project: str = "Event/Project"
-    description: str = "Description"
+    project_type: Literal["relation", "select"] = "relation"
+    description: str | None = "Description"  # a rich_text property; "": none
+    # An optional rich_text property where Darcy writes the id of the request that created the
+    # page, so a create whose answer was lost is found exactly (otherwise by title and time).
+    darcy_id: str | None = None
     status_options: list[str] = Field(
         default_factory=lambda: ["Not Started", "In Progress", "Blocked", "To Review", "Done", "Archive"]
     )
@@ -51,13 +67,49 @@ class TaskProperties(Section):
     done_status: str = "Done"
     archive_status: str = "Archive"
 
+    @field_validator("description", "darcy_id", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None  # TOML has no null: "" means "this board has none"
+
+    @field_validator("due_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        from datetime import time
+
+        try:
+            time.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"expected a time of day like 17:00, got {value!r}") from exc
+        return value
+
+    @field_validator("due_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError) as exc:
+                raise ValueError(f"unknown IANA timezone {value!r}") from exc
+        return value
+
 
 class ProjectProperties(Section):
+    """The projects data source (used when tasks.project_type is "relation")."""
+
     title: str = "Name"
-    progress: str = "Progress"
-    lead: str = "Lead"
+    progress: str | None = "Progress"  # a select or status property; "": none
+    progress_type: Literal["select", "status"] = "select"
+    lead: str | None = "Lead"  # a people property; "": none
     progress_options: list[str] = Field(default_factory=lambda: ["Planning", "Active", "Completed"])
     active_progress: list[str] = Field(default_factory=lambda: ["Planning", "Active"])
+
+    @field_validator("progress", "lead", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None  # TOML has no null: "" means "this board has none"
 
 
 class NotionSettings(Section):
@@ -69,6 +121,20 @@ class NotionSettings(Section):
     tasks_data_source_id: str | None = None
     projects_data_source_id: str | None = None
     timeout_seconds: float = 20.0
+    # Notion allows an average of 3 requests/s per integration, with short bursts; one limiter
+    # is shared by everything in the process that uses the same token.
+    requests_per_second: float = Field(default=3.0, gt=0)
+    burst: int = Field(default=10, ge=1)
+    # Reads (and idempotent edits) retry timeouts and 5xx with exponential backoff;
+    # a 429 waits for Retry-After, up to rate_limit_retries times.
+    read_attempts: int = Field(default=3, ge=1)
+    rate_limit_retries: int = Field(default=5, ge=0)
+    retry_initial_seconds: float = Field(default=0.5, ge=0)
+    retry_max_seconds: float = Field(default=8.0, ge=0)
+    # A create is retried only after checking that the lost attempt did not land.
+    create_attempts: int = Field(default=3, ge=1)
+    # How long users and projects are reused before Notion is asked again.
+    cache_seconds: float = Field(default=120.0, ge=0)
     tasks: TaskProperties = Field(default_factory=TaskProperties)
     projects: ProjectProperties = Field(default_factory=ProjectProperties)
 

@@ -9,6 +9,7 @@ throw-away database and is never executed.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 from core.bootstrap import bootstrap
 from core.config import Settings
 from core.messages import HandleRequest
+from core.planner import Planner
 
 
 def chat_id(workspace: dict[str, Any], handle: str, platform: str) -> str:
@@ -30,11 +32,13 @@ def chat_id(workspace: dict[str, Any], handle: str, platform: str) -> str:
     return handle
 
 
-async def predict(settings: Settings, cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def predict(
+    settings: Settings, cases: list[dict[str, Any]], *, planner: Planner | None = None
+) -> list[dict[str, Any]]:
     workspace = json.loads(Path(settings.workspace.seed).read_text(encoding="utf-8"))
     tz = ZoneInfo(settings.workspace.timezone)
     now = datetime.fromisoformat(settings.workspace.now or workspace["now"]).astimezone(tz)
-    app = await bootstrap(settings, clock=lambda: now)
+    app = await bootstrap(settings, planner=planner, clock=lambda: now)
     try:
         predictions = []
         for case in cases:
@@ -62,13 +66,34 @@ async def predict(settings: Settings, cases: list[dict[str, Any]]) -> list[dict[
         await app.aclose()
 
 
-async def run_eval(settings: Settings, corpus: Path, out: Path, workspace: Path | None = None) -> int:
+@dataclass
+class EvalReport:
+    count: int
+    planner: str  # "offline" or "llm"
+    llm: dict[str, Any] | None = None  # the LLM planner's counters (calls, tokens, fallbacks…)
+
+
+async def run_eval(
+    settings: Settings, corpus: Path, out: Path, workspace: Path | None = None, *, planner: str | None = None
+) -> EvalReport:
     if workspace is not None:
         settings = settings.model_copy(
             update={"workspace": settings.workspace.model_copy(update={"seed": workspace})}
         )
+    if planner is not None:
+        settings = settings.model_copy(
+            update={"planner": settings.planner.model_copy(update={"kind": planner})}
+        )
+    from integrations.llm.planner import build_planner
+
+    chosen = build_planner(settings)
     cases = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
-    predictions = await predict(settings, cases)
+    predictions = await predict(settings, cases, planner=chosen)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(p) + "\n" for p in predictions), encoding="utf-8")
-    return len(predictions)
+    stats = getattr(chosen, "stats", None)
+    return EvalReport(
+        count=len(predictions),
+        planner=settings.planner.kind,
+        llm=stats.as_dict() if stats is not None else None,
+    )

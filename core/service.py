@@ -115,6 +115,7 @@ class Darcy:
             )
         requester = await self.requester(cmd.platform, cmd.user_id)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
+        notice: str | None = None
         if email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
@@ -125,10 +126,16 @@ class Darcy:
                 await self.pending.transition(
                     convo.open_pending, PendingState.PENDING, PendingState.CANCELLED
                 )
-            call = amended or await self.planner.plan(text, ctx)
+            # Until someone is linked, the offline planner is enough to spot an e-mail or
+            # small talk: no model is paid for a request that will be answered with "verify".
+            planner = self.planner if requester else getattr(self.planner, "fallback", self.planner)
+            call = amended or await planner.plan(text, ctx)
+            notice = getattr(planner, "last_notice", None)  # e.g. the day's AI budget is spent
         convo.turns = [*convo.turns[-5:], text]
         result = await self.gate.assess(call, requester, platform=cmd.platform, chat_user_id=cmd.user_id)
         reply = await self._reply(cmd, result, requester, call, convo)
+        if notice:
+            reply.text = f"{notice}\n{reply.text}"
         await self.bus.publish(
             DecisionMade(
                 correlation_id=cmd.correlation_id,

@@ -24,6 +24,7 @@ import asyncio
 import importlib
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
@@ -113,8 +114,19 @@ class LLMPlanner:
         self._litellm: ModuleType | None = None
 
     async def warm_up(self) -> None:
-        """Import litellm now (≈5 s, off the event loop) rather than on the first message."""
-        await self._client()
+        """Pay litellm's start-up (≈5 s import, ≈1 s of lazy imports on the first call with
+        tools) now, off the event loop, rather than on the first person's message.
+
+        The warming call uses litellm's `mock_response`: nothing leaves the process."""
+        litellm = await self._client()
+        model = self.settings.models[0] if self.settings.models else "openai/warm-up"
+        try:
+            await asyncio.to_thread(
+                litellm.completion, model=model,
+                messages=[{"role": "user", "content": "warm up"}], tools=self.tools, mock_response="ok",
+            )
+        except Exception as exc:  # warming is an optimisation; the first real call will tell
+            log.info("llm_warm_up_failed", error=repr(exc))
 
     async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
         self.last_notice = None
@@ -197,6 +209,9 @@ class LLMPlanner:
         message = response.choices[0].message
         calls = getattr(message, "tool_calls", None) or []
         if not calls:
+            written = _call_in_text(message.content)
+            if written is not None:
+                return parse_tool_call(*written)
             return ToolCall(tool=None, intent=await self._intent(text, ctx))
         if len(calls) > 1:
             log.warning("llm_several_tool_calls", count=len(calls), used=calls[0].function.name)
@@ -286,9 +301,30 @@ def parse_tool_call(name: str | None, arguments: str | dict[str, Any] | None) ->
     return call
 
 
+_WRAPPERS = re.compile(r"^\s*(?:```(?:json)?|<tool_call>)\s*|\s*(?:```|</tool_call>)\s*$")
+
+
+def _call_in_text(content: str | None) -> tuple[str, Any] | None:
+    """A tool call a model wrote as text (`{"name": …, "arguments": {…}}`, maybe in a
+    code fence or <tool_call> tags), as local servers without a tool-call template do."""
+    if not content or "{" not in content:
+        return None
+    try:
+        data = json.loads(_WRAPPERS.sub("", content))
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or data.get("name") not in TOOLS:
+        return None
+    arguments = data.get("arguments", data.get("parameters", {}))
+    return data["name"], arguments
+
+
 def _repair_messages(response: Any, error: str) -> list[dict[str, Any]]:
     """The model's faulty call and the error, as the conversation's next two messages."""
     message = response.choices[0].message
+    if not getattr(message, "tool_calls", None):  # the call was written as text
+        return [{"role": "assistant", "content": message.content or ""},
+                {"role": "user", "content": f"Error: {error} Call one tool again with corrected arguments."}]
     first = message.tool_calls[0]
     call_id = getattr(first, "id", None) or "call_0"
     arguments = first.function.arguments

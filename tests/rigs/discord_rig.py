@@ -26,6 +26,8 @@ from typing import Any
 
 from aiohttp import web
 
+BODY = web.RequestKey("body", object)  # the parsed JSON body, kept for the route handlers
+
 JSON = dict[str, Any]
 DISCORD_EPOCH_MS = 1420070400000
 LOADING, EPHEMERAL = 128, 64
@@ -305,7 +307,7 @@ class DiscordRig:
             else:
                 raw = await request.read()
                 body = json.loads(raw) if raw else None
-        request["body"] = body
+        request[BODY] = body
         token = request.match_info.get("token")
         self.requests.append(Recorded(request.method, request.path, dict(request.query), body, token))
         try:
@@ -330,7 +332,7 @@ class DiscordRig:
     async def _sync(self, request: web.Request) -> web.Response:
         guild = int(request.match_info["guild"]) if "guild" in request.match_info else None
         commands = []
-        for command in request["body"]:
+        for command in request[BODY]:
             commands.append({"description": "", "options": [], "default_member_permissions": None,
                              "nsfw": False, **command, "id": str(self.snowflake()),
                              "application_id": str(self.app_id),
@@ -346,7 +348,7 @@ class DiscordRig:
             return _json({"message": "Unknown interaction", "code": 10062}, 404)
         if interaction.responded is not None:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
-        body = request["body"]
+        body = request[BODY]
         kind, data = body["type"], body.get("data") or {}
         on_message = interaction.message_id is not None
         allowed = {COMMAND: {MESSAGE, DEFER_MESSAGE, MODAL},
@@ -388,7 +390,7 @@ class DiscordRig:
         interaction = self._interaction(request)
         if interaction is None or interaction.responded is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
-        body = request["body"]
+        body = request[BODY]
         original = self.messages.get(interaction.original or 0)
         if original is not None and int(original["flags"]) & LOADING:  # the first followup fills "thinking…"
             self.log.append("edit:@original")
@@ -407,7 +409,7 @@ class DiscordRig:
         if message_id is None or message_id not in self.messages:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         self.log.append(f"edit:{wanted if wanted == '@original' else 'followup'}")
-        return _json(self._edit(message_id, request["body"]))
+        return _json(self._edit(message_id, request[BODY]))
 
     async def _get_webhook_message(self, request: web.Request) -> web.Response:
         interaction = self._interaction(request)
@@ -416,7 +418,7 @@ class DiscordRig:
         return _json(self.messages[interaction.original])
 
     async def _create_channel_message(self, request: web.Request) -> web.Response:
-        body = request["body"]
+        body = request[BODY]
         self.log.append("channel:message")
         return _json(self._create(int(request.match_info["channel"]), body, int(body.get("flags") or 0)))
 
@@ -425,7 +427,7 @@ class DiscordRig:
         if message_id not in self.messages:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         self.log.append("channel:edit")
-        return _json(self._edit(message_id, request["body"]))
+        return _json(self._edit(message_id, request[BODY]))
 
     async def _typing(self, request: web.Request) -> web.Response:
         self.log.append("typing")

@@ -34,5 +34,9 @@ eval: install
 	@$(BIN)/darcy eval $(SHARED)/eval/public.jsonl --out build/predictions.jsonl
 	@$(BIN)/python $(SHARED)/eval/score.py $(SHARED)/eval/public.jsonl build/predictions.jsonl
 
+## Benchmarks: prints a table and writes bench/results.json
+bench: install
+	@$(BIN)/python -m bench
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

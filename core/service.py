@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.bus import MessageBus
 from core.config import Settings
 from core.context import Choice, Conversation, Conversations
 from core.directory import Directory
-from core.domain import Member, Task, TaskQuery
+from core.domain import Member, Task
 from core.executor import execute
 from core.followup import follow_up
-from core.gate import Decision, Gate, GateResult, snapshot
+from core.gate import Decision, Gate, GateResult
 from core.identity import AuditLog, IdentityRepository
 from core.messages import (
     ActionExecuted,
@@ -33,14 +33,14 @@ from core.messages import (
     new_id,
 )
 from core.pending import PendingAction, PendingKind, PendingRepository, PendingState, args_hash
-from core.permissions import Action, changed_fields, permit
 from core.planner import Planner, PlanningContext
 from core.ports import StoreError, TaskStore
-from core.replies import ProjectLine, Reply, TaskLine
+from core.reads import Reads
+from core.recheck import Recheck
+from core.replies import Reply
 from core.tools import ToolCall
 from core.wording import em, join_names
 
-LIST_CAP = 20
 MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
 NOTHING_CHANGED = "Nothing was changed."
@@ -80,6 +80,8 @@ class Darcy:
         self.planner, self.identity, self.pending, self.audit = planner, identity, pending, audit
         self.bus, self.clock = bus, clock
         self.conversations = Conversations()
+        self.reads = Reads(store, directory)
+        self.recheck = Recheck(settings, directory)
 
     def register(self, bus: MessageBus) -> None:
         bus.handle_command(HandleRequest, self.handle_request)
@@ -199,7 +201,7 @@ class Darcy:
             convo.last_call, convo.open_pending = call, None
         match result.decision:
             case Decision.EXECUTE:
-                return await self._read(result, requester, base)
+                return await self.reads.answer(result, requester, base)
             case Decision.CONFIRM:
                 action = await self._park(cmd, result, PendingKind.CONFIRM, text)
                 convo.open_pending = action.id
@@ -268,58 +270,6 @@ class Darcy:
 
     # ---- reads -----------------------------------------------------------------------
 
-    async def _read(self, result: GateResult, requester: Member | None, base: dict[str, Any]) -> Reply:
-        if result.tool == "whoami":
-            assert requester is not None
-            return Reply(
-                text=f"You're linked to the Notion user {requester.name} "
-                f"({requester.email or 'no e-mail'}), role: {requester.role}.",
-                **base,
-            )
-        if result.tool == "list_projects":
-            return await self._list_projects(result, base)
-        return await self._list_tasks(result, base)
-
-    async def _list_tasks(self, result: GateResult, base: dict[str, Any]) -> Reply:
-        plan = result.plan
-        query = TaskQuery(
-            assignee_id=plan.get("assignee_id"),
-            project_id=plan.get("project_id"),
-            statuses=plan.get("statuses"),
-            due_before=date.fromisoformat(plan["due_before"]) if plan.get("due_before") else None,
-            due_after=date.fromisoformat(plan["due_after"]) if plan.get("due_after") else None,
-        )
-        tasks = sorted(await self.store.list_tasks(query), key=lambda t: (t.due is None, t.due, t.title))
-        lines = await self._task_lines(tasks[:LIST_CAP])
-        heading = _list_heading(result.args, await self.directory.members(), len(tasks))
-        return Reply(text=heading, tasks=lines, more=max(0, len(tasks) - LIST_CAP), **base)
-
-    async def _task_lines(self, tasks: list[Task]) -> list[TaskLine]:
-        people = {m.notion_user_id: m.name for m in await self.directory.members()}
-        projects = {p.id: p.name for p in await self.directory.projects()}
-        return [
-            TaskLine(
-                title=t.title,
-                status=t.status,
-                due=t.due,
-                url=t.url,
-                project=", ".join(projects.get(i, "?") for i in t.project_ids) or None,
-                people=[people.get(i, "someone outside the workspace") for i in t.assignee_ids],
-            )
-            for t in tasks
-        ]
-
-    async def _list_projects(self, result: GateResult, base: dict[str, Any]) -> Reply:
-        wanted = result.plan.get("progress")
-        people = {m.notion_user_id: m.name for m in await self.directory.members()}
-        projects = [p for p in await self.directory.projects() if wanted is None or p.progress in wanted]
-        lines = [
-            ProjectLine(name=p.name, progress=p.progress, leads=[people.get(i, "?") for i in p.lead_ids])
-            for p in projects
-        ]
-        heading = ("Projects" if wanted is None else "Active projects") + f" ({len(lines)}):"
-        return Reply(text=heading if lines else "No projects match.", projects=lines, **base)
-
     # ---- clicks ----------------------------------------------------------------------
 
     async def _claim(self, pending_id: str, user_id: str, platform: str) -> PendingAction | Reply:
@@ -386,7 +336,7 @@ class Darcy:
         except StoreError as exc:
             if not exc.not_found:
                 raise
-        refusal = None if action.tool == "link_account" else await self._recheck(action, requester, before)
+        refusal = None if action.tool == "link_account" else await self.recheck(action, requester, before)
         if refusal:
             await self.pending.transition(
                 action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
@@ -446,61 +396,6 @@ class Darcy:
                     )
                 )
         return reply
-
-    async def _recheck(
-        self, action: PendingAction, requester: Member | None, task: Task | None
-    ) -> str | None:
-        """At the click: the task as it is now, and permission again, on it."""
-        if requester is None:
-            return "You're no longer linked to a Notion account."
-        if "task_id" in action.plan and task is None:
-            return "That task no longer exists in Notion (deleted or in the trash)."
-        if action.tool == "update_tasks":
-            return await self._recheck_each(action, requester)
-        seen = action.plan.get("seen")
-        if task is not None and seen is not None and (drift := _drift(task, seen)):
-            return drift
-        changes = action.plan.get("changes", {})
-        verdict = permit(
-            requester,
-            Action(
-                action.tool,
-                task=task,
-                fields=changed_fields(changes),
-                archive=changes.get("status") == self.settings.notion.tasks.archive_status,
-                assignee_ids=action.plan.get("assignee_ids", []),
-            ),
-            self.settings.roles,
-            await self.directory.projects(),
-            await self.directory.members(),
-        )
-        return None if verdict.allowed else f"You're no longer allowed to do that: {verdict.reason}."
-
-    async def _recheck_each(self, action: PendingAction, requester: Member) -> str | None:
-        """A bulk change runs only if every task is as the person saw it, and still theirs to change."""
-        changes = action.plan["changes"]
-        projects, members = await self.directory.projects(), await self.directory.members()
-        for task_id in action.plan["task_ids"]:
-            task = await self.directory.task(task_id)
-            if task is None:
-                return "One of those tasks no longer exists in Notion."
-            if drift := _drift(task, action.plan["seen"][task_id]):
-                return drift
-            verdict = permit(
-                requester,
-                Action(
-                    "update_task",
-                    task=task,
-                    fields=changed_fields(changes),
-                    archive=changes.get("status") == self.settings.notion.tasks.archive_status,
-                ),
-                self.settings.roles,
-                projects,
-                members,
-            )
-            if not verdict.allowed:
-                return f"You're no longer allowed to change {em(task.title)}: {verdict.reason}."
-        return None
 
     async def _done_text(self, action: PendingAction, outcome: dict[str, Any]) -> str:
         link = f" {outcome['url']}" if outcome.get("url") else ""
@@ -585,39 +480,3 @@ class Darcy:
             correlation_id=action.correlation_id,
         )
         return await self._reply(request, result, requester, call, convo)
-
-
-_CHANGED = {"assignee_ids": "people in charge", "project_ids": "project", "due": "due date"}
-
-
-def _drift(task: Task, seen: dict[str, Any]) -> str | None:
-    """Why not to write, if the task changed in Notion since the person saw it."""
-    now = snapshot(task)
-    moved = [key for key in seen if seen[key] != now[key]]
-    if not moved:
-        return None
-    what = ", ".join(_CHANGED.get(key, key) for key in moved)
-    return (
-        f"{em(task.title)} changed in Notion since you asked ({what}), so I stopped. "
-        "Ask again if you still want it."
-    )
-
-
-def _list_heading(args: dict[str, Any], members: list[Member], count: int) -> str:
-    names = {m.handle: m.name for m in members}
-    who = f"{names.get(args['assignee'], args['assignee'])}'s tasks" if args.get("assignee") else "Tasks"
-    where = f" in {args['project']}" if args.get("project") else ""
-    status = args.get("status")
-    if isinstance(status, list):
-        who += f" ({' or '.join(status)})"
-    if args.get("due_after") and args.get("due_before"):
-        when = f" due {args['due_after']} to {args['due_before']}"
-    elif args.get("due_before"):
-        when = f" due by {args['due_before']}"
-    elif args.get("due_after"):
-        when = f" due from {args['due_after']}"
-    else:
-        when = ""
-    if count == 0:
-        return f"{who}{where}{when}: none right now."
-    return f"{who}{where}{when} ({count}):"

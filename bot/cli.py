@@ -115,6 +115,15 @@ def eval_(
             f"{s['completion_tokens'] / n:.0f} completion tokens per request; {s['repairs']} repairs, "
             f"{s['failed_calls']} failed calls, {s['fallbacks']} offline fallbacks; ${s['cost_usd']:.4f}"
         )
+    scorer = corpus.parent / "score.py"  # the evaluation kit's scorer, when the corpus sits beside it
+    if scorer.exists():
+        import subprocess
+
+        scored = subprocess.run(
+            [sys.executable, str(scorer), str(corpus), str(out)], capture_output=True, text=True, check=False
+        )
+        lines = scored.stdout.strip().splitlines()
+        typer.echo(lines[-1] if lines else scored.stderr.strip())
 
 
 permissions = typer.Typer(help="Inspect the permission rules.", no_args_is_help=True)

@@ -193,3 +193,22 @@ async def test_a_bulk_change_stops_if_one_task_moved(app: App, chat) -> None:
     screen = await carol.say("y")
     assert "Recruit judges changed in Notion since you asked (status)" in screen
     assert app.emulator.task_by_title("Confirm venue booking")["status"] == "To Review"
+
+
+async def test_the_audit_log_keeps_decisions_and_executions_with_before_and_after(app: App, chat) -> None:
+    dan = chat("dan")
+    await dan.say("mark Order catering as done")  # denied: Eve's task
+    await dan.say("I've just finished sending out the recruitment forms")
+    await dan.say("y")
+    rows = await app.db.audit.rows(user_id="dan")
+    assert [(r.tool, r.decision) for r in rows] == [
+        ("update_task", "deny"),
+        ("update_task", "confirm"),
+        ("update_task", "executed"),
+    ]
+    executed = rows[-1]
+    task = app.emulator.task_by_title("Send out recruitment forms")
+    assert executed.page_id == task["id"]
+    assert '"status": "In Progress"' in executed.before_json
+    assert '"status": "Done"' in executed.after_json
+    assert rows[0].text == "mark Order catering as done"

@@ -21,6 +21,7 @@ from core.directory import Directory
 from core.gate import Gate
 from core.planner import Planner
 from core.ports import TaskStore
+from core.registry import ToolRegistry
 from core.service import Darcy
 from integrations.db.repository import Database
 
@@ -90,10 +91,11 @@ async def bootstrap(
     people = [*settings.people, *(seed_people(workspace) if settings.workspace.people_from_seed else [])]
     await _apply_admin_links(db, store, people)
     clock = clock or make_clock(settings, workspace)
+    registry = await _tools(settings, closers)
     if planner is None:
         from integrations.llm.planner import build_planner  # litellm itself loads on first use
 
-        planner = build_planner(settings)
+        planner = build_planner(settings, tools=registry.specs)
     if (warm_up := getattr(planner, "warm_up", None)) is not None:
         warming = asyncio.create_task(warm_up())  # litellm's ≈5 s import, off the first message
 
@@ -103,7 +105,7 @@ async def bootstrap(
         closers.append(stop_warming)
     bus = MessageBus()
     directory = Directory(store, people)
-    gate = Gate(directory, settings, db.identity, db.audit, clock)
+    gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
     darcy = Darcy(
         settings=settings,
         store=store,
@@ -129,6 +131,19 @@ async def bootstrap(
         closers=closers,
         emulator=emulator,
     )
+
+
+async def _tools(settings: Settings, closers: list[Callable[[], Any]]) -> ToolRegistry:
+    """The built-in tools, the config's plugins and its MCP servers' tools. A plugin or
+    server that fails is reported (registry.problems) and Darcy starts without it."""
+    registry = ToolRegistry(rules=settings.tools)
+    registry.load_plugins(settings.extensions)
+    if settings.mcp:
+        from integrations.mcp import connect_servers
+
+        for server in await connect_servers(settings.mcp, registry):
+            closers.append(server.aclose)
+    return registry
 
 
 async def _apply_admin_links(db: Database, store: TaskStore, people: list[Person]) -> None:

@@ -225,6 +225,8 @@ class PlannerSettings(Section):
     timeout_seconds: float = Field(default=10, gt=0)
     # Per-user daily budget in US dollars; past it that user gets the offline planner.
     daily_budget_usd: float | None = None
+    # Reads (extension tools) the LLM may chain before it must answer or ask to write.
+    max_read_rounds: int = Field(default=4, ge=0, le=10)
 
 
 class DiscordSettings(Section):
@@ -262,6 +264,32 @@ class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///darcy.db"
 
 
+class McpServerSettings(Section):
+    """An MCP server whose tools join Darcy's, behind the same gate."""
+
+    name: str
+    command: str | None = None  # stdio: the program to start…
+    args: list[str] = Field(default_factory=list)  # …and its arguments
+    url: str | None = None  # or a streamable-HTTP endpoint
+    # Tools that only read (run at once). Others are writes (confirmed first) unless the
+    # server marks them read-only.
+    read_only: list[str] = Field(default_factory=list)
+    timeout_seconds: float = Field(default=15, gt=0)
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> McpServerSettings:
+        if bool(self.command) == bool(self.url):
+            raise ValueError(f"MCP server {self.name!r} needs exactly one of command or url")
+        return self
+
+
+class ToolRule(Section):
+    """Per-tool rules for extension tools: who may use it, and its impact if the default is wrong."""
+
+    roles: list[str] | None = None  # None: every role
+    impact: Literal["read", "write", "destructive"] | None = None
+
+
 class Settings(BaseSettings):
     """The whole admin config. Environment variables override: DARCY_DATABASE__URL=…"""
 
@@ -273,6 +301,10 @@ class Settings(BaseSettings):
     roles: dict[str, RolePolicy] = Field(default_factory=default_roles)
     pending: PendingSettings = Field(default_factory=PendingSettings)
     planner: PlannerSettings = Field(default_factory=PlannerSettings)
+    # Python modules (dotted paths) that add tools; see core/registry.py.
+    extensions: list[str] = Field(default_factory=list)
+    mcp: list[McpServerSettings] = Field(default_factory=list)
+    tools: dict[str, ToolRule] = Field(default_factory=dict)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)

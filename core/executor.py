@@ -8,6 +8,7 @@ from typing import Any
 from core.domain import NewTask, Task, TaskChanges
 from core.identity import IdentityRepository
 from core.ports import TaskStore
+from core.registry import Extension, ToolContext
 
 
 class Outcome(dict[str, Any]):
@@ -28,6 +29,8 @@ async def execute(
     platform: str,
     chat_user_id: str,
     before: Task | None,
+    extension: Extension | None = None,
+    context: ToolContext | None = None,
 ) -> Outcome:
     if tool == "create_task":
         created = await store.create_task(
@@ -98,6 +101,9 @@ async def execute(
             before=_task_values(before) if before else None,
             after=_task_values(restored),
         )
+    if extension is not None and context is not None:
+        text = await extension.call(plan["args"], context)
+        return Outcome(page_id=None, result=text, before=None, after={"result": text})
     if tool == "link_account":
         await identity.link(platform, chat_user_id, plan["notion_user_id"], via="verification")
         return Outcome(page_id=None, before=None, after={"notion_user_id": plan["notion_user_id"]})

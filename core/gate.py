@@ -21,8 +21,9 @@ from core.dates import resolve_date
 from core.directory import Directory
 from core.domain import Member, Project, Task
 from core.identity import AuditLog, IdentityRepository
-from core.permissions import Action, changed_fields, permit
-from core.tools import TOOLS, ToolCall, validate_args
+from core.permissions import Action, changed_fields, permit, permit_tool
+from core.registry import ToolRegistry
+from core.tools import ToolCall, ToolSpec, validate_args
 from core.wording import day, em, join_names
 
 T = TypeVar("T")
@@ -68,7 +69,9 @@ class Gate:
         identity: IdentityRepository,
         audit: AuditLog,
         clock: Callable[[], datetime],
+        registry: ToolRegistry | None = None,
     ) -> None:
+        self.registry = registry or ToolRegistry()
         self.audit = audit
         self.directory = directory
         self.settings = settings
@@ -85,17 +88,20 @@ class Gate:
         chat_user_id: str,
     ) -> GateResult:
         if call.tool is None:
-            return GateResult(decision=Decision.NONE)
-        if call.tool not in TOOLS:
+            return GateResult(decision=Decision.NONE, message=call.say or "")
+        if call.tool not in self.registry.specs:
             return GateResult(decision=Decision.CLARIFY, message="I don't know how to do that yet.")
         if requester is None and call.tool != "link_account":
             return GateResult(decision=Decision.VERIFY, tool=call.tool)
         try:
-            validate_args(call)
+            validate_args(call, self.registry.specs)
         except ValidationError as exc:
             return GateResult(decision=Decision.CLARIFY, tool=call.tool, message=_validation_message(exc))
         work = _Resolution(self, call, requester, platform=platform, chat_user_id=chat_user_id)
+        extension = self.registry.extension(call.tool)
         try:
+            if extension is not None:
+                return await self._extension(work, extension.spec)
             return await getattr(self, f"_{call.tool}")(work)
         except Stop as stop:
             stop.result.tool = call.tool
@@ -384,6 +390,25 @@ class Gate:
         w.plan["changes"] = changes
         shown = ", ".join(f"{FIELD_WORDS.get(k, k)} back to {_shown(v)}" for k, v in changes.items())
         return w.confirm(f"undo your change to {em(task.title)}: {shown}")
+
+    async def _extension(self, w: _Resolution, spec: ToolSpec) -> GateResult:
+        """A plugin's or an MCP server's tool: validated, permitted by its config rule, and
+        run at once (read) or confirmed first (write, destructive) — like every other tool."""
+        assert w.requester is not None  # unlinked people were asked to verify
+        args = spec.args_model.model_validate(w.call.args).model_dump(mode="json", exclude_none=True)
+        w.args, w.plan = dict(args), {"args": args}
+        verdict = permit_tool(w.requester, spec.name, self.settings.tools.get(spec.name))
+        if not verdict.allowed:
+            message = f"Sorry, I can't do that: {verdict.reason}. You could {verdict.instead}."
+            return GateResult(
+                decision=Decision.DENY, tool=spec.name, args=args, message=message, rule=verdict.rule
+            )
+        w.rule = verdict.rule
+        if spec.impact == "read":
+            return GateResult(decision=Decision.EXECUTE, tool=spec.name, args=args, plan=w.plan, rule=w.rule)
+        shown = ", ".join(f"{key} “{value}”" for key, value in args.items()) or "no arguments"
+        warning = " This can't be undone." if spec.impact == "destructive" else ""
+        return w.confirm(f"use {em(spec.name)} ({spec.source}) with {shown}.{warning}".rstrip("."))
 
     async def _link_account(self, w: _Resolution) -> GateResult:
         email = (w.call.args.get("email") or "").strip().strip("<>").removeprefix("mailto:")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.config import RolePolicy
+from core.config import RolePolicy, ToolRule
 from core.domain import Member, Project, Task
 
 
@@ -133,3 +133,15 @@ def _lead_names(task: Task, projects: list[Project], members: list[Member]) -> s
     by_id = {m.notion_user_id: m.name for m in members}
     names = [by_id[i] for p in projects if p.id in task.project_ids for i in p.lead_ids if i in by_id]
     return " or ".join(dict.fromkeys(names))
+
+
+def permit_tool(requester: Member, tool: str, rule: ToolRule | None) -> Permission:
+    """An extension tool's rule from the admin config: which roles may use it (default: all)."""
+    if rule is None or rule.roles is None:
+        return Permission(True, f"tools.{tool}: every role")
+    if requester.role in rule.roles:
+        return Permission(True, f"tools.{tool}.roles")
+    allowed = " and ".join(_plural(r) for r in rule.roles) or "nobody"
+    return Permission(
+        False, f"tools.{tool}.roles", f"only {allowed} may use {tool}", "ask one of them to do it for you"
+    )

@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from core.directory import Directory
 from core.domain import Member, Task, TaskQuery
 from core.gate import GateResult
 from core.ports import TaskStore
+from core.registry import ToolContext, ToolFailed, ToolRegistry
 from core.replies import ProjectLine, Reply, TaskLine
 
 LIST_CAP = 20  # lines in one reply; the rest is counted, not shown
+EXTENSION_TEXT_CAP = 3_500  # what another tool says, shown within every platform's message limit
 
 
 class Reads:
-    def __init__(self, store: TaskStore, directory: Directory) -> None:
-        self.store, self.directory = store, directory
+    def __init__(self, store: TaskStore, directory: Directory, registry: ToolRegistry) -> None:
+        self.store, self.directory, self.registry = store, directory, registry
 
-    async def answer(self, result: GateResult, requester: Member | None, base: dict[str, Any]) -> Reply:
+    async def answer(
+        self,
+        result: GateResult,
+        requester: Member | None,
+        base: dict[str, Any],
+        *,
+        platform: str,
+        now: datetime,
+    ) -> Reply:
+        extension = self.registry.extension(result.tool)
+        if extension is not None:
+            assert requester is not None
+            try:
+                text = await extension.call(result.plan["args"], ToolContext(requester, platform, now))
+            except ToolFailed as exc:
+                return Reply(text=f"I couldn't run {result.tool}: {exc}.", **{**base, "decision": "error"})
+            return Reply(text=text[:EXTENSION_TEXT_CAP], **base)
         if result.tool == "whoami":
             assert requester is not None
             return Reply(

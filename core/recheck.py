@@ -14,7 +14,7 @@ from core.directory import Directory
 from core.domain import Member, Task
 from core.gate import snapshot
 from core.pending import PendingAction
-from core.permissions import Action, changed_fields, permit
+from core.permissions import Action, changed_fields, permit, permit_tool
 from core.wording import em
 
 
@@ -30,6 +30,9 @@ class Recheck:
             return "You're no longer linked to a Notion account."
         if "task_id" in action.plan and task is None:
             return "That task no longer exists in Notion (deleted or in the trash)."
+        rule = permit_tool(requester, action.tool, self.settings.tools.get(action.tool))
+        if not rule.allowed:
+            return f"You're no longer allowed to do that: {rule.reason}."
         if action.tool == "update_tasks":
             return await self._each(action, requester)
         seen = action.plan.get("seen")

@@ -37,6 +37,7 @@ from core.planner import Planner, PlanningContext
 from core.ports import StoreError, TaskStore
 from core.reads import Reads
 from core.recheck import Recheck
+from core.registry import ToolContext, ToolFailed
 from core.replies import Reply
 from core.tools import ToolCall
 from core.wording import em, join_names
@@ -80,7 +81,10 @@ class Darcy:
         self.planner, self.identity, self.pending, self.audit = planner, identity, pending, audit
         self.bus, self.clock = bus, clock
         self.conversations = Conversations()
-        self.reads = Reads(store, directory)
+        self.registry = gate.registry
+        if hasattr(planner, "reader"):  # the LLM planner may chain reads of extension tools
+            planner.reader = self._read_for_planner
+        self.reads = Reads(store, directory, self.registry)
         self.recheck = Recheck(settings, directory)
 
     def register(self, bus: MessageBus) -> None:
@@ -160,6 +164,23 @@ class Darcy:
         )
         return reply
 
+    async def _read_for_planner(self, call: ToolCall, ctx: PlanningContext) -> str | None:
+        """A read the model wants before it answers: through the gate like any request, so
+        a tool the person may not use is never run for them. None ends the reading."""
+        extension = self.registry.extension(call.tool)
+        if ctx.requester is None or extension is None:
+            return None
+        result = await self.gate.assess(call, ctx.requester, platform=ctx.platform, chat_user_id="")
+        if result.decision is not Decision.EXECUTE:
+            return None
+        try:
+            said = await extension.call(
+                result.plan["args"], ToolContext(ctx.requester, ctx.platform, ctx.now)
+            )
+        except ToolFailed as exc:
+            said = f"Error: {exc}"
+        return said[:4_000]
+
     async def explain(self, member: Member, text: str, platform: str = "terminal") -> GateResult:
         """What Darcy would decide for this person and text, and by which rule; nothing is stored."""
         convo = Conversation()
@@ -201,7 +222,9 @@ class Darcy:
             convo.last_call, convo.open_pending = call, None
         match result.decision:
             case Decision.EXECUTE:
-                return await self.reads.answer(result, requester, base)
+                return await self.reads.answer(
+                    result, requester, base, platform=cmd.platform, now=self.clock()
+                )
             case Decision.CONFIRM:
                 action = await self._park(cmd, result, PendingKind.CONFIRM, text)
                 convo.open_pending = action.id
@@ -225,13 +248,24 @@ class Darcy:
                 )
             case Decision.NONE:
                 message = result.message or (
-                    HELP if call.intent in (None, "help") else SMALL_TALK.get(call.intent, HELP)
+                    self._help() if call.intent in (None, "help") else SMALL_TALK.get(call.intent, HELP)
                 )
                 return Reply(text=message, **base)
             case _:
                 if result.tool == "link_account" and result.decision == Decision.CLARIFY:
                     convo.awaiting_email = True
                 return Reply(text=result.message, **base)
+
+    def _help(self) -> str:
+        extras = [s.name for s in self.registry.specs.values() if s.source != "notion"]
+        if not extras:
+            return HELP
+        if hasattr(self.planner, "reader"):
+            return f"{HELP}\nI can also use: {join_names(extras)}."
+        return (
+            f"{HELP}\nThis workspace also has {join_names(extras)}, which I can only use with an "
+            "AI model configured: ask an admin."
+        )
 
     async def _park(
         self,
@@ -312,7 +346,7 @@ class Darcy:
             return Reply(text="That's already been answered.", decision="error")
         try:
             return await self._execute(cmd, action)
-        except StoreError as exc:
+        except (StoreError, ToolFailed) as exc:
             await self.pending.transition(
                 action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": str(exc)}
             )
@@ -325,7 +359,8 @@ class Darcy:
                     error=str(exc),
                 )
             )
-            return Reply(text=f"Notion didn't accept the change: {exc} {NOTHING_CHANGED}", decision="error")
+            source = "Notion" if isinstance(exc, StoreError) else action.tool
+            return Reply(text=f"{source} didn't accept the change: {exc} {NOTHING_CHANGED}", decision="error")
 
     async def _execute(self, cmd: Confirm, action: PendingAction) -> Reply:
         requester = await self.requester(action.platform, action.user_id)
@@ -342,6 +377,7 @@ class Darcy:
                 action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
             )
             return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
+        extension = self.registry.extension(action.tool)
         outcome = await execute(
             action.id,
             action.tool,
@@ -351,6 +387,10 @@ class Darcy:
             platform=action.platform,
             chat_user_id=action.user_id,
             before=before,
+            extension=extension,
+            context=ToolContext(requester, action.platform, self.clock())
+            if extension and requester
+            else None,
         )
         await self.pending.transition(
             action.id,
@@ -416,6 +456,8 @@ class Darcy:
             return f"Done: updated {em(title)} ({', '.join(parts)}).{link}"
         if action.tool == "add_comment":
             return f"Done: commented on {em(title)}.{link}"
+        if outcome.get("result") is not None:  # an extension tool: what it said
+            return f"Done: {outcome['result']}"
         if action.tool == "update_tasks":
             return f"Done: updated {join_names([f'{em(t)}' for t in outcome['titles']])}."
         if action.tool == "undo":

@@ -9,11 +9,13 @@ them; an identifier a planner invents is never trusted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-Impact = Literal["read", "write"]
+# read: runs at once; write: asks the requester to confirm; destructive: confirms with a warning.
+Impact = Literal["read", "write", "destructive"]
 
 
 class ToolArgs(BaseModel):
@@ -97,10 +99,18 @@ class UndoArgs(ToolArgs):
 
 
 class ToolSpec(BaseModel):
+    """One tool's declaration: everything else (LLM schema, validation, permission,
+    confirmation, audit) is derived from it."""
+
     name: str
-    args_model: type[ToolArgs]
+    args_model: type[BaseModel]
     impact: Impact
+    source: str = "notion"  # "notion", "plugin:<module>" or "mcp:<server>"
     model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    @property
+    def description(self) -> str:
+        return (self.args_model.__doc__ or self.name).strip()
 
 
 TOOLS: dict[str, ToolSpec] = {
@@ -126,11 +136,13 @@ class ToolCall(BaseModel):
     args: dict[str, Any] = Field(default_factory=dict)
     # For tool=None: "help", "greeting", "thanks" or "out_of_scope", so the reply fits.
     intent: str | None = None
+    # For tool=None after reading with tools: the model's own answer, shown to the requester.
+    say: str | None = None
 
 
-def validate_args(call: ToolCall) -> ToolArgs:
+def validate_args(call: ToolCall, tools: Mapping[str, ToolSpec] = TOOLS) -> BaseModel:
     """Parse raw arguments with the tool's model; raises KeyError or ValidationError."""
-    spec = TOOLS[call.tool or ""]
+    spec = tools[call.tool or ""]
     return spec.args_model.model_validate(call.args)
 
 

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +35,7 @@ from pydantic import ValidationError
 
 from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
 from core.planner import Planner, PlanningContext
-from core.tools import TOOLS, ToolCall, validate_args
+from core.tools import TOOLS, ToolCall, ToolSpec, validate_args
 from integrations.llm.prompt import system_prompt
 from integrations.llm.schemas import tool_schemas
 from integrations.llm.usage import Usage, UsageRecord
@@ -68,6 +69,7 @@ class PlannerStats:
     repairs: int = 0  # repair rounds asked for
     fallbacks: int = 0  # messages answered by the fallback planner
     budget_skips: int = 0  # of which: because the user's daily budget was spent
+    read_rounds: int = 0  # extension reads run mid-planning and sent back to the model
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
@@ -100,14 +102,19 @@ class LLMPlanner:
         usage: Usage | None = None,
         statuses: list[str] | None = None,
         progress_options: list[str] | None = None,
+        tools: Mapping[str, ToolSpec] = TOOLS,
     ) -> None:
         self.settings = settings
         self.fallback = fallback
         self.usage = usage if usage is not None else Usage()
+        self.specs = tools
         self.tools = tool_schemas({
             "status": statuses or TaskProperties().status_options,
             "progress": progress_options or ProjectProperties().progress_options,
-        })
+        }, tools)
+        # Runs a read the model asked for mid-planning (an extension tool) and returns what it
+        # said; set by the service. Without it, every tool call ends the planning.
+        self.reader: Callable[[ToolCall, PlanningContext], Awaitable[str | None]] | None = None
         self.stats = PlannerStats()
         self.last_notice: str | None = None
         self._cooldown_until: dict[str, float] = {}
@@ -156,15 +163,38 @@ class LLMPlanner:
             {"role": "system", "content": system_prompt(ctx)},
             {"role": "user", "content": text},
         ]
+        call = await self._answer(messages, text, ctx, user)
+        rounds = 0
+        # A bounded loop of reads: an extension tool's answer (a calendar, say) goes back to
+        # the model, which then answers, reads again, or names the one call to make. Notion
+        # reads end it (they are answered as tables), and a write always stops for a confirmation.
+        while self.reader is not None and rounds < self.settings.max_read_rounds and self._chains(call):
+            said = await self.reader(call, ctx)
+            if said is None:
+                break
+            rounds += 1
+            self.stats.read_rounds += 1
+            messages.extend(_read_round(call, said, rounds))
+            call = await self._answer(messages, text, ctx, user, after_reads=True)
+        return call
+
+    def _chains(self, call: ToolCall) -> bool:
+        spec = self.specs.get(call.tool or "")
+        return spec is not None and spec.impact == "read" and spec.source != "notion"
+
+    async def _answer(
+        self, messages: list[dict[str, Any]], text: str, ctx: PlanningContext, user: str,
+        *, after_reads: bool = False,
+    ) -> ToolCall:
         response, model = await self._complete(messages, user, ctx)
         try:
-            return await self._read(response, text, ctx)
+            return await self._read(response, text, ctx, after_reads=after_reads)
         except MalformedAnswer as exc:
             self.stats.repairs += 1
             log.warning("llm_malformed", model=model, error=str(exc))
             messages.extend(_repair_messages(response, str(exc)))
             response, _ = await self._complete(messages, user, ctx, first=model)
-            return await self._read(response, text, ctx)
+            return await self._read(response, text, ctx, after_reads=after_reads)
 
     async def _complete(
         self, messages: list[dict[str, Any]], user: str, ctx: PlanningContext, first: str | None = None,
@@ -204,18 +234,22 @@ class LLMPlanner:
             "num_retries": 0, "max_retries": 0,
         }
 
-    async def _read(self, response: Any, text: str, ctx: PlanningContext) -> ToolCall:
+    async def _read(
+        self, response: Any, text: str, ctx: PlanningContext, *, after_reads: bool = False
+    ) -> ToolCall:
         """The answer as a ToolCall, or MalformedAnswer saying what to fix."""
         message = response.choices[0].message
         calls = getattr(message, "tool_calls", None) or []
+        if not calls and after_reads and (message.content or "").strip():
+            return ToolCall(tool=None, say=message.content.strip())  # its answer, from what it read
         if not calls:
-            written = _call_in_text(message.content)
+            written = _call_in_text(message.content, self.specs)
             if written is not None:
-                return parse_tool_call(*written)
+                return parse_tool_call(*written, self.specs)
             return ToolCall(tool=None, intent=await self._intent(text, ctx))
         if len(calls) > 1:
             log.warning("llm_several_tool_calls", count=len(calls), used=calls[0].function.name)
-        return parse_tool_call(calls[0].function.name, calls[0].function.arguments)
+        return parse_tool_call(calls[0].function.name, calls[0].function.arguments, self.specs)
 
     async def _intent(self, text: str, ctx: PlanningContext) -> str:
         """The model chose no tool: the offline grammar tells help and thanks from the rest."""
@@ -273,14 +307,16 @@ class LLMPlanner:
         return self._litellm
 
 
-def parse_tool_call(name: str | None, arguments: str | dict[str, Any] | None) -> ToolCall:
+def parse_tool_call(
+    name: str | None, arguments: str | dict[str, Any] | None, tools: Mapping[str, ToolSpec] = TOOLS
+) -> ToolCall:
     """A model's tool call as a validated ToolCall, or MalformedAnswer with the reason.
 
     Null and empty arguments are dropped (models often send every field): absent
     means the default, which is what the gate and the evaluation expect.
     """
-    if name not in TOOLS:
-        raise MalformedAnswer(f"There is no tool {name!r}. The tools are: {', '.join(TOOLS)}.")
+    if name not in tools:
+        raise MalformedAnswer(f"There is no tool {name!r}. The tools are: {', '.join(tools)}.")
     if isinstance(arguments, dict):
         args: Any = arguments
     else:
@@ -292,7 +328,7 @@ def parse_tool_call(name: str | None, arguments: str | dict[str, Any] | None) ->
         raise MalformedAnswer("The arguments must be a JSON object.")
     call = ToolCall(tool=name, args={k: v for k, v in args.items() if v is not None and v != ""})
     try:
-        validate_args(call)
+        validate_args(call, tools)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
@@ -304,7 +340,7 @@ def parse_tool_call(name: str | None, arguments: str | dict[str, Any] | None) ->
 _WRAPPERS = re.compile(r"^\s*(?:```(?:json)?|<tool_call>)\s*|\s*(?:```|</tool_call>)\s*$")
 
 
-def _call_in_text(content: str | None) -> tuple[str, Any] | None:
+def _call_in_text(content: str | None, tools: Mapping[str, ToolSpec] = TOOLS) -> tuple[str, Any] | None:
     """A tool call a model wrote as text (`{"name": …, "arguments": {…}}`, maybe in a
     code fence or <tool_call> tags), as local servers without a tool-call template do."""
     if not content or "{" not in content:
@@ -313,10 +349,22 @@ def _call_in_text(content: str | None) -> tuple[str, Any] | None:
         data = json.loads(_WRAPPERS.sub("", content))
     except json.JSONDecodeError:
         return None
-    if not isinstance(data, dict) or data.get("name") not in TOOLS:
+    if not isinstance(data, dict) or data.get("name") not in tools:
         return None
     arguments = data.get("arguments", data.get("parameters", {}))
     return data["name"], arguments
+
+
+def _read_round(call: ToolCall, said: str, number: int) -> list[dict[str, Any]]:
+    """A read the model asked for and what the tool said, as the conversation's next messages."""
+    call_id = f"read_{number}"
+    return [
+        {"role": "assistant", "content": None, "tool_calls": [{
+            "id": call_id, "type": "function",
+            "function": {"name": call.tool or "", "arguments": json.dumps(call.args)},
+        }]},
+        {"role": "tool", "tool_call_id": call_id, "content": said},
+    ]
 
 
 def _repair_messages(response: Any, error: str) -> list[dict[str, Any]]:
@@ -355,7 +403,7 @@ def _retry_after(exc: BaseException) -> float | None:
     return None
 
 
-def build_planner(settings: Settings) -> Planner:
+def build_planner(settings: Settings, tools: Mapping[str, ToolSpec] = TOOLS) -> Planner:
     """The configured planner; the offline one is always the LLM's fallback."""
     from core.planner.offline import OfflinePlanner
 
@@ -369,6 +417,7 @@ def build_planner(settings: Settings) -> Planner:
         settings.planner, fallback=offline,
         statuses=settings.notion.tasks.status_options,
         progress_options=settings.notion.projects.progress_options,
+        tools=tools,
     )
 
 

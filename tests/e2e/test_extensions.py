@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fixtures import club_tools
+from club_plugins import club_tools
 
 from core.bootstrap import App, bootstrap
 from core.config import load_settings
@@ -21,7 +21,7 @@ from core.planner import PlanningContext
 from core.planner.offline import OfflinePlanner
 from core.tools import ToolCall
 
-CALENDAR = str(Path(__file__).resolve().parents[1] / "fixtures" / "calendar_mcp.py")
+CALENDAR = str(Path(__file__).resolve().parents[1] / "club_plugins" / "calendar_mcp.py")
 
 
 class ScriptedPlanner:
@@ -55,7 +55,7 @@ async def confirm(app: App, user: str, pending_id: str):  # -> Reply
 async def club(clock) -> AsyncIterator[App]:
     club_tools.ORDERS.clear()
     settings = load_settings(
-        extensions=["fixtures.club_tools"],
+        extensions=["club_plugins.club_tools"],
         mcp=[{"name": "calendar", "command": "python", "args": [CALENDAR]}],
         tools={"book_room": {"roles": ["lead", "admin"]}},
     )
@@ -70,7 +70,7 @@ async def test_extension_tools_are_declared_once_with_their_impact(club: App) ->
     specs = club.darcy.registry.specs
     assert (
         specs["opening_hours"].impact == "read"
-        and specs["opening_hours"].source == "plugin:fixtures.club_tools"
+        and specs["opening_hours"].source == "plugin:club_plugins.club_tools"
     )
     assert specs["order_pizza"].impact == "write"
     assert specs["list_events"].impact == "read" and specs["list_events"].source == "mcp:calendar"
@@ -83,7 +83,7 @@ async def test_a_plugin_read_runs_at_once_and_a_write_asks_first(club: App) -> N
     assert reply.decision == "execute" and reply.text == "The club room is open 10:00–18:00 on Monday."
     reply = await ask(club, "dan", "order 3 pizzas")
     assert reply.decision == "confirm"
-    assert "use **order_pizza** (plugin:fixtures.club_tools) with count “3”, topping “cheese”" in reply.text
+    assert "use **order_pizza** (plugin:club_plugins.club_tools) with count “3”, topping “cheese”" in reply.text
     assert club_tools.ORDERS == []
     done = await confirm(club, "dan", reply.pending_id)
     assert done.text == "Done: Ordered 3 cheese pizzas for Dan Whitfield."

@@ -16,7 +16,7 @@ from core.config import load_settings
 from core.messages import HandleRequest
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-CALENDAR = str(Path(__file__).resolve().parents[1] / "fixtures" / "calendar_mcp.py")
+CALENDAR = str(Path(__file__).resolve().parents[1] / "club_plugins" / "calendar_mcp.py")
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+11:00")
 EVENTS = {"day": "2026-11-18"}
 

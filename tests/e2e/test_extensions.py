@@ -83,7 +83,9 @@ async def test_a_plugin_read_runs_at_once_and_a_write_asks_first(club: App) -> N
     assert reply.decision == "execute" and reply.text == "The club room is open 10:00–18:00 on Monday."
     reply = await ask(club, "dan", "order 3 pizzas")
     assert reply.decision == "confirm"
-    assert "use **order_pizza** (plugin:club_plugins.club_tools) with count “3”, topping “cheese”" in reply.text
+    assert (
+        "use **order_pizza** (plugin:club_plugins.club_tools) with count “3”, topping “cheese”" in reply.text
+    )
     assert club_tools.ORDERS == []
     done = await confirm(club, "dan", reply.pending_id)
     assert done.text == "Done: Ordered 3 cheese pizzas for Dan Whitfield."

@@ -167,6 +167,39 @@ def permissions_explain(
 
 
 @app.command()
+def doctor(
+    write_config: Annotated[
+        bool,
+        typer.Option(
+            "--write-config", help="Also draft [notion.tasks]/[notion.projects] from the live schema."
+        ),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Check the config against the workspace and the extension tools: each problem with its fix."""
+    from integrations.notion.doctor import run_doctor
+
+    settings = _settings(config)
+    status = asyncio.run(run_doctor(settings, write_config=write_config))
+    problems = asyncio.run(_tool_problems(settings))
+    for problem in problems:
+        typer.echo(f"✗ {problem}")
+    raise typer.Exit(status or (1 if problems else 0))
+
+
+async def _tool_problems(settings: Settings) -> list[str]:
+    """Plugins that fail to load and MCP servers that fail to start or list their tools."""
+    from core.registry import ToolRegistry
+    from integrations.mcp import connect_servers
+
+    registry = ToolRegistry(rules=settings.tools)
+    registry.load_plugins(settings.extensions)
+    for server in await connect_servers(settings.mcp, registry):
+        await server.aclose()
+    return registry.problems
+
+
+@app.command()
 def audit(
     since: Annotated[str | None, typer.Option(help="ISO date or time, e.g. 2026-11-18.")] = None,
     user: Annotated[str | None, typer.Option(help="A chat user id.")] = None,

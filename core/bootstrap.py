@@ -168,7 +168,7 @@ async def _connect_store(settings: Settings, workspace: dict[str, Any]) -> tuple
 
     notion = settings.notion
     if notion.embedded:
-        emulator, store = await start_embedded(workspace, notion)
+        emulator, store = await start_embedded(workspace, notion, timezone=settings.workspace.timezone)
 
         async def close() -> None:
             await store.aclose()
@@ -186,5 +186,6 @@ async def _connect_store(settings: Settings, workspace: dict[str, Any]) -> tuple
         token=token,
         tasks_data_source_id=notion.tasks_data_source_id,
         projects_data_source_id=notion.projects_data_source_id,
+        timezone=settings.workspace.timezone,
     )
     return store, None, store.aclose

@@ -40,6 +40,11 @@ class Directory:
             )
         return members
 
+    def refresh(self) -> None:
+        """Forget what the store cached (someone was just added to Notion, say)."""
+        if callable(invalidate := getattr(self._store, "invalidate", None)):
+            invalidate()
+
     async def member(self, notion_user_id: str) -> Member | None:
         return next((m for m in await self.members() if m.notion_user_id == notion_user_id), None)
 

@@ -391,6 +391,18 @@ class Gate:
         shown = ", ".join(f"{FIELD_WORDS.get(k, k)} back to {_shown(v)}" for k, v in changes.items())
         return w.confirm(f"undo your change to {em(task.title)}: {shown}")
 
+    async def _member_by_email(self, w: _Resolution, email: str) -> Member | None:
+        """The Notion user with that e-mail; a miss looks again past the cache, since a
+        newcomer is often added to Notion minutes before they first talk to Darcy."""
+        for attempt in range(2):
+            members = await w.members()
+            found = next((m for m in members if (m.email or "").casefold() == email.casefold()), None)
+            if found is not None or attempt:
+                return found
+            self.directory.refresh()
+            w.forget_members()
+        return None
+
     async def _extension(self, w: _Resolution, spec: ToolSpec) -> GateResult:
         """A plugin's or an MCP server's tool: validated, permitted by its config rule, and
         run at once (read) or confirmed first (write, destructive) — like every other tool."""
@@ -421,7 +433,7 @@ class Gate:
                 )
             )
         w.args["email"] = email
-        member = next((m for m in await w.members() if (m.email or "").casefold() == email.casefold()), None)
+        member = await self._member_by_email(w, email)
         if member is None:
             raise Stop(
                 GateResult(
@@ -503,6 +515,9 @@ class _Resolution:
         if stops:
             stops.sort(key=lambda s: s.result.decision != Decision.CLARIFY)
             raise stops[0]
+
+    def forget_members(self) -> None:
+        self._members = None
 
     async def members(self) -> list[Member]:
         if self._members is None:

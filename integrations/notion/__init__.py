@@ -1,5 +1,12 @@
-"""Notion: the task store over notion-client and a local Notion-compatible server.
+"""Notion: the task store over notion-client, and a local Notion-compatible server.
 
-`seed` builds Notion objects from a workspace JSON, `server.NotionEmulator` serves
-them on loopback, `store.NotionTaskStore` implements `core.ports.TaskStore`.
+Client side: `store.NotionTaskStore` implements `core.ports.TaskStore`; `mapping` applies the
+config's property mapping; `limiter` (process-wide token bucket), `retry` (tenacity policy,
+no duplicate creates), `cache` (users and projects) and `errors` (failures for people) keep
+it well-behaved; `doctor` checks a config against a live workspace and `config_draft`
+drafts one.
+
+Server side: `seed` builds Notion objects from a workspace JSON, `server.NotionEmulator`
+serves them on loopback (with `server_protocol`, `server_filters`, `server_values` and
+`server_faults`).
 """

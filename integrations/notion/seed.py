@@ -10,6 +10,9 @@ databases https://developers.notion.com/reference/database,
 data sources https://developers.notion.com/reference/data-source,
 pages https://developers.notion.com/reference/page and
 https://developers.notion.com/reference/page-property-values.
+
+A workspace may declare its own schema ("notion_schema") and give a task's values by
+property name ("properties"), so a second workspace with another board's schema seeds too.
 """
 
 from __future__ import annotations
@@ -137,6 +140,10 @@ def workspace_state(workspace: dict[str, Any]) -> SeedState:
 
     tasks_ds = state.data_sources[state.tasks_data_source_id]
     for task in workspace.get("tasks", []):
+        if "properties" in task:  # another schema: values named by property
+            named = _named_values(tasks_ds, task["title"], task["properties"], handles, project_ids)
+            _add_page(state, tasks_ds, task["title"], {"title": task["title"]}, named)
+            continue
         project_name = task.get("project")
         if project_name and project_name not in project_ids:
             raise ValueError(f"task {task['title']!r}: unknown project {project_name!r}")
@@ -151,6 +158,27 @@ def workspace_state(workspace: dict[str, Any]) -> SeedState:
         }
         _add_page(state, tasks_ds, task["title"], values)
     return state
+
+
+def _named_values(data_source: JSON, owner: str, values: JSON, handles: dict[str, str],
+                  project_ids: dict[str, str]) -> JSON:
+    """Plain seed values keyed by property name: handles for people, project names for
+    relations, option names, ISO dates (with or without a time), booleans for checkboxes."""
+    plain: JSON = {}
+    for name, value in values.items():
+        prop = data_source["properties"].get(name)
+        if prop is None:
+            raise ValueError(f"{owner!r}: no property {name!r} in {plain_text(data_source['title'])}")
+        if prop["type"] == "people":
+            value = _user_ids(handles, value, owner)
+        elif prop["type"] == "relation":
+            names = [value] if isinstance(value, str) else list(value or [])
+            unknown = [n for n in names if n not in project_ids]
+            if unknown:
+                raise ValueError(f"{owner!r}: unknown project(s) {', '.join(unknown)}")
+            value = [project_ids[n] for n in names]
+        plain[name] = value
+    return plain
 
 
 def _add_users(state: SeedState, members: list[JSON]) -> dict[str, str]:
@@ -248,9 +276,10 @@ def _status_config(table: str, name: str, spec: JSON) -> JSON:
     return {"options": options, "groups": groups}
 
 
-def _add_page(state: SeedState, data_source: JSON, key: str, values: JSON) -> JSON:
+def _add_page(state: SeedState, data_source: JSON, key: str, values: JSON,
+              named: JSON | None = None) -> JSON:
     """Add a page; `values` maps a property *type* to a plain value for the first
-    property of that type."""
+    property of that type, `named` a property *name* to its plain value."""
     page_id = stable_id("page", data_source["id"], key)
     suffix = 1
     while page_id in state.pages:  # duplicate titles still get distinct, stable IDs
@@ -259,6 +288,8 @@ def _add_page(state: SeedState, data_source: JSON, key: str, values: JSON) -> JS
     properties: JSON = {}
     for prop in data_source["properties"].values():
         value = values.get(prop["type"]) if _first_of_type(data_source, prop) else None
+        if named and prop["name"] in named:
+            value = named[prop["name"]]
         properties[prop["name"]] = property_value(state, data_source, prop, value)
     page = new_page(state.bot_id, page_id, data_source, properties, SEED_TIME)
     state.pages[page_id] = page
@@ -310,6 +341,10 @@ def property_value(state: SeedState, data_source: JSON, prop: JSON, value: Any) 
                 "has_more": False}
     if kind == "date":
         return {**head, "date": {"start": value, "end": None, "time_zone": None} if value else None}
+    if kind == "checkbox":
+        return {**head, "checkbox": bool(value)}
+    if kind == "created_by":  # read-only: the integration creates every page here
+        return {**head, "created_by": {"object": "user", "id": state.bot_id}}
     return {**head, kind: value}
 
 

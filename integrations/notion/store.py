@@ -1,55 +1,56 @@
 """`NotionTaskStore`: the `core.ports.TaskStore` over the official `notion-client`.
 
-Everything Notion-specific stays here: property names come from `NotionSettings`
-(a club renames "In Charge" in its config, not in code), Notion's JSON becomes
-`core.domain` models, and every client or transport failure becomes a
-`StoreError` whose message says, for a person, what failed and why.
+Everything Notion-specific stays in this package: the board's schema comes from
+`NotionSettings` through `mapping.py` (a club renames "In Charge" or keeps its status
+in a select in its config, not in code), every request passes one process-wide rate
+limiter (`limiter.py`), retries follow one policy (`retry.py`), users and projects are
+cached (`cache.py`), and every failure becomes a `StoreError` whose message says, for a
+person, what failed and why (`errors.py`).
+
+`calls` counts the HTTP requests this store has sent, retries included.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
-from notion_client import AsyncClient, RetryOptions
-from notion_client.errors import (
-    APIResponseError,
-    HTTPResponseError,
-    InvalidPathParameterError,
-    RequestTimeoutError,
-)
+from notion_client import AsyncClient
 
 from core.config import NotionSettings
 from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
-from core.ports import StoreError
+from integrations.notion.cache import TTLCache
+from integrations.notion.errors import NotionStoreError, store_error
+from integrations.notion.limiter import LimitedTransport, shared_bucket
+from integrations.notion.mapping import ProjectMapping, TaskMapping, rich_text
+from integrations.notion.mapping import text as plain
+from integrations.notion.retry import RetryPolicy
 from integrations.notion.server import NotionEmulator
+
+__all__ = ["NotionStoreError", "NotionTaskStore", "TaskComment", "start_embedded"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 JSON = dict[str, Any]
 PAGE_SIZE = 100  # Notion's maximum
-MAX_TEXT = 2000  # Notion's limit for one rich-text item
-
-_REASONS = {
-    "unauthorized": "Notion refused the integration token (unauthorized)",
-    "restricted_resource": "the integration has no access to it in Notion (restricted_resource); "
-    "share the databases with the integration",
-    "object_not_found": "Notion could not find it (object_not_found); it may have been deleted "
-    "or not shared with the integration",
-    "rate_limited": "Notion is rate limiting requests (rate_limited); try again in a minute",
-    "conflict_error": "Notion reported a conflicting edit (conflict_error); try again",
-    "internal_server_error": "Notion had an internal error (internal_server_error); try again later",
-    "service_unavailable": "Notion is unavailable (service_unavailable); try again later",
-    "gateway_timeout": "Notion timed out (gateway_timeout); try again later",
-}
+# Notion stamps created_time to the minute: look back far enough to see a page created
+# by an attempt that started just before a minute boundary.
+CREATED_SLACK = timedelta(minutes=2)
 
 
-class NotionStoreError(StoreError):
-    """A StoreError raised from Notion's answers (its code and HTTP status kept)."""
+@dataclass(frozen=True)
+class TaskComment:
+    """A comment on a task, for task details."""
+
+    id: str
+    text: str
+    author_id: str | None
+    created_time: str
 
 
 class NotionTaskStore:
@@ -62,11 +63,23 @@ class NotionTaskStore:
         *,
         tasks_data_source_id: str,
         projects_data_source_id: str,
+        transport: LimitedTransport | None = None,
+        timezone: str | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.tasks_data_source_id = tasks_data_source_id
         self.projects_data_source_id = projects_data_source_id
+        self.mapping = TaskMapping(settings.tasks, timezone)
+        self.projects_mapping = ProjectMapping(settings.projects, settings.tasks)
+        self.retry = RetryPolicy.from_settings(settings)
+        self.cache = TTLCache(settings.cache_seconds)
+        self._transport = transport
+
+    @property
+    def calls(self) -> int:
+        """HTTP requests sent to Notion by this store so far (retries included)."""
+        return self._transport.calls if self._transport is not None else 0
 
     @classmethod
     def connect(
@@ -77,10 +90,19 @@ class NotionTaskStore:
         token: str,
         tasks_data_source_id: str,
         projects_data_source_id: str,
-        retry: RetryOptions | bool | None = None,
+        rate_limit: bool = True,
+        timezone: str | None = None,
     ) -> NotionTaskStore:
-        """Build the client: our logger (notion-client otherwise adds a console handler per
-        client), the configured timeout, and the client's own 429 retries."""
+        """Build the client over a transport that waits for the integration's shared rate
+        limiter and counts requests. notion-client's own retries are off: `retry.py` decides.
+        Our logger, because notion-client otherwise adds a console handler per client.
+        `timezone` is the workspace's, for due dates with a time."""
+        bucket = (
+            shared_bucket(base_url, token, settings.requests_per_second, settings.burst)
+            if rate_limit
+            else None
+        )
+        transport = LimitedTransport(bucket)
         client = AsyncClient(
             auth=token,
             base_url=base_url.rstrip("/"),
@@ -89,22 +111,32 @@ class NotionTaskStore:
             # whatever the application configured.
             log_level=logging.NOTSET,
             timeout_ms=int(settings.timeout_seconds * 1000),
-            retry=RetryOptions() if retry is None else retry,
+            retry=False,
+            client=httpx.AsyncClient(transport=transport),
         )
         return cls(
             client,
             settings,
             tasks_data_source_id=tasks_data_source_id,
             projects_data_source_id=projects_data_source_id,
+            transport=transport,
+            timezone=timezone,
         )
 
     async def aclose(self) -> None:
         await self.client.aclose()
 
+    def invalidate(self) -> None:
+        """Forget cached users and projects (an admin changed them in Notion)."""
+        self.cache.invalidate()
+
     # ---- reads -----------------------------------------------------------------------
 
     async def list_users(self) -> list[tuple[str, str, str | None]]:
-        """Person users only: bots cannot be assigned or linked."""
+        """Person users only: bots cannot be assigned or linked. Cached."""
+        return list(await self.cache.get("users", self._load_users))
+
+    async def _load_users(self) -> list[tuple[str, str, str | None]]:
         users = await self._collect(
             "list the Notion users",
             lambda cursor: self.client.users.list(page_size=PAGE_SIZE, start_cursor=cursor),
@@ -116,35 +148,33 @@ class NotionTaskStore:
         ]
 
     async def list_projects(self) -> list[Project]:
+        """Cached; from the projects data source, or the options of the tasks' project select."""
+        return list(await self.cache.get("projects", self._load_projects))
+
+    async def _load_projects(self) -> list[Project]:
+        if self.projects_mapping.from_select:
+            schema = await self._read(
+                "read the tasks' projects",
+                lambda: self.client.data_sources.retrieve(data_source_id=self.tasks_data_source_id),
+            )
+            return self.projects_mapping.select_projects(schema)
         pages = await self._collect(
             "list the projects",
             lambda cursor: self.client.data_sources.query(
                 data_source_id=self.projects_data_source_id, page_size=PAGE_SIZE, start_cursor=cursor
             ),
         )
-        return [self._project(page) for page in pages]
+        return [self.projects_mapping.project(page) for page in pages]
 
     async def list_tasks(self, query: TaskQuery) -> list[Task]:
         """One filtered query (paginated), soonest due date first."""
-        if query.statuses is not None and not query.statuses:
+        if self.mapping.matches_nothing(query):
             return []  # no status can match an empty set; nothing to ask Notion
-        filter_ = self._task_filter(query)
-        sorts = [{"property": self.settings.tasks.due, "direction": "ascending"}]
-
-        def fetch(cursor: str | None) -> Awaitable[Any]:
-            extra = {"filter": filter_} if filter_ else {}
-            return self.client.data_sources.query(
-                data_source_id=self.tasks_data_source_id,
-                sorts=sorts,
-                page_size=PAGE_SIZE,
-                start_cursor=cursor,
-                **extra,
-            )
-
-        return [self._task(page) for page in await self._collect("list tasks", fetch)]
+        pages = await self._query_tasks("list tasks", self.mapping.filter(query), self.mapping.sorts())
+        return [self.mapping.task(page) for page in pages]
 
     async def get_task(self, task_id: str) -> Task:
-        page = await self._call("read the task", self.client.pages.retrieve(page_id=task_id))
+        page = await self._read("read the task", lambda: self.client.pages.retrieve(page_id=task_id))
         if page.get("parent", {}).get("data_source_id") != self.tasks_data_source_id:
             raise NotionStoreError(
                 f"Could not read the task: {task_id} is not a task.", code="object_not_found", status=404
@@ -153,157 +183,169 @@ class NotionTaskStore:
             raise NotionStoreError(
                 "Could not read the task: it is in Notion's trash.", code="object_not_found", status=404
             )
-        return self._task(page)
+        return self.mapping.task(page)
+
+    async def list_comments(self, task_id: str) -> list[TaskComment]:
+        """The task's comments, oldest first (every page of them)."""
+        comments = await self._collect(
+            "list the comments",
+            lambda cursor: self.client.comments.list(
+                block_id=task_id, page_size=PAGE_SIZE, start_cursor=cursor
+            ),
+        )
+        return [
+            TaskComment(
+                id=c["id"],
+                text=plain(c.get("rich_text")),
+                author_id=(c.get("created_by") or {}).get("id"),
+                created_time=c.get("created_time", ""),
+            )
+            for c in comments
+        ]
 
     # ---- writes ----------------------------------------------------------------------
 
     async def create_task(self, task: NewTask) -> Task:
-        props = self.settings.tasks
-        properties: JSON = {
-            props.title: {"title": _rich_text(task.title)},
-            props.status: {"status": {"name": task.status or props.default_status}},
-        }
-        if task.assignee_ids:
-            properties[props.assignees] = _people(task.assignee_ids)
-        if task.project_id:
-            properties[props.project] = _relation([task.project_id])
-        if task.due:
-            properties[props.due] = _date(task.due)
-        if task.description:
-            properties[props.description] = {"rich_text": _rich_text(task.description)}
-        page = await self._call(
-            "create the task",
-            self.client.pages.create(
+        """Create the page once. After a timeout or a 5xx the page may exist anyway, so the
+        store looks for it before sending again (see `_created_by`)."""
+        properties = self.mapping.new_task(task)
+        since = datetime.now(UTC) - CREATED_SLACK
+
+        def send() -> Awaitable[Any]:
+            return self.client.pages.create(
                 parent={"type": "data_source_id", "data_source_id": self.tasks_data_source_id},
                 properties=properties,
-            ),
+            )
+
+        created = self.retry.create(send, lambda: self._created_by(task, since))
+        page = await self._call("create the task", created)
+        if task.project_id:
+            self._project_written()
+        return self.mapping.task(page)
+
+    async def _created_by(self, task: NewTask, since: datetime) -> JSON | None:
+        """The page a lost create made, if any.
+
+        With a `darcy_id` property configured the request id was written on the page, and
+        one query finds it exactly. Without one, the candidates are pages with the same
+        title created since the attempt began; one counts only if the integration itself
+        created it (`created_by` is the bot) and it holds every value the create sent. A
+        person creating the same task by hand in that minute is not mistaken for it; two
+        identical creates by Darcy in the same two minutes would be (and are one task)."""
+        pages = await self._query_tasks(
+            "check whether the task was created", self.mapping.created_by_request(task, since), None
         )
-        return self._task(page)
+        if self.settings.tasks.darcy_id and task.request_id:
+            return pages[0] if pages else None
+        bot_id = await self._bot_id()
+        return next(
+            (
+                page
+                for page in pages
+                if (page.get("created_by") or {}).get("id") == bot_id and self.mapping.same_task(page, task)
+            ),
+            None,
+        )
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
-        """Write only the fields that are set; nothing set means a plain read."""
-        props = self.settings.tasks
-        properties: JSON = {}
-        if changes.title is not None:
-            properties[props.title] = {"title": _rich_text(changes.title)}
-        if changes.status is not None:
-            properties[props.status] = {"status": {"name": changes.status}}
-        if changes.assignee_ids is not None:
-            properties[props.assignees] = _people(changes.assignee_ids)
-        if changes.project_id is not None:
-            properties[props.project] = _relation([changes.project_id])
-        if changes.due is not None:
-            properties[props.due] = _date(changes.due)
-        if changes.description is not None:
-            properties[props.description] = {"rich_text": _rich_text(changes.description)}
+        """Write only the fields that are set; nothing set means a plain read. Setting values
+        is idempotent, so a timeout or 5xx is retried like a read."""
+        properties = self.mapping.changes(changes)
         if not properties:
             return await self.get_task(task_id)
-        page = await self._call(
-            "update the task", self.client.pages.update(page_id=task_id, properties=properties)
+        page = await self._read(
+            "update the task", lambda: self.client.pages.update(page_id=task_id, properties=properties)
         )
-        return self._task(page)
+        if changes.project_id is not None:
+            self._project_written()
+        return self.mapping.task(page)
 
     async def add_comment(self, task_id: str, text: str) -> str:
-        comment = await self._call(
-            "add the comment",
-            self.client.comments.create(parent={"page_id": task_id}, rich_text=_rich_text(text)),
-        )
+        """Comment once: after a lost answer, the comment is looked for before sending again."""
+        since = datetime.now(UTC) - CREATED_SLACK
+
+        def send() -> Awaitable[Any]:
+            return self.client.comments.create(parent={"page_id": task_id}, rich_text=rich_text(text))
+
+        async def find() -> JSON | None:
+            bot_id = await self._bot_id()
+            comments = await self._collect(
+                "check whether the comment was added",
+                lambda cursor: self.client.comments.list(
+                    block_id=task_id, page_size=PAGE_SIZE, start_cursor=cursor
+                ),
+            )
+            return next(
+                (
+                    c
+                    for c in reversed(comments)
+                    if plain(c.get("rich_text")) == text
+                    and (c.get("created_by") or {}).get("id") == bot_id
+                    and _after(c.get("created_time"), since)
+                ),
+                None,
+            )
+
+        comment = await self._call("add the comment", self.retry.create(send, find))
         return str(comment["id"])
 
     async def archive_task(self, task_id: str) -> None:
-        await self._call("archive the task", self.client.pages.update(page_id=task_id, in_trash=True))
+        await self._read("archive the task", lambda: self.client.pages.update(page_id=task_id, in_trash=True))
 
-    # ---- Notion JSON → domain ----------------------------------------------------------
-
-    def _task_filter(self, query: TaskQuery) -> JSON | None:
-        props = self.settings.tasks
-        conditions: list[JSON] = []
-        if query.assignee_id:
-            conditions.append({"property": props.assignees, "people": {"contains": query.assignee_id}})
-        if query.project_id:
-            conditions.append({"property": props.project, "relation": {"contains": query.project_id}})
-        if query.statuses:
-            either = [{"property": props.status, "status": {"equals": status}} for status in query.statuses]
-            conditions.append(either[0] if len(either) == 1 else {"or": either})
-        if query.due_before:
-            conditions.append({"property": props.due, "date": {"on_or_before": query.due_before.isoformat()}})
-        if query.due_after:
-            conditions.append({"property": props.due, "date": {"on_or_after": query.due_after.isoformat()}})
-        if not conditions:
-            return None
-        return conditions[0] if len(conditions) == 1 else {"and": conditions}
-
-    def _task(self, page: JSON) -> Task:
-        props, values = self.settings.tasks, page.get("properties", {})
-        due = _value(values, props.due)
-        return Task(
-            id=page["id"],
-            title=_text(_value(values, props.title)),
-            status=_option_name(_value(values, props.status)),
-            assignee_ids=[user["id"] for user in _value(values, props.assignees) or []],
-            project_ids=[rel["id"] for rel in _value(values, props.project) or []],
-            due=date.fromisoformat(due["start"][:10]) if due and due.get("start") else None,
-            description=_text(_value(values, props.description)),
-            url=page.get("url"),
-        )
-
-    def _project(self, page: JSON) -> Project:
-        props, values = self.settings.projects, page.get("properties", {})
-        return Project(
-            id=page["id"],
-            name=_text(_value(values, props.title)),
-            progress=_option_name(_value(values, props.progress)),
-            lead_ids=[user["id"] for user in _value(values, props.lead) or []],
-        )
+    def _project_written(self) -> None:
+        """Writing a select value Notion did not know adds an option: a new project."""
+        if self.projects_mapping.from_select:
+            self.cache.invalidate("projects")
 
     # ---- calling Notion ----------------------------------------------------------------
 
+    async def _bot_id(self) -> str:
+        me = await self.cache.get("me", lambda: self._read("identify the integration", self.client.users.me))
+        return str(me["id"])
+
+    async def _query_tasks(self, action: str, filter_: JSON | None, sorts: list[JSON] | None) -> list[JSON]:
+        extra: JSON = {}
+        if filter_:
+            extra["filter"] = filter_
+        if sorts:
+            extra["sorts"] = sorts
+        return await self._collect(
+            action,
+            lambda cursor: self.client.data_sources.query(
+                data_source_id=self.tasks_data_source_id, page_size=PAGE_SIZE, start_cursor=cursor, **extra
+            ),
+        )
+
     async def _collect(self, action: str, fetch: Callable[[str | None], Awaitable[Any]]) -> list[JSON]:
-        """Follow next_cursor until has_more is false."""
+        """Follow next_cursor until has_more is false; each page is a read with retries."""
         results: list[JSON] = []
         cursor: str | None = None
         while True:
-            response = await self._call(action, fetch(cursor))
+            response = await self._read(action, lambda c=cursor: fetch(c))  # type: ignore[misc]
             results.extend(response.get("results", []))
             cursor = response.get("next_cursor")
             if not response.get("has_more") or not cursor:
                 return results
 
+    async def _read(self, action: str, call: Callable[[], Awaitable[T]]) -> T:
+        return await self._call(action, self.retry.read(call))
+
     async def _call(self, action: str, request: Awaitable[T]) -> T:
-        """Await a client call; turn any failure into a StoreError saying what failed."""
+        """Await a call; turn any failure into a StoreError saying what failed."""
         try:
             return await request
-        except APIResponseError as error:
-            code = str(getattr(error.code, "value", error.code))
-            reason = _REASONS.get(code) or f"Notion rejected the request ({code}): {error}"
-            if code == "unauthorized":
-                reason += f"; check the token in ${self.settings.token_env}"
-            raise NotionStoreError(
-                f"Could not {action}: {reason}.", code=code, status=error.status
-            ) from error
-        except RequestTimeoutError as error:
-            raise NotionStoreError(
-                f"Could not {action}: Notion did not answer in time.", code="timeout"
-            ) from error
-        except HTTPResponseError as error:  # not a Notion error object (a proxy, an odd code)
-            raise NotionStoreError(
-                f"Could not {action}: Notion answered HTTP {error.status} ({_short(error.body)}).",
-                status=error.status,
-            ) from error
-        except InvalidPathParameterError as error:
-            raise NotionStoreError(
-                f"Could not {action}: that is not a valid Notion ID.", code="invalid_id"
-            ) from error
-        except httpx.HTTPError as error:
-            raise NotionStoreError(
-                f"Could not {action}: could not reach Notion ({type(error).__name__}).", code="unreachable"
-            ) from error
+        except Exception as error:
+            translated = store_error(action, error, self.settings.token_env)
+            if translated is None or translated is error:
+                raise
+            raise translated from error
 
 
 async def start_embedded(
-    workspace: dict[str, Any], settings: NotionSettings
+    workspace: dict[str, Any], settings: NotionSettings, *, timezone: str | None = None
 ) -> tuple[NotionEmulator, NotionTaskStore]:
-    """Serve `workspace` on 127.0.0.1 and connect a store to it through the real client."""
+    """Serve `workspace` on 127.0.0.1 and connect a store to it through the real client.
+    No rate limit: the local server has none, and the demo should not wait for one."""
     emulator = NotionEmulator(workspace)
     base_url = await emulator.start()
     store = NotionTaskStore.connect(
@@ -312,49 +354,14 @@ async def start_embedded(
         token=emulator.token,
         tasks_data_source_id=emulator.tasks_data_source_id,
         projects_data_source_id=emulator.projects_data_source_id,
+        rate_limit=False,
+        timezone=timezone or workspace.get("timezone"),
     )
     return emulator, store
 
 
-# ---- request values -------------------------------------------------------------------------
-
-
-def _rich_text(text: str) -> list[JSON]:
-    """Rich-text items, split at Notion's 2000-character limit per item."""
-    return [
-        {"type": "text", "text": {"content": text[i : i + MAX_TEXT]}} for i in range(0, len(text), MAX_TEXT)
-    ]
-
-
-def _people(user_ids: list[str]) -> JSON:
-    return {"people": [{"object": "user", "id": user_id} for user_id in user_ids]}
-
-
-def _relation(page_ids: list[str]) -> JSON:
-    return {"relation": [{"id": page_id} for page_id in page_ids]}
-
-
-def _date(day: date) -> JSON:
-    return {"date": {"start": day.isoformat()}}
-
-
-# ---- response values ------------------------------------------------------------------------
-
-
-def _value(values: JSON, name: str) -> Any:
-    """The inner value of a property (by its configured name), whatever its type."""
-    prop = values.get(name)
-    return prop.get(prop.get("type", "")) if isinstance(prop, dict) else None
-
-
-def _text(items: Any) -> str:
-    return "".join(item.get("plain_text", "") for item in items or [])
-
-
-def _option_name(option: Any) -> str | None:
-    return option.get("name") if isinstance(option, dict) else None
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def _after(stamp: Any, since: datetime) -> bool:
+    try:
+        return datetime.fromisoformat(str(stamp).replace("Z", "+00:00")) >= since
+    except ValueError:
+        return False

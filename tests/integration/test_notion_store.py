@@ -18,7 +18,8 @@ from integrations.notion.seed import workspace_state
 from integrations.notion.server import NotionEmulator
 from integrations.notion.store import NotionStoreError, NotionTaskStore, start_embedded
 
-SETTINGS = NotionSettings()
+# Quick retries: the policy is the production one, its waits are shorter.
+SETTINGS = NotionSettings(retry_initial_seconds=0.01, retry_max_seconds=0.05)
 ACTIVE = SETTINGS.tasks.active_statuses
 
 
@@ -269,19 +270,27 @@ async def test_bad_token(emulator: NotionEmulator) -> None:
     assert "NOTION_TOKEN" in str(caught.value)
 
 
-async def test_injected_server_error_names_notion(store: NotionTaskStore,
-                                                  emulator: NotionEmulator) -> None:
-    emulator.fail_next(500, "internal_server_error", methods=["POST"])
+async def test_a_server_error_on_a_read_is_retried(store: NotionTaskStore,
+                                                   emulator: NotionEmulator) -> None:
+    emulator.fail_next(500, "internal_server_error", times=2, methods=["POST"])
+    assert len(await store.list_tasks(TaskQuery())) == 35
+    assert queries(emulator) == 3  # two failures, then the answer
+
+
+async def test_a_lasting_server_error_names_notion(store: NotionTaskStore,
+                                                   emulator: NotionEmulator) -> None:
+    emulator.fail_next(500, "internal_server_error", times=SETTINGS.read_attempts, methods=["POST"])
     with pytest.raises(StoreError, match=r"Could not list tasks: Notion had an internal error"):
         await store.list_tasks(TaskQuery())
-    assert len(await store.list_tasks(TaskQuery())) == 35  # only the next request failed
+    assert queries(emulator) == SETTINGS.read_attempts  # bounded
+    assert len(await store.list_tasks(TaskQuery())) == 35  # only those requests failed
 
 
-async def test_rate_limit_is_retried_by_the_client(store: NotionTaskStore,
+async def test_rate_limit_is_retried(store: NotionTaskStore,
                                                    emulator: NotionEmulator) -> None:
     emulator.fail_next(429, "rate_limited", path="/query")
     assert len(await store.list_tasks(TaskQuery(statuses=["Blocked"]))) == 2
-    assert queries(emulator) == 2  # notion-client retried after Retry-After: 0
+    assert queries(emulator) == 2  # retried after Retry-After: 0
 
 
 async def test_unknown_page_is_a_404(store: NotionTaskStore) -> None:
@@ -308,7 +317,7 @@ async def test_validation_error_carries_notions_message(store: NotionTaskStore,
 
 
 async def test_misnamed_property_in_settings(emulator: NotionEmulator) -> None:
-    settings = NotionSettings.model_validate({"tasks": {"assignees": "Owner"}})
+    settings = SETTINGS.model_copy(update={"tasks": SETTINGS.tasks.model_copy(update={"assignees": "Owner"})})
     store = connect(emulator, settings=settings)
     try:
         with pytest.raises(StoreError, match="Could not find property with name or id: Owner"):
@@ -318,7 +327,7 @@ async def test_misnamed_property_in_settings(emulator: NotionEmulator) -> None:
 
 
 async def test_timeout(emulator: NotionEmulator) -> None:
-    store = connect(emulator, settings=NotionSettings(timeout_seconds=0.05))
+    store = connect(emulator, settings=SETTINGS.model_copy(update={"timeout_seconds": 0.05}))
     emulator.latency = 0.3
     try:
         with pytest.raises(StoreError, match="Notion did not answer in time"):
@@ -439,5 +448,5 @@ async def test_bad_filter_date_is_a_validation_error(raw: httpx.AsyncClient,
         "filter": {"property": "Due Dates", "date": {"on_or_before": "Friday"}}})
     assert response.json()["code"] == "validation_error"
     assert response.json()["message"] == (
-        "body.filter.date.on_or_before should be a valid ISO 8601 date string, "
-        "instead was `'Friday'`.")
+        "body failed validation: body.filter.date.on_or_before should be a valid ISO 8601 date "
+        'string, instead was `"Friday"`.')

@@ -15,9 +15,17 @@ COPY bot ./bot
 COPY core ./core
 COPY integrations ./integrations
 COPY config ./config
-RUN pip install .
+# EXTRAS=otel adds OpenTelemetry (DARCY_TRACES=otlp); absent by default.
+ARG EXTRAS=""
+RUN pip install ".${EXTRAS:+[$EXTRAS]}"
 
 USER darcy
 VOLUME ["/data"]
+# /healthz (alive) and /readyz (database and Notion answer) for orchestrators.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('DARCY_SERVICE__HEALTH_PORT', '8080'), timeout=4)"
+# `docker stop` sends SIGTERM: Darcy finishes the requests in flight (up to 8 s) and exits.
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["darcy"]
 CMD ["run"]

@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 SHARED ?= ../shared
 AS     ?= alice
+TEST_EXTRAS ?= otel
+PYTEST_ARGS ?=
 
 .PHONY: install demo test lint eval bench clean
 
@@ -20,10 +22,13 @@ install: $(STAMP)
 demo: install
 	@$(BIN)/darcy chat --as $(AS) $(if $(SCRIPT),--script $(SCRIPT))
 
-## The whole test suite, and the linter
+## The whole test suite, and the linter. Tests start their own throw-away PostgreSQL when its server
+## binaries are installed (else those variants skip); TEST_EXTRAS are installed for the trace tests.
 test: install
+	@$(BIN)/python -c 'import opentelemetry.sdk' 2>/dev/null || $(BIN)/python -m pip install --quiet \
+		--disable-pip-version-check -e '.[dev,$(TEST_EXTRAS)]' || echo "make: $(TEST_EXTRAS) not installed; trace tests skip"
 	@$(BIN)/ruff check .
-	@$(BIN)/pytest
+	@$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	@$(BIN)/ruff check .

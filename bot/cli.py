@@ -318,11 +318,25 @@ def unlink(
 
 
 @app.command()
-def run(config: ConfigOption = None) -> None:
-    """Run the configured chat adapters as a service."""
-    _settings(config)
-    typer.echo("darcy: no Discord or Slack adapter is configured in this build; try `darcy chat`.", err=True)
-    raise typer.Exit(1)
+def run(
+    config: ConfigOption = None,
+    health_port: Annotated[
+        int | None, typer.Option("--health-port", help="Where /healthz and /readyz listen (default 8080).")
+    ] = None,
+    traces: Annotated[str | None, typer.Option(help="Traces: none, console or otlp.")] = None,
+) -> None:
+    """Run the chat adapters whose tokens are set (Discord, Slack) as a service."""
+    from bot import service
+
+    settings = _settings(config)
+    code = service.main(
+        settings,
+        health_port=settings.service.health_port if health_port is None else health_port,
+        host=settings.service.host,
+        grace_seconds=settings.service.grace_seconds,
+        traces=traces or settings.service.traces,
+    )
+    raise typer.Exit(code)
 
 
 def main() -> None:

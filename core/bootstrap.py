@@ -120,7 +120,7 @@ async def bootstrap(
     )
     darcy.register(bus)
     observability.subscribe(bus)
-    return App(
+    app = App(
         settings=settings,
         bus=bus,
         darcy=darcy,
@@ -131,6 +131,8 @@ async def bootstrap(
         closers=closers,
         emulator=emulator,
     )
+    observability.instrument(app)  # spans and log context for the planner, gate, reply, store
+    return app
 
 
 async def _tools(settings: Settings, closers: list[Callable[[], Any]]) -> ToolRegistry:

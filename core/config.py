@@ -264,6 +264,18 @@ class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///darcy.db"
 
 
+class ServiceSettings(Section):
+    """`darcy run`: where the health endpoints listen, how long a stop waits, and traces."""
+
+    health_port: int = Field(default=8080, ge=0, le=65535)  # /healthz and /readyz
+    host: str = "0.0.0.0"
+    # On SIGTERM, how long requests in flight may take to finish (under `docker stop`'s 10 s).
+    grace_seconds: float = Field(default=8.0, ge=0)
+    # Traces: none, console (a span tree per request on stderr) or otlp (OTEL_EXPORTER_OTLP_*
+    # variables); console and otlp need `pip install 'darcy[otel]'`. Unset: $DARCY_TRACES, else none.
+    traces: Literal["none", "console", "otlp"] | None = None
+
+
 class McpServerSettings(Section):
     """An MCP server whose tools join Darcy's, behind the same gate."""
 
@@ -308,6 +320,7 @@ class Settings(BaseSettings):
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
 
     @model_validator(mode="after")
     def _roles_exist(self) -> Settings:

@@ -55,7 +55,9 @@ _TOKEN_SHAPES = re.compile(
         )
     )
 )
-_AUTH_HEADER = re.compile(r"(?i)\b(bearer|bot|basic)(\s+)[A-Za-z0-9._~+/=-]{12,}")
+# "Authorization: Bearer …" / "Basic …": a credential has digits and some length ("Bot …" is a
+# Discord token, masked by its shape; "the bot configuration" stays).
+_AUTH_HEADER = re.compile(r"(?i)\b(bearer|basic)(\s+)(?=\S*\d)[A-Za-z0-9._~+/=-]{16,}")
 _URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
 
 
@@ -176,6 +178,19 @@ class _DarcyHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The stdlib handler Darcy installs on the root logger (replaced on each configure)."""
 
 
+class _Stderr:
+    """Whatever sys.stderr is when a line is written (test runners and daemons swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure_logging(
     level: str | None = None, *, json: bool | None = None, stream: IO[str] | None = None
 ) -> None:
@@ -185,7 +200,7 @@ def configure_logging(
     DARCY_LOG_FORMAT (json | console), else JSON unless the stream is a terminal.
     Other libraries' stdlib logging is rendered (and redacted) the same way.
     """
-    out = stream or sys.stderr
+    out: Any = stream or _Stderr()
     name = (level or os.environ.get("DARCY_LOG_LEVEL") or "warning").upper()
     numeric = logging.getLevelNamesMapping().get(name, logging.WARNING)
     as_json = _wants_json(json, out)
@@ -194,7 +209,7 @@ def configure_logging(
         structlog.processors.JSONRenderer()
         if as_json
         else structlog.dev.ConsoleRenderer(
-            colors=bool(getattr(out, "isatty", lambda: False)()),
+            colors=bool(getattr(out, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR"),
             exception_formatter=structlog.dev.plain_traceback,  # never rich's locals: they hold secrets
         )
     )
@@ -235,18 +250,20 @@ def configure_logging(
     for old in [h for h in root.handlers if isinstance(h, _DarcyHandler)]:
         root.removeHandler(old)
     root.addHandler(handler)
-    root.setLevel(numeric)
+    # Other libraries speak from WARNING up, unless Darcy is asked for DEBUG: their INFO lines
+    # (one per HTTP request) would drown Darcy's own.
+    root.setLevel(numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING))
 
 
 # ---- the request context: bus middleware ------------------------------------------------------
 
 _SPAN_NAMES = {"HandleRequest": "darcy.request"}
-_notion_calls: ContextVar[list[int] | None] = ContextVar("darcy_notion_calls", default=None)
+_store_calls: ContextVar[list[int] | None] = ContextVar("darcy_store_calls", default=None)
 
 
 async def request_context(command: Command, call_next: Callable[[], Awaitable[Any]]) -> Any:
     """Around every command: bind the request's log context, open its root span, and log one
-    summary line (duration, Notion calls, the decision) when it is answered."""
+    summary line (duration, task-store calls, the decision) when it is answered."""
     kind = type(command).__name__
     user_id = getattr(command, "user_id", None)
     fields: dict[str, Any] = {
@@ -260,7 +277,7 @@ async def request_context(command: Command, call_next: Callable[[], Awaitable[An
     if pending_id := getattr(command, "pending_id", None):
         fields["pending_id"] = pending_id
     counter = [0]
-    token = _notion_calls.set(counter)
+    token = _store_calls.set(counter)
     started = time.perf_counter()
     try:
         with (
@@ -279,7 +296,7 @@ async def request_context(command: Command, call_next: Callable[[], Awaitable[An
             try:
                 result = await call_next()
             except Exception:
-                log.exception("request failed", duration_ms=_since(started), notion_calls=counter[0])
+                log.exception("request failed", duration_ms=_since(started), store_calls=counter[0])
                 raise
             known = {
                 key: getattr(result, key, None)
@@ -293,14 +310,21 @@ async def request_context(command: Command, call_next: Callable[[], Awaitable[An
                     {
                         "darcy.tool": now.get("tool"),
                         "darcy.decision": now.get("decision"),
-                        "darcy.notion_calls": counter[0],
+                        "darcy.store_calls": counter[0],
                     }
                 )
             )
-            log.info("request handled", duration_ms=_since(started), notion_calls=counter[0])
+            log.info("request handled", duration_ms=_since(started), store_calls=counter[0])
             return result
     finally:
-        _notion_calls.reset(token)
+        _store_calls.reset(token)
+
+
+def _bind(**fields: Any) -> None:
+    """Add to the log context of the command being handled (restored when it is answered);
+    outside a command, nothing: there is no request to describe."""
+    if _store_calls.get() is not None:
+        structlog.contextvars.bind_contextvars(**fields)
 
 
 def _since(started: float) -> float:
@@ -314,7 +338,7 @@ async def _log_event(event: Event) -> None:
         # A click carries its own id; the event names the request that created the action.
         fields["origin_correlation_id"] = fields.pop("correlation_id")
     if isinstance(event, DecisionMade):
-        structlog.contextvars.bind_contextvars(tool=event.tool, decision=event.decision)
+        _bind(tool=event.tool, decision=event.decision)
     log.info(type(event).__name__, **fields)
 
 
@@ -346,18 +370,18 @@ STORE_METHODS = (
 
 
 def instrument(app: Any) -> None:
-    """Child spans (and log context) for the planner, the gate, the reply and each Notion call of
+    """Child spans (and log context) for the planner, the gate, the reply and each task-store call of
     one application built by `core.bootstrap`; masks its configured secrets. Idempotent; with
     tracing off the spans are free and only the log context is bound."""
     protect(app.settings)
     app.bus.add_middleware(request_context)
     darcy = app.darcy
-    _wrap(darcy.planner, "plan", _traced_plan)
-    _wrap(darcy.gate, "assess", _traced_assess)
+    _wrap(getattr(darcy, "planner", None), "plan", _traced_plan)
+    _wrap(getattr(darcy, "gate", None), "assess", _traced_assess)
     _wrap(darcy, "_reply", _traced_reply)
-    _wrap(darcy.pending, "get", _traced_pending_get)
-    for method in STORE_METHODS:
-        _wrap(darcy.store, method, _traced_store(method))
+    _wrap(getattr(darcy, "pending", None), "get", _traced_pending_get)
+    for method in STORE_METHODS:  # the TaskStore port: a cached read shows as a span of ~0 ms
+        _wrap(getattr(darcy, "store", None), method, _traced_store(method))
 
 
 def _wrap(obj: Any, name: str, decorate: Callable[[Any], Any]) -> None:
@@ -376,26 +400,29 @@ def _wrap(obj: Any, name: str, decorate: Callable[[Any], Any]) -> None:
 def _traced_plan(plan: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     kind = type(getattr(plan, "__self__", plan)).__name__
 
-    async def traced(text: str, ctx: Any) -> Any:
+    async def traced(*args: Any, **kwargs: Any) -> Any:
         with span("darcy.planner", {"planner.kind": kind}) as current:
-            call = await plan(text, ctx)
+            call = await plan(*args, **kwargs)
             tool = getattr(call, "tool", None)
-            current.set_attributes(_attributes({"darcy.tool": tool, "planner.intent": call.intent}))
-            structlog.contextvars.bind_contextvars(tool=tool)
+            intent = getattr(call, "intent", None)
+            current.set_attributes(_attributes({"darcy.tool": tool, "planner.intent": intent}))
+            _bind(tool=tool)
             return call
 
     return traced
 
 
 def _traced_assess(assess: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def traced(call: Any, requester: Any, **kwargs: Any) -> Any:
+    async def traced(*args: Any, **kwargs: Any) -> Any:
+        call = args[0] if args else kwargs.get("call")
         with span("darcy.gate", {"darcy.tool": getattr(call, "tool", None)}) as current:
-            result = await assess(call, requester, **kwargs)
+            result = await assess(*args, **kwargs)
             decision = getattr(result.decision, "value", result.decision)
+            rule = getattr(result, "rule", None)
             current.set_attributes(
-                _attributes({"darcy.decision": decision, "darcy.tool": result.tool, "gate.rule": result.rule})
+                _attributes({"darcy.decision": decision, "darcy.tool": result.tool, "gate.rule": rule})
             )
-            structlog.contextvars.bind_contextvars(decision=decision, tool=result.tool)
+            _bind(decision=decision, tool=result.tool)
             return result
 
     return traced
@@ -405,17 +432,18 @@ def _traced_reply(reply: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     async def traced(*args: Any, **kwargs: Any) -> Any:
         with span("darcy.reply") as current:
             result = await reply(*args, **kwargs)
-            current.set_attributes(_attributes({"darcy.pending_id": result.pending_id}))
+            current.set_attributes(_attributes({"darcy.pending_id": getattr(result, "pending_id", None)}))
             return result
 
     return traced
 
 
 def _traced_pending_get(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def traced(pending_id: str) -> Any:
-        action = await get(pending_id)
-        if action is not None and structlog.contextvars.get_contextvars().get("tool") is None:
-            structlog.contextvars.bind_contextvars(tool=action.tool)
+    async def traced(*args: Any, **kwargs: Any) -> Any:
+        action = await get(*args, **kwargs)
+        tool = getattr(action, "tool", None)
+        if tool and structlog.contextvars.get_contextvars().get("tool") is None:
+            _bind(tool=tool)
         return action
 
     return traced
@@ -424,10 +452,11 @@ def _traced_pending_get(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awa
 def _traced_store(method: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
     def decorate(call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def traced(*args: Any, **kwargs: Any) -> Any:
-            counter = _notion_calls.get()
-            if counter is not None:
-                counter[0] += 1
-            with span(f"notion.{method}", {"notion.operation": method}):
+            counter = _store_calls.get()
+            if counter is None:  # not for a request (start-up, readiness): no span of its own
+                return await call(*args, **kwargs)
+            counter[0] += 1
+            with span(f"store.{method}", {"store.operation": method}):
                 return await call(*args, **kwargs)
 
         return traced
@@ -540,7 +569,7 @@ def shutdown_tracing() -> None:
     global _tracing
     tracing, _tracing = _tracing, None
     if tracing is not None:
-        tracing.provider.force_flush()
+        tracing.provider.force_flush(timeout_millis=2000)  # an absent collector must not hold the exit
         tracing.provider.shutdown()
 
 
@@ -554,7 +583,10 @@ def _otlp_exporter() -> Any:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
     else:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    return OTLPSpanExporter()
+    explicit = any(os.environ.get(f"OTEL_EXPORTER_OTLP_{kind}TIMEOUT") for kind in ("TRACES_", ""))
+    # Each export gives up after 3 s (not the default 10) unless told: an absent collector must
+    # not hold a SIGTERM'd Darcy past `docker stop`'s deadline.
+    return OTLPSpanExporter() if explicit else OTLPSpanExporter(timeout=3)
 
 
 def _tree_exporter(stream: IO[str] | None) -> Any:
@@ -584,7 +616,7 @@ def _tree_exporter(stream: IO[str] | None) -> Any:
     return TreeExporter()
 
 
-_SHOWN = ("platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "notion_calls")
+_SHOWN = ("platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "store_calls")
 
 
 def render_tree(spans: list[Any]) -> str:

@@ -471,7 +471,9 @@ class Darcy:
         action = await self._claim(cmd.pending_id, cmd.user_id, cmd.platform)
         if isinstance(action, Reply):
             return action
-        await self.pending.transition(action.id, PendingState.PENDING, PendingState.CANCELLED)
+        if not await self.pending.transition(action.id, PendingState.PENDING, PendingState.CANCELLED):
+            # A confirm (here or on another replica) won the race: the change is happening.
+            return Reply(text="Too late to cancel: that was confirmed and is being done.", decision="error")
         await self._audit(
             correlation_id=action.correlation_id,
             platform=cmd.platform,

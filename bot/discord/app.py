@@ -37,7 +37,10 @@ PLATFORM = "discord"
 SCOPES = ("bot", "applications.commands")
 # Read the channel, answer in it (and in threads), show embeds, reply to a mention.
 PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, send_messages_in_threads=True, embed_links=True,
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
     read_message_history=True,
 )
 MESSAGE_COMMAND = "Create Darcy task"
@@ -59,19 +62,24 @@ class DarcyClient(discord.Client):
         self.guild = discord.Object(id=guild_id) if guild_id else None
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(
-            app_commands.Command(name="darcy", description="Ask Darcy about the club's Notion tasks.",
-                                 callback=darcy_command),
+            app_commands.Command(
+                name="darcy", description="Ask Darcy about the club's Notion tasks.", callback=darcy_command
+            ),
             guild=self.guild,
         )
-        self.tree.add_command(app_commands.ContextMenu(name=MESSAGE_COMMAND, callback=create_task_from),
-                              guild=self.guild)
+        self.tree.add_command(
+            app_commands.ContextMenu(name=MESSAGE_COMMAND, callback=create_task_from), guild=self.guild
+        )
 
     async def setup_hook(self) -> None:
         """After login: answer clicks on any message Darcy ever sent, publish the commands."""
         self.add_dynamic_items(AnswerButton, ChooseSelect, LinkButton)
         synced = await self.tree.sync(guild=self.guild)
-        log.info("discord commands synced", commands=[c.name for c in synced],
-                 guild_id=self.guild.id if self.guild else None)
+        log.info(
+            "discord commands synced",
+            commands=[c.name for c in synced],
+            guild_id=self.guild.id if self.guild else None,
+        )
         if self.application_id is not None:
             log.info("discord invite", url=invite_url(self.application_id, self.guild and self.guild.id))
 
@@ -93,8 +101,12 @@ class DarcyClient(discord.Client):
             view.add_item(item)
         return view
 
-    def rendered(self, reply: Reply, requester_id: int, previous: list[discord.Embed] | None = None,
-                 ) -> dict[str, Any]:
+    def rendered(
+        self,
+        reply: Reply,
+        requester_id: int,
+        previous: list[discord.Embed] | None = None,
+    ) -> dict[str, Any]:
         return {**render.message(reply, previous or ()), "view": self.view(reply, requester_id)}
 
     async def on_message(self, message: discord.Message) -> None:
@@ -105,8 +117,14 @@ class DarcyClient(discord.Client):
         text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() or "help"
         with contextlib.suppress(discord.HTTPException):  # no typing permission must not cost the answer
             await message.channel.typing()  # the visible acknowledgement: "Darcy is typing…"
-        reply = await self.ask(HandleRequest(platform=PLATFORM, user_id=str(message.author.id),
-                                             channel_id=str(message.channel.id), text=text))
+        reply = await self.ask(
+            HandleRequest(
+                platform=PLATFORM,
+                user_id=str(message.author.id),
+                channel_id=str(message.channel.id),
+                text=text,
+            )
+        )
         kwargs = self.rendered(reply, message.author.id)
         if kwargs["view"] is None:
             del kwargs["view"]
@@ -128,8 +146,9 @@ async def run_discord(app: App, settings: Settings) -> None:
     """`darcy run`: connect to Discord with the token from the environment until stopped."""
     token = settings.discord.token()
     if not token:
-        raise ConfigError(f"discord.token_env: the environment variable {settings.discord.token_env} "
-                          "is not set")
+        raise ConfigError(
+            f"discord.token_env: the environment variable {settings.discord.token_env} is not set"
+        )
     client = build_client(app.bus, settings)
     async with client:
         await client.start(token)
@@ -139,8 +158,9 @@ async def run_discord(app: App, settings: Settings) -> None:
 
 
 def _request(interaction: discord.Interaction, text: str) -> HandleRequest:
-    return HandleRequest(platform=PLATFORM, user_id=str(interaction.user.id),
-                         channel_id=str(interaction.channel_id), text=text)
+    return HandleRequest(
+        platform=PLATFORM, user_id=str(interaction.user.id), channel_id=str(interaction.channel_id), text=text
+    )
 
 
 async def _defer(interaction: discord.Interaction[DarcyClient]) -> None:
@@ -193,43 +213,53 @@ async def answer_click(interaction: discord.Interaction[DarcyClient], command: C
     await interaction.edit_original_response(**kwargs)
 
 
-class AnswerButton(discord.ui.DynamicItem[discord.ui.Button],
-                   template=rf"darcy:(?P<verb>confirm|cancel):(?P<key>{KEY})"):
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button], template=rf"darcy:(?P<verb>confirm|cancel):(?P<key>{KEY})"
+):
     """Confirm / Cancel for a pending action."""
 
     def __init__(self, verb: str, pending_id: str) -> None:
         confirm = verb == "confirm"
-        super().__init__(discord.ui.Button(
-            label="Confirm" if confirm else "Cancel", custom_id=render.custom_id(verb, pending_id),
-            style=discord.ButtonStyle.success if confirm else discord.ButtonStyle.secondary,
-        ))
+        super().__init__(
+            discord.ui.Button(
+                label="Confirm" if confirm else "Cancel",
+                custom_id=render.custom_id(verb, pending_id),
+                style=discord.ButtonStyle.success if confirm else discord.ButtonStyle.secondary,
+            )
+        )
         self.verb, self.pending_id = verb, pending_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str]) -> AnswerButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> AnswerButton:
         return cls(match["verb"], match["key"])
 
     async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
         await interaction.response.defer()  # ack first: the write may be slow
         kind = Confirm if self.verb == "confirm" else Cancel
-        await answer_click(interaction, kind(platform=PLATFORM, user_id=str(interaction.user.id),
-                                             pending_id=self.pending_id))
+        await answer_click(
+            interaction, kind(platform=PLATFORM, user_id=str(interaction.user.id), pending_id=self.pending_id)
+        )
 
 
 class ChooseSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"darcy:choose:(?P<key>{KEY})"):
     """The options of a `choose` reply; the value is the option's 0-based index."""
 
     def __init__(self, pending_id: str, labels: tuple[str, ...]) -> None:
-        super().__init__(discord.ui.Select(
-            custom_id=render.custom_id("choose", pending_id), placeholder="Pick one…",
-            options=[discord.SelectOption(label=label, value=str(i)) for i, label in enumerate(labels)],
-        ))
+        super().__init__(
+            discord.ui.Select(
+                custom_id=render.custom_id("choose", pending_id),
+                placeholder="Pick one…",
+                options=[discord.SelectOption(label=label, value=str(i)) for i, label in enumerate(labels)],
+            )
+        )
         self.pending_id = pending_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str]) -> ChooseSelect:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ChooseSelect:
         options = getattr(item, "options", [])
         return cls(match["key"], tuple(o.label for o in options))
 
@@ -237,27 +267,38 @@ class ChooseSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"darcy:
         await interaction.response.defer()
         values = (interaction.data or {}).get("values") or ["-1"]
         option = int(values[0]) if str(values[0]).lstrip("-").isdigit() else -1
-        await answer_click(interaction, Choose(platform=PLATFORM, user_id=str(interaction.user.id),
-                                               pending_id=self.pending_id, option=option))
+        await answer_click(
+            interaction,
+            Choose(
+                platform=PLATFORM, user_id=str(interaction.user.id), pending_id=self.pending_id, option=option
+            ),
+        )
 
 
 class LinkButton(discord.ui.DynamicItem[discord.ui.Button], template=r"darcy:link:(?P<key>\d{1,20})"):
     """Opens the e-mail modal (a modal cannot follow a defer, so /darcy shows this button)."""
 
     def __init__(self, user_id: str) -> None:
-        super().__init__(discord.ui.Button(label=render.LINK_LABEL, style=discord.ButtonStyle.primary,
-                                           custom_id=render.custom_id("link", user_id)))
+        super().__init__(
+            discord.ui.Button(
+                label=render.LINK_LABEL,
+                style=discord.ButtonStyle.primary,
+                custom_id=render.custom_id("link", user_id),
+            )
+        )
         self.user_id = user_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
-                             match: re.Match[str]) -> LinkButton:
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> LinkButton:
         return cls(match["key"])
 
     async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
         if str(interaction.user.id) != self.user_id:
             await interaction.response.send_message(
-                f"Only <@{self.user_id}> can answer this.", ephemeral=True, allowed_mentions=render.NO_PINGS)
+                f"Only <@{self.user_id}> can answer this.", ephemeral=True, allowed_mentions=render.NO_PINGS
+            )
             return
         await interaction.response.send_modal(EmailModal())
 
@@ -266,7 +307,10 @@ class EmailModal(discord.ui.Modal, title=render.LINK_LABEL):
     """Asks the Notion e-mail; core, waiting for it in this channel, answers with a confirmation."""
 
     email: discord.ui.TextInput[EmailModal] = discord.ui.TextInput(
-        label="Your Notion account's e-mail", placeholder="you@example.org", min_length=3, max_length=254,
+        label="Your Notion account's e-mail",
+        placeholder="you@example.org",
+        min_length=3,
+        max_length=254,
     )
 
     def __init__(self) -> None:

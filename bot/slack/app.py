@@ -104,9 +104,11 @@ class Where:
         message = body.get("message") or {}
         return cls(
             channel=(body.get("channel") or {}).get("id") or container.get("channel_id", ""),
-            user=body["user"]["id"], thread_ts=message.get("thread_ts"),
+            user=body["user"]["id"],
+            thread_ts=message.get("thread_ts"),
             message_ts=container.get("message_ts") or message.get("ts"),
-            response_url=body.get("response_url"), ephemeral=bool(container.get("is_ephemeral")),
+            response_url=body.get("response_url"),
+            ephemeral=bool(container.get("is_ephemeral")),
         )
 
 
@@ -137,16 +139,23 @@ class SlackAdapter:
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
-        where = Where(channel=command["channel_id"], user=command["user_id"],
-                      response_url=command.get("response_url"), via_response_url=True)
+        where = Where(
+            channel=command["channel_id"],
+            user=command["user_id"],
+            response_url=command.get("response_url"),
+            via_response_url=True,
+        )
         await self._request(where, render.from_slack(command.get("text", "")).strip() or "help")
 
     async def on_shortcut(self, ack: AsyncAck, shortcut: dict[str, Any]) -> None:
         await ack()
         message = shortcut.get("message") or {}
-        where = Where(channel=shortcut["channel"]["id"], user=shortcut["user"]["id"],
-                      thread_ts=message.get("thread_ts") or message.get("ts"),
-                      response_url=shortcut.get("response_url"))
+        where = Where(
+            channel=shortcut["channel"]["id"],
+            user=shortcut["user"]["id"],
+            thread_ts=message.get("thread_ts") or message.get("ts"),
+            response_url=shortcut.get("response_url"),
+        )
         lines = [line.strip() for line in render.from_slack(message.get("text") or "").splitlines()]
         first = next((line for line in lines if line), "")
         if not first:
@@ -182,8 +191,10 @@ class SlackAdapter:
         if not pending_id or not number.isdigit():
             log.warning("malformed choice", value=value)
             return
-        await self._answer(body, Choose(platform=PLATFORM, user_id=body["user"]["id"], pending_id=pending_id,
-                                        option=int(number)))
+        await self._answer(
+            body,
+            Choose(platform=PLATFORM, user_id=body["user"]["id"], pending_id=pending_id, option=int(number)),
+        )
 
     async def _answer(self, body: dict[str, Any], command: Command) -> None:
         """A click's reply replaces the question; a refusal (someone else's question, already
@@ -205,8 +216,9 @@ class SlackAdapter:
         await ack()
         where = Where.of_action(body)
         if action.get("value") and action["value"] != where.user:
-            await self._whisper(where, Reply(text="Only the person who asked can link their account here.",
-                                             private=True))
+            await self._whisper(
+                where, Reply(text="Only the person who asked can link their account here.", private=True)
+            )
             return
         metadata = json.dumps(asdict(where), separators=(",", ":"))
         # trigger_id lives 3 s: the modal opens right after the ack, before any slow work.
@@ -216,14 +228,17 @@ class SlackAdapter:
         value = view["state"]["values"][render.EMAIL_BLOCK][render.EMAIL_INPUT].get("value") or ""
         email = EMAIL.fullmatch(value.strip())
         if not email:
-            await ack(response_action="errors",
-                      errors={render.EMAIL_BLOCK: "That doesn't look like an e-mail address."})
+            await ack(
+                response_action="errors",
+                errors={render.EMAIL_BLOCK: "That doesn't look like an e-mail address."},
+            )
             return
         await ack()  # closes the modal; the answer goes where the question was asked
         where = Where(**json.loads(view["private_metadata"]))
         where.user = body["user"]["id"]
-        command = HandleRequest(platform=PLATFORM, user_id=where.user, channel_id=where.channel,
-                                text=email.group(0))
+        command = HandleRequest(
+            platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=email.group(0)
+        )
         try:
             reply: Reply = await self.bus.execute(command)
         except Exception:
@@ -242,8 +257,9 @@ class SlackAdapter:
         message = render.message(reply, requester=where.user)
         if not where.via_response_url:
             try:
-                await self.client.chat_postMessage(channel=where.channel, thread_ts=where.thread_ts,
-                                                   **message)
+                await self.client.chat_postMessage(
+                    channel=where.channel, thread_ts=where.thread_ts, **message
+                )
                 return
             except SlackApiError as exc:
                 if not where.response_url:
@@ -271,8 +287,9 @@ class SlackAdapter:
         """Only the person who asked or clicked sees it."""
         message = render.message(reply, requester=where.user)
         try:
-            await self.client.chat_postEphemeral(channel=where.channel, user=where.user,
-                                                 thread_ts=where.thread_ts, **message)
+            await self.client.chat_postEphemeral(
+                channel=where.channel, user=where.user, thread_ts=where.thread_ts, **message
+            )
         except SlackApiError as exc:
             if not where.response_url:
                 raise
@@ -294,7 +311,11 @@ def _without_mention(text: str, bot_user_id: str | None) -> str:
 
 
 def build_app(
-    bus: CommandBus, *, signing_secret: str, client: AsyncWebClient, seen: SeenEvents | None = None,
+    bus: CommandBus,
+    *,
+    signing_secret: str,
+    client: AsyncWebClient,
+    seen: SeenEvents | None = None,
 ) -> AsyncApp:
     """The bolt app with Darcy's listeners. `client` carries the bot token (and, in tests, a
     loopback base_url); `process_before_response=False` so every ack leaves before the work."""

@@ -125,7 +125,9 @@ def _controls(reply: Reply, requester: str) -> list[dict[str, Any]]:
         elements = [_button(text, f"{CHOOSE}:{n}", f"{pending}:{n}") for n, text in enumerate(labels)]
         return [{"type": "actions", "elements": [*elements, cancel]}]
     select = {
-        "type": "static_select", "action_id": CHOOSE, "placeholder": _label("Pick one"),
+        "type": "static_select",
+        "action_id": CHOOSE,
+        "placeholder": _label("Pick one"),
         "options": [{"text": _label(text), "value": f"{pending}:{n}"} for n, text in enumerate(labels)],
     }
     return [{"type": "actions", "elements": [select, cancel]}]
@@ -184,8 +186,11 @@ def email_modal(private_metadata: str) -> dict[str, Any]:
                 "type": "input",
                 "block_id": EMAIL_BLOCK,
                 "label": {"type": "plain_text", "text": "Your Notion account's e-mail"},
-                "element": {"type": "email_text_input", "action_id": EMAIL_INPUT,
-                            "placeholder": {"type": "plain_text", "text": "you@club.example"}},
+                "element": {
+                    "type": "email_text_input",
+                    "action_id": EMAIL_INPUT,
+                    "placeholder": {"type": "plain_text", "text": "you@club.example"},
+                },
                 "hint": {"type": "plain_text", "text": "I'll ask you to confirm before linking."},
             }
         ],

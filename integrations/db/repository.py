@@ -1,4 +1,10 @@
-"""sqlmodel-backed repositories for identity links, pending actions and the audit log."""
+"""sqlmodel-backed repositories for identity links, pending actions and the audit log.
+
+The same code runs on SQLite (the default: one file) and on PostgreSQL (`postgresql+asyncpg://`,
+what several replicas share). What makes replicas safe: a click's state moves by one conditional
+UPDATE (`SqlPendingRepository.transition`), links are upserts, and the schema is created under
+an advisory lock so replicas starting together don't race on CREATE TABLE.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -23,12 +32,21 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
+# Any constant: the key of the PostgreSQL advisory lock held while the schema is created.
+SCHEMA_LOCK = 0x0DA2C7
+
+
 class Database:
-    """One engine per application instance; tables are created at start."""
+    """One engine per application instance; tables are created at start (create_all: the schema
+    is new, so there is nothing to migrate yet — adopt alembic with the first change to a table)."""
 
     def __init__(self, url: str, *, durable: bool = True) -> None:
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
@@ -39,17 +57,42 @@ class Database:
             url, durable = f"sqlite+aiosqlite:///{self._scratch.name}/darcy.db", False
         elif url.startswith("sqlite") and ":///" in url:
             Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
-        if url.startswith("sqlite"):
+        self.url = url
+        self.dialect = url.split(":", 1)[0].split("+", 1)[0]  # "sqlite" or "postgresql"
+        if self.dialect == "sqlite":
+            self.engine: AsyncEngine = create_async_engine(url)
             _tune_sqlite(self.engine, durable=durable)
+        else:
+            # A long-running service: connections dropped by the server or a proxy are replaced.
+            self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=1800)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.identity = SqlIdentityRepository(self)
         self.pending = SqlPendingRepository(self)
         self.audit = SqlAuditLog(self)
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(SQLModel.metadata.create_all)
+        """Create the tables that don't exist yet; safe when replicas start together."""
+        for attempt in range(3):
+            try:
+                async with self.engine.begin() as conn:
+                    if self.dialect == "postgresql":
+                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                    await conn.run_sync(SQLModel.metadata.create_all)
+                return
+            except OperationalError as exc:
+                # SQLite has no such lock: another process created a table between the check and
+                # the CREATE. Checking again finds it.
+                if attempt == 2 or "already exists" not in str(exc):
+                    raise
+
+    async def ping(self) -> None:
+        """Raises if the database can't be reached (readiness)."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def insert(self, table: Any) -> Any:
+        """INSERT with ON CONFLICT support, in this database's dialect."""
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -64,8 +107,8 @@ def _tune_sqlite(engine: AsyncEngine, *, durable: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=5000")  # first: switching to WAL may wait for a writer
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute(f"PRAGMA synchronous={'NORMAL' if durable else 'OFF'}")
         cursor.close()
 
@@ -90,34 +133,42 @@ class SqlIdentityRepository:
             return row.platform_user_id if row else None
 
     async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
+        """Link (or re-link) one chat account: an upsert, safe when two replicas do it at once."""
+        stmt = self._db.insert(IdentityLink).values(
+            platform=platform,
+            platform_user_id=platform_user_id,
+            notion_user_id=notion_user_id,
+            via=via,
+            created_at=_now(),
+        )
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["platform", "platform_user_id"],
+            set_={"notion_user_id": notion_user_id, "via": via},
+        )
         async with self._db.sessions() as session:
-            row = await session.get(IdentityLink, (platform, platform_user_id))
-            if row is None:
-                row = IdentityLink(
-                    platform=platform,
-                    platform_user_id=platform_user_id,
-                    notion_user_id=notion_user_id,
-                    via=via,
-                )
-            else:
-                row.notion_user_id, row.via = notion_user_id, via
-            session.add(row)
+            await session.exec(stmt)  # type: ignore[call-overload]
             await session.commit()
 
     async def link_many(self, links: list[tuple[str, str, str]], via: str) -> None:
-        """Admin mappings applied at start, in one transaction (one fsync, not one per row)."""
+        """Admin mappings applied at start, in one statement; existing links are kept (so replicas
+        starting together, or a restart, change nothing)."""
+        if not links:
+            return
+        rows = [
+            {
+                "platform": platform,
+                "platform_user_id": platform_user_id,
+                "notion_user_id": notion_user_id,
+                "via": via,
+                "created_at": _now(),
+            }
+            for platform, platform_user_id, notion_user_id in dict.fromkeys(links)
+        ]
+        stmt = self._db.insert(IdentityLink).values(rows).on_conflict_do_nothing(
+            index_elements=["platform", "platform_user_id"]
+        )
         async with self._db.sessions() as session:
-            for platform, platform_user_id, notion_user_id in links:
-                row = await session.get(IdentityLink, (platform, platform_user_id))
-                if row is None:
-                    session.add(
-                        IdentityLink(
-                            platform=platform,
-                            platform_user_id=platform_user_id,
-                            notion_user_id=notion_user_id,
-                            via=via,
-                        )
-                    )
+            await session.exec(stmt)  # type: ignore[call-overload]
             await session.commit()
 
     async def all(self) -> list[IdentityLink]:
@@ -216,6 +267,8 @@ class SqlAuditLog:
         self._db = db
 
     async def record(self, **row: object) -> None:
+        if isinstance(row.get("at"), datetime):
+            row["at"] = _utc(row["at"])  # type: ignore[arg-type]
         for key in ("args", "before", "after"):
             if key in row:
                 value = row.pop(key)

@@ -1,9 +1,14 @@
-"""Darcy's tables. SQLite by default, PostgreSQL by DATABASE_URL: the same models."""
+"""Darcy's tables. SQLite by default, PostgreSQL by DATABASE_URL: the same models.
+
+Times are timezone-aware (`timestamp with time zone` on PostgreSQL) and written in UTC; on
+SQLite the column type is the same DATETIME as before, so existing files need no migration.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -18,7 +23,7 @@ class IdentityLink(SQLModel, table=True):
     platform_user_id: str = Field(primary_key=True)
     notion_user_id: str = Field(index=True)
     via: str  # "verification", "config", "admin"
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
 
 
 class PendingActionRow(SQLModel, table=True):
@@ -36,8 +41,8 @@ class PendingActionRow(SQLModel, table=True):
     text: str
     args_hash: str
     state: str = Field(index=True)
-    created_at: datetime
-    expires_at: datetime
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     correlation_id: str
     result_json: str | None = None
 
@@ -46,7 +51,7 @@ class AuditRow(SQLModel, table=True):
     __tablename__ = "audit"
 
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = Field(default_factory=_now, index=True)
+    at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime(timezone=True))
     correlation_id: str
     platform: str
     user_id: str

@@ -21,6 +21,7 @@ from core.directory import Directory
 from core.gate import Gate
 from core.planner import Planner
 from core.ports import TaskStore
+from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.service import Darcy
 from integrations.db.repository import Database
@@ -132,6 +133,7 @@ async def bootstrap(
         emulator=emulator,
     )
     observability.instrument(app)  # spans and log context for the planner, gate, reply, store
+    await recover_interrupted(darcy)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
@@ -32,6 +33,11 @@ class TaskStore(Protocol):
         """Move the page to Notion's trash (how an undone create is taken back)."""
         ...
 
+    async def find_created(self, task: NewTask, since: datetime) -> Task | None:
+        """The page a create made, if it landed (a create whose answer was lost, or one
+        interrupted by a restart)."""
+        ...
+
 
 class StoreError(Exception):
     """The task store failed (outage, rate limit, bad schema). The message is for people;
@@ -44,3 +50,7 @@ class StoreError(Exception):
     @property
     def not_found(self) -> bool:
         return self.code == "object_not_found"
+
+
+class StorageError(Exception):
+    """Darcy's own database failed (locked, unreachable). Nothing may be assumed written."""

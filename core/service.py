@@ -7,9 +7,11 @@ Confirm / Cancel / Choose → pending action → state moves once → re-check �
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
+
+import structlog
 
 from core.bus import MessageBus
 from core.config import Settings
@@ -34,7 +36,7 @@ from core.messages import (
 )
 from core.pending import PendingAction, PendingKind, PendingRepository, PendingState, args_hash
 from core.planner import Planner, PlanningContext
-from core.ports import StoreError, TaskStore
+from core.ports import StorageError, StoreError, TaskStore
 from core.reads import Reads
 from core.recheck import Recheck
 from core.registry import ToolContext, ToolFailed
@@ -42,6 +44,7 @@ from core.replies import Reply
 from core.tools import ToolCall
 from core.wording import em, join_names
 
+log = structlog.get_logger("darcy.service")
 MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
 NOTHING_CHANGED = "Nothing was changed."
@@ -88,10 +91,10 @@ class Darcy:
         self.recheck = Recheck(settings, directory)
 
     def register(self, bus: MessageBus) -> None:
-        bus.handle_command(HandleRequest, self.handle_request)
-        bus.handle_command(Confirm, self.confirm)
-        bus.handle_command(Cancel, self.cancel)
-        bus.handle_command(Choose, self.choose)
+        bus.handle_command(HandleRequest, _guarded(self.handle_request))
+        bus.handle_command(Confirm, _guarded(self.confirm))
+        bus.handle_command(Cancel, _guarded(self.cancel))
+        bus.handle_command(Choose, _guarded(self.choose))
 
     # ---- a request -------------------------------------------------------------------
 
@@ -392,25 +395,10 @@ class Darcy:
             if extension and requester
             else None,
         )
-        await self.pending.transition(
-            action.id,
-            PendingState.CONFIRMED,
-            PendingState.EXECUTED,
-            result={"page_id": outcome.get("page_id")},
-        )
-        await self._audit(
-            correlation_id=action.correlation_id,
-            platform=action.platform,
-            user_id=action.user_id,
-            notion_user_id=requester.notion_user_id if requester else None,
-            text=action.text,
-            tool=action.tool,
-            args=action.plan,
-            decision="executed",
-            page_id=outcome.get("page_id"),
-            before=outcome.get("before"),
-            after=outcome.get("after"),
-        )
+        try:
+            await self._record_execution(action, requester, outcome)
+        except StorageError as exc:  # the change is made: say so; recovery settles the record
+            log.error("execution_not_recorded", pending_id=action.id, error=str(exc))
         await self.bus.publish(
             ActionExecuted(
                 correlation_id=action.correlation_id,
@@ -436,6 +424,27 @@ class Darcy:
                     )
                 )
         return reply
+
+    async def _record_execution(self, action: PendingAction, requester: Member | None, outcome: Any) -> None:
+        await self.pending.transition(
+            action.id,
+            PendingState.CONFIRMED,
+            PendingState.EXECUTED,
+            result={"page_id": outcome.get("page_id")},
+        )
+        await self._audit(
+            correlation_id=action.correlation_id,
+            platform=action.platform,
+            user_id=action.user_id,
+            notion_user_id=requester.notion_user_id if requester else None,
+            text=action.text,
+            tool=action.tool,
+            args=action.plan,
+            decision="executed",
+            page_id=outcome.get("page_id"),
+            before=outcome.get("before"),
+            after=outcome.get("after"),
+        )
 
     async def _done_text(self, action: PendingAction, outcome: dict[str, Any]) -> str:
         link = f" {outcome['url']}" if outcome.get("url") else ""
@@ -524,3 +533,21 @@ class Darcy:
             correlation_id=action.correlation_id,
         )
         return await self._reply(request, result, requester, call, convo)
+
+
+def _guarded(handler: Callable[[Any], Awaitable[Reply]]) -> Callable[[Any], Awaitable[Reply]]:
+    """Darcy's own database failing is an outage to report, not a crash: the state of a
+    click cannot move without it, so nothing was done."""
+
+    async def run(command: Any) -> Reply:
+        try:
+            return await handler(command)
+        except StorageError as exc:
+            log.error("storage_unavailable", command=type(command).__name__, error=str(exc))
+            return Reply(
+                text="I can't reach my own database right now, so I did nothing. "
+                "Please try again in a minute.",
+                decision="error",
+            )
+
+    return run

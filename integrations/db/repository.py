@@ -8,23 +8,29 @@ an advisory lock so replicas starting together don't race on CREATE TABLE.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import tempfile
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import Execution
 from core.pending import PendingAction, PendingKind, PendingState
+from core.ports import StorageError
 from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
+
+T = TypeVar("T")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -113,6 +119,28 @@ def _tune_sqlite(engine: AsyncEngine, *, durable: bool) -> None:
         cursor.close()
 
 
+def _storage_errors(cls: type[T]) -> type[T]:
+    """Every public coroutine of a repository raises core's StorageError for a database
+    failure, so core can say "nothing was done" without knowing SQLAlchemy."""
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or not inspect.iscoroutinefunction(method):
+            continue
+
+        def wrap(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+            @functools.wraps(fn)
+            async def guarded(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await fn(*args, **kwargs)
+                except (SQLAlchemyError, OSError) as exc:
+                    raise StorageError(f"the database is unavailable ({type(exc).__name__})") from exc
+
+            return guarded
+
+        setattr(cls, name, wrap(method))
+    return cls
+
+
+@_storage_errors
 class SqlIdentityRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -164,8 +192,10 @@ class SqlIdentityRepository:
             }
             for platform, platform_user_id, notion_user_id in dict.fromkeys(links)
         ]
-        stmt = self._db.insert(IdentityLink).values(rows).on_conflict_do_nothing(
-            index_elements=["platform", "platform_user_id"]
+        stmt = (
+            self._db.insert(IdentityLink)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
         )
         async with self._db.sessions() as session:
             await session.exec(stmt)  # type: ignore[call-overload]
@@ -186,6 +216,7 @@ class SqlIdentityRepository:
             return True
 
 
+@_storage_errors
 class SqlPendingRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -216,26 +247,16 @@ class SqlPendingRepository:
     async def get(self, pending_id: str) -> PendingAction | None:
         async with self._db.sessions() as session:
             row = await session.get(PendingActionRow, pending_id)
-            if row is None:
-                return None
-            return PendingAction(
-                id=row.id,
-                kind=PendingKind(row.kind),
-                platform=row.platform,
-                user_id=row.user_id,
-                channel_id=row.channel_id,
-                tool=row.tool,
-                plan=json.loads(row.plan_json),
-                options=[tuple(o) for o in json.loads(row.options_json)],
-                summary=row.summary,
-                text=row.text,
-                args_hash=row.args_hash,
-                state=PendingState(row.state),
-                created_at=_aware(row.created_at),
-                expires_at=_aware(row.expires_at),
-                correlation_id=row.correlation_id,
-                result=json.loads(row.result_json) if row.result_json else None,
-            )
+            return None if row is None else _pending(row)
+
+    async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
+        """Actions confirmed (their state moved) before `moved_before` and never finished."""
+        stmt = select(PendingActionRow).where(
+            PendingActionRow.state == PendingState.CONFIRMED.value,
+            PendingActionRow.moved_at < _utc(moved_before),  # type: ignore[operator]
+        )
+        async with self._db.sessions() as session:
+            return [_pending(row) for row in (await session.exec(stmt)).all()]
 
     async def transition(
         self,
@@ -246,7 +267,7 @@ class SqlPendingRepository:
         now: datetime | None = None,
         result: dict[str, Any] | None = None,
     ) -> bool:
-        values: dict[str, Any] = {"state": dst.value}
+        values: dict[str, Any] = {"state": dst.value, "moved_at": _now()}
         if result is not None:
             values["result_json"] = json.dumps(result, default=str)
         stmt = (
@@ -262,6 +283,28 @@ class SqlPendingRepository:
             return outcome.rowcount == 1
 
 
+def _pending(row: PendingActionRow) -> PendingAction:
+    return PendingAction(
+        id=row.id,
+        kind=PendingKind(row.kind),
+        platform=row.platform,
+        user_id=row.user_id,
+        channel_id=row.channel_id,
+        tool=row.tool,
+        plan=json.loads(row.plan_json),
+        options=[tuple(o) for o in json.loads(row.options_json)],
+        summary=row.summary,
+        text=row.text,
+        args_hash=row.args_hash,
+        state=PendingState(row.state),
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        correlation_id=row.correlation_id,
+        result=json.loads(row.result_json) if row.result_json else None,
+    )
+
+
+@_storage_errors
 class SqlAuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db

@@ -45,6 +45,8 @@ class PendingActionRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=DateTime(timezone=True))
     correlation_id: str
     result_json: str | None = None
+    # When the state last moved (wall clock): an action "confirmed" long ago was interrupted.
+    moved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class AuditRow(SQLModel, table=True):

@@ -223,6 +223,10 @@ class NotionTaskStore:
             self._project_written()
         return self.mapping.task(page)
 
+    async def find_created(self, task: NewTask, since: datetime) -> Task | None:
+        page = await self._created_by(task, since)
+        return None if page is None else self.mapping.task(page)
+
     async def _created_by(self, task: NewTask, since: datetime) -> JSON | None:
         """The page a lost create made, if any.
 

@@ -51,6 +51,7 @@ log = structlog.get_logger("darcy.llm")
 BUDGET_NOTICE = (
     "You've reached today's AI budget; I'm using the simpler offline understanding until tomorrow."
 )
+OUTAGE_NOTICE = "(My AI model isn't answering right now, so I used my simpler offline understanding.)"
 # A key for OpenAI-compatible local servers (llama.cpp, vLLM), which ignore it but
 # whose client library refuses to send a request without one.
 LOCAL_KEY = "x"
@@ -148,6 +149,7 @@ class LLMPlanner:
             return await self._plan(text, ctx, user)
         except ModelsUnavailable as exc:
             log.warning("llm_unavailable", reason=str(exc))
+            self.last_notice = OUTAGE_NOTICE
             return await self._fall_back(text, ctx, "unavailable")
         except MalformedAnswer as exc:
             log.warning("llm_malformed_after_repair", error=str(exc))
@@ -422,6 +424,6 @@ def build_planner(settings: Settings, tools: Mapping[str, ToolSpec] = TOOLS) -> 
 
 
 __all__ = [
-    "BUDGET_NOTICE", "LLMPlanner", "MalformedAnswer", "ModelsUnavailable", "PlannerStats",
+    "BUDGET_NOTICE", "OUTAGE_NOTICE", "LLMPlanner", "MalformedAnswer", "ModelsUnavailable", "PlannerStats",
     "build_planner", "parse_tool_call",
 ]

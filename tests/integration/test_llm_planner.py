@@ -41,7 +41,7 @@ from core.domain import Member
 from core.planner import PlanningContext
 from core.planner.offline import OfflinePlanner
 from core.tools import TOOLS, ToolCall
-from integrations.llm.planner import BUDGET_NOTICE, LLMPlanner, build_planner
+from integrations.llm.planner import BUDGET_NOTICE, OUTAGE_NOTICE, LLMPlanner, build_planner
 from integrations.llm.schemas import tool_schemas
 from integrations.llm.usage import Usage
 
@@ -393,7 +393,7 @@ async def test_every_model_failing_gives_the_offline_answer(rig: OpenAIServer) -
     call = await planner.plan(said, ctx)
 
     assert call == await OfflinePlanner().plan(said, ctx)
-    assert rig.calls == 2 and planner.stats.fallbacks == 1 and planner.last_notice is None
+    assert rig.calls == 2 and planner.stats.fallbacks == 1 and planner.last_notice == OUTAGE_NOTICE
 
 
 async def test_unreachable_endpoint_gives_the_offline_answer(rig: OpenAIServer) -> None:

@@ -43,5 +43,9 @@ eval: install
 bench: install
 	@$(BIN)/python -m bench
 
+## The long reliability run: 200 simulated users for 60 s on the emulators
+soak: install
+	@$(BIN)/python -m bench.soak
+
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

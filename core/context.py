@@ -24,7 +24,7 @@ class Choice:
 @dataclass
 class Conversation:
     awaiting_email: bool = False
-    deferred_text: str | None = None  # the request to answer once the person is linked
+    deferred: tuple[str, ToolCall] | None = None  # the request to answer once the person is linked
     turns: list[str] = field(default_factory=list)
     last_call: ToolCall | None = None  # the last call the gate accepted or asked about
     open_pending: str | None = None  # the confirmation still waiting, which an amendment replaces

@@ -98,7 +98,7 @@ class Darcy:
 
     # ---- a request -------------------------------------------------------------------
 
-    async def handle_request(self, cmd: HandleRequest) -> Reply:
+    async def handle_request(self, cmd: HandleRequest, planned: ToolCall | None = None) -> Reply:
         await self.bus.publish(
             RequestReceived(
                 correlation_id=cmd.correlation_id,
@@ -108,11 +108,11 @@ class Darcy:
             )
         )
         try:
-            return await self._handle(cmd)
+            return await self._handle(cmd, planned)
         except StoreError as exc:
             return Reply(text=f"I couldn't reach Notion: {exc} {NOTHING_CHANGED}", decision="error")
 
-    async def _handle(self, cmd: HandleRequest) -> Reply:
+    async def _handle(self, cmd: HandleRequest, planned: ToolCall | None = None) -> Reply:
         now = self.clock()
         convo = self.conversations.get((cmd.platform, cmd.channel_id, cmd.user_id), now)
         text = cmd.text.strip()
@@ -125,7 +125,9 @@ class Darcy:
         requester = await self.requester(cmd.platform, cmd.user_id)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
         notice: str | None = None
-        if email:
+        if planned is not None:  # already understood (a request deferred until the person was linked)
+            call = planned
+        elif email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
             ctx = await self._planning_context(cmd, requester, convo, now)
@@ -243,7 +245,9 @@ class Darcy:
                     **base,
                 )
             case Decision.VERIFY:
-                convo.awaiting_email, convo.deferred_text = True, text or convo.deferred_text
+                if text:  # the latest request is the one to answer once linked
+                    convo.deferred = (text, call)
+                convo.awaiting_email = True
                 return Reply(
                     text="I don't know who you are in Notion yet. What's the e-mail address of your "
                     "Notion account? I'll link it to this account, then get back to your request.",
@@ -412,16 +416,18 @@ class Darcy:
         if action.tool == "link_account":
             convo = self.conversations.get((action.platform, action.channel_id, action.user_id), self.clock())
             convo.awaiting_email = False
-            deferred, convo.deferred_text = convo.deferred_text, None
-            if deferred:
+            deferred, convo.deferred = convo.deferred, None
+            if deferred is not None:  # answered as understood then: a click costs no model call
+                text, call = deferred
                 reply.follow_up = await self.handle_request(
                     HandleRequest(
                         platform=action.platform,
                         user_id=action.user_id,
                         channel_id=action.channel_id,
-                        text=deferred,
+                        text=text,
                         correlation_id=action.correlation_id,
-                    )
+                    ),
+                    planned=call,
                 )
         return reply
 

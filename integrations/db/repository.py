@@ -8,15 +8,18 @@ an advisory lock so replicas starting together don't race on CREATE TABLE.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import json
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import event, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -31,6 +34,7 @@ from core.ports import StorageError
 from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
 
 T = TypeVar("T")
+log = structlog.get_logger("darcy.db")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -101,7 +105,12 @@ class Database:
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        try:
+            await self.audit.flush()
+        except StorageError as exc:  # nothing more can be done for those rows: say so
+            log.error("audit_rows_lost_at_close", error=str(exc))
+        finally:
+            await self.engine.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()
 
@@ -142,13 +151,27 @@ def _storage_errors(cls: type[T]) -> type[T]:
 
 @_storage_errors
 class SqlIdentityRepository:
+    """Links are read on every message, so found links are kept for a few seconds: a link
+    made anywhere shows at once (misses are never cached); an unlink on another replica
+    shows within LINK_CACHE_SECONDS."""
+
+    LINK_CACHE_SECONDS = 10.0
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._links: dict[tuple[str, str], tuple[float, str]] = {}
 
     async def lookup(self, platform: str, platform_user_id: str) -> str | None:
+        key = (platform, platform_user_id)
+        if (hit := self._links.get(key)) is not None and hit[0] > time.monotonic():
+            return hit[1]
         async with self._db.sessions() as session:
-            row = await session.get(IdentityLink, (platform, platform_user_id))
-            return row.notion_user_id if row else None
+            row = await session.get(IdentityLink, key)
+        if row is None:
+            self._links.pop(key, None)
+            return None
+        self._links[key] = (time.monotonic() + self.LINK_CACHE_SECONDS, row.notion_user_id)
+        return row.notion_user_id
 
     async def holder(self, platform: str, notion_user_id: str) -> str | None:
         async with self._db.sessions() as session:
@@ -161,6 +184,7 @@ class SqlIdentityRepository:
             return row.platform_user_id if row else None
 
     async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
+        self._links.pop((platform, platform_user_id), None)
         """Link (or re-link) one chat account: an upsert, safe when two replicas do it at once."""
         stmt = self._db.insert(IdentityLink).values(
             platform=platform,
@@ -178,6 +202,7 @@ class SqlIdentityRepository:
             await session.commit()
 
     async def link_many(self, links: list[tuple[str, str, str]], via: str) -> None:
+        self._links.clear()
         """Admin mappings applied at start, in one statement; existing links are kept (so replicas
         starting together, or a restart, change nothing)."""
         if not links:
@@ -207,6 +232,7 @@ class SqlIdentityRepository:
             return list((await session.exec(stmt)).all())
 
     async def unlink(self, platform: str, platform_user_id: str) -> bool:
+        self._links.pop((platform, platform_user_id), None)
         async with self._db.sessions() as session:
             row = await session.get(IdentityLink, (platform, platform_user_id))
             if row is None:
@@ -306,8 +332,19 @@ def _pending(row: PendingActionRow) -> PendingAction:
 
 @_storage_errors
 class SqlAuditLog:
+    """A decision's row is written a moment later, with its neighbours, in one commit: off
+    the path of the reply. An execution's row is written at once, after those before it, so
+    a crash can lose at most FLUSH_AFTER_S of decisions and never the record of a write."""
+
+    FLUSH_AFTER_S = 0.05
+
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._queue: list[AuditRow] = []
+        self._flusher: asyncio.Task[None] | None = None
+        # One flush at a time: a reader (rows, last_execution) that flushes first must also
+        # wait for a flush already under way, and rows keep the order they were recorded in.
+        self._flushing = asyncio.Lock()
 
     async def record(self, **row: object) -> None:
         if isinstance(row.get("at"), datetime):
@@ -316,11 +353,34 @@ class SqlAuditLog:
             if key in row:
                 value = row.pop(key)
                 row[f"{key}_json"] = None if value is None else json.dumps(value, default=str)
-        async with self._db.sessions() as session:
-            session.add(AuditRow(**row))  # type: ignore[arg-type]
-            await session.commit()
+        self._queue.append(AuditRow(**row))  # type: ignore[arg-type]
+        if row.get("decision") in ("executed", "failed"):
+            await self.flush()
+        elif self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self.FLUSH_AFTER_S)
+        try:
+            await self.flush()
+        except StorageError as exc:  # the rows stay queued for the next flush
+            log.error("audit_flush_failed", error=str(exc))
+
+    async def flush(self) -> None:
+        async with self._flushing:
+            rows, self._queue = self._queue, []
+            if not rows:
+                return
+            try:
+                async with self._db.sessions() as session:
+                    session.add_all(rows)
+                    await session.commit()
+            except BaseException:
+                self._queue[:0] = rows
+                raise
 
     async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
+        await self.flush()
         stmt = (
             select(AuditRow)
             .where(
@@ -347,6 +407,7 @@ class SqlAuditLog:
         )
 
     async def rows(self, *, user_id: str | None = None, since: datetime | None = None) -> list[AuditRow]:
+        await self.flush()
         stmt = select(AuditRow).order_by(AuditRow.id)  # type: ignore[arg-type]
         if user_id is not None:
             stmt = stmt.where(AuditRow.user_id == user_id)

@@ -29,8 +29,10 @@ async def test_a_lost_database_is_reported_and_nothing_is_written(app: App) -> N
         == "I can't reach my own database right now, so I did nothing. Please try again in a minute."
     )
     assert app.emulator.tasks() == before
-    reply = await ask(app, "carol", "what are my tasks?")
+    reply = await ask(app, "bob", "what are my tasks?")  # nobody whose link is in memory
     assert reply.decision == "error" and "did nothing" in reply.text
+    reply = await ask(app, "carol", "what are my tasks?")  # a read by someone just seen still works
+    assert reply.decision == "execute" and "Carol Jensen's tasks" in reply.text
 
 
 async def _interrupted(app: App, user: str, text: str) -> str:

@@ -14,49 +14,19 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from bench.common import corpus, demo_workspace, expected, use_rigs
+from bench.common import corpus, demo_workspace, use_rigs
 
 TOKENIZER_MODEL = "gpt-4o-mini"
 
-# What a good model sends where the label leaves out what the gate could not resolve (an
-# ambiguous task, an unknown person or project) or has no tool (verify cases); the same
-# as tests/integration/test_llm_planner.py's RAW_OVERRIDES.
-RAW_OVERRIDES: dict[str, tuple[str, dict[str, Any]]] = {
-    "p046": ("update_task", {"task": "sending out the forms", "status": "Done"}),
-    "p065": ("update_task", {"task": "the workshop slides", "status": "To Review"}),
-    "p066": ("update_task", {"task": "the name badges", "status": "Done"}),
-    "p073": ("add_comment", {"task": "the name badges", "text": "Supplier needs the final count by Monday"}),
-    "p074": ("list_tasks", {"assignee": "me"}),
-    "p075": ("list_tasks", {"due_before": "2026-11-17"}),
-    "p078": ("create_task", {"title": "Print flyers", "assignees": ["Priya"], "due": "2026-11-20"}),
-    "p081": ("update_task", {"task": "Order catering", "status": "Done"}),
-    "p088": ("list_tasks", {"project": "Charity Fun Run"}),
-    "p089": ("create_task", {"title": "Set up photo booth", "assignees": ["Kevin"], "due": "2026-11-20",
-                             "project": "Industry Night"}),
-    "p090": ("update_task", {"task": "the banner printing", "status": "Done"}),
-}
 SMALL_TALK_ANSWER = "Hi! I look after the club's tasks."
-
-
-def raw_args(args: dict[str, Any]) -> dict[str, Any]:
-    """Labelled (resolved) arguments as a model would send them: handles become names."""
-    names = {m["handle"]: m["name"] for m in demo_workspace()["members"]}
-    out: dict[str, Any] = {}
-    for key, value in args.items():
-        if key == "assignee":
-            out[key] = names.get(value, value)
-        elif key in ("assignees", "add_assignees"):
-            out[key] = [names.get(h, h) for h in value]
-        else:
-            out[key] = value
-    return out
 
 
 def labelled_answer(case: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
     """The call a perfect model makes for a public case: (tool or None, raw arguments)."""
-    expect = expected(case)
-    tool, args = RAW_OVERRIDES.get(case["id"], (expect.get("tool"), expect.get("args", {})))
-    return tool, raw_args(args) if tool else {}
+    use_rigs()
+    from rigs.perfect_model import labelled_call
+
+    return labelled_call(case, {m["handle"]: m["name"] for m in demo_workspace()["members"]})
 
 
 @cache
@@ -67,8 +37,11 @@ def answers_by_text() -> dict[str, tuple[str | None, dict[str, Any]]]:
 def prompt_tokens(request: dict[str, Any]) -> int:
     import litellm
 
-    return int(litellm.token_counter(model=TOKENIZER_MODEL, messages=request.get("messages") or [],
-                                     tools=request.get("tools") or None))
+    return int(
+        litellm.token_counter(
+            model=TOKENIZER_MODEL, messages=request.get("messages") or [], tools=request.get("tools") or None
+        )
+    )
 
 
 def completion_tokens(message: dict[str, Any]) -> int:
@@ -85,8 +58,11 @@ def counted(answer: Any, request: dict[str, Any]) -> Any:
     """The scripted answer with its usage counted by litellm's tokenizer."""
     from dataclasses import replace
 
-    return replace(answer, prompt_tokens=prompt_tokens(request),
-                   completion_tokens=completion_tokens(answer.message or {}))
+    return replace(
+        answer,
+        prompt_tokens=prompt_tokens(request),
+        completion_tokens=completion_tokens(answer.message or {}),
+    )
 
 
 class ModelServer:
@@ -126,4 +102,3 @@ def darcy_model(request: dict[str, Any]) -> Any:
     said = request["messages"][-1]["content"]
     tool, args = answers_by_text().get(said, (None, {}))
     return tool_call(tool, args) if tool else text(SMALL_TALK_ANSWER)
-

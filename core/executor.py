@@ -48,22 +48,10 @@ async def execute(
             page_id=created.id, url=created.url, title=created.title, before=None, after=_task_values(created)
         )
     if tool == "update_task":
-        changes = dict(plan["changes"])
-        if changes.get("due"):
-            changes["due"] = date.fromisoformat(changes["due"])
-        updated = await store.update_task(plan["task_id"], TaskChanges(**changes))
-        return Outcome(
-            page_id=updated.id,
-            url=updated.url,
-            title=updated.title,
-            before=_task_values(before) if before else None,
-            after=_task_values(updated),
-        )
+        return await _apply(store, plan["task_id"], plan["changes"], before)
     if tool == "update_tasks":
-        changes = dict(plan["changes"])
-        if changes.get("due"):
-            changes["due"] = date.fromisoformat(changes["due"])
-        updated = [await store.update_task(task_id, TaskChanges(**changes)) for task_id in plan["task_ids"]]
+        changes = _changes(plan["changes"])
+        updated = [await store.update_task(task_id, changes) for task_id in plan["task_ids"]]
         return Outcome(
             page_id=None,
             page_ids=[t.id for t in updated],
@@ -90,17 +78,7 @@ async def execute(
                 before=_task_values(before) if before else None,
                 after={"in_trash": True},
             )
-        changes = dict(plan["changes"])
-        if changes.get("due"):
-            changes["due"] = date.fromisoformat(changes["due"])
-        restored = await store.update_task(plan["task_id"], TaskChanges(**changes))
-        return Outcome(
-            page_id=restored.id,
-            url=restored.url,
-            title=restored.title,
-            before=_task_values(before) if before else None,
-            after=_task_values(restored),
-        )
+        return await _apply(store, plan["task_id"], plan["changes"], before)
     if extension is not None and context is not None:
         text = await extension.call(plan["args"], context)
         return Outcome(page_id=None, result=text, before=None, after={"result": text})
@@ -108,3 +86,22 @@ async def execute(
         await identity.link(platform, chat_user_id, plan["notion_user_id"], via="verification")
         return Outcome(page_id=None, before=None, after={"notion_user_id": plan["notion_user_id"]})
     raise ValueError(f"{tool} is not a write")
+
+
+def _changes(planned: dict[str, Any]) -> TaskChanges:
+    """A plan's changes (JSON: dates as ISO strings) as the store's model."""
+    changes = dict(planned)
+    if changes.get("due"):
+        changes["due"] = date.fromisoformat(changes["due"])
+    return TaskChanges(**changes)
+
+
+async def _apply(store: TaskStore, task_id: str, planned: dict[str, Any], before: Task | None) -> Outcome:
+    updated = await store.update_task(task_id, _changes(planned))
+    return Outcome(
+        page_id=updated.id,
+        url=updated.url,
+        title=updated.title,
+        before=_task_values(before) if before else None,
+        after=_task_values(updated),
+    )

@@ -34,16 +34,7 @@ async def recover_interrupted(darcy: Darcy, *, older_than: timedelta = timedelta
             action.id, PendingState.CONFIRMED, state, result={"recovered": note}
         ):
             continue  # another replica settled it first
-        await darcy.audit.record(
-            at=darcy.clock(),
-            correlation_id=action.correlation_id,
-            platform=action.platform,
-            user_id=action.user_id,
-            text=action.text,
-            tool=action.tool,
-            args=action.plan,
-            decision="executed" if landed else "failed",
-        )
+        await darcy.audit_action(action, "executed" if landed else "failed")
         log.warning("interrupted_action_settled", pending_id=action.id, tool=action.tool, state=state.value)
         report.append(f"{action.id} {action.tool}: {state.value} ({note})")
     return report

@@ -305,6 +305,19 @@ class Darcy:
         await self.pending.add(action)
         return action
 
+    async def audit_action(self, action: PendingAction, decision: str, **extra: Any) -> None:
+        """What happened to a pending action (executed, cancelled, failed), with its request."""
+        await self._audit(
+            correlation_id=action.correlation_id,
+            platform=action.platform,
+            user_id=action.user_id,
+            text=action.text,
+            tool=action.tool,
+            args=action.plan,
+            decision=decision,
+            **extra,
+        )
+
     async def _audit(self, **row: Any) -> None:
         """Stamped with the workspace clock, which is also what "undo" windows are measured on."""
         await self.audit.record(at=self.clock(), **row)
@@ -438,15 +451,10 @@ class Darcy:
             PendingState.EXECUTED,
             result={"page_id": outcome.get("page_id")},
         )
-        await self._audit(
-            correlation_id=action.correlation_id,
-            platform=action.platform,
-            user_id=action.user_id,
+        await self.audit_action(
+            action,
+            "executed",
             notion_user_id=requester.notion_user_id if requester else None,
-            text=action.text,
-            tool=action.tool,
-            args=action.plan,
-            decision="executed",
             page_id=outcome.get("page_id"),
             before=outcome.get("before"),
             after=outcome.get("after"),
@@ -489,15 +497,7 @@ class Darcy:
         if not await self.pending.transition(action.id, PendingState.PENDING, PendingState.CANCELLED):
             # A confirm (here or on another replica) won the race: the change is happening.
             return Reply(text="Too late to cancel: that was confirmed and is being done.", decision="error")
-        await self._audit(
-            correlation_id=action.correlation_id,
-            platform=cmd.platform,
-            user_id=cmd.user_id,
-            text=action.text,
-            tool=action.tool,
-            args=action.plan,
-            decision="cancelled",
-        )
+        await self.audit_action(action, "cancelled")
         return Reply(text="Cancelled. " + NOTHING_CHANGED, decision="cancelled")
 
     async def choose(self, cmd: Choose) -> Reply:

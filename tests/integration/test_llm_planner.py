@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 import pytest_asyncio
+from rigs import perfect_model
 from rigs.openai_server import (
     OpenAIServer,
     error,
@@ -76,8 +77,11 @@ def context(handle: str | None, *, history: list[str] | None = None, days: int =
         requester = None
     now = datetime.fromisoformat(workspace()["now"]).astimezone(ZoneInfo(workspace()["timezone"]))
     return PlanningContext(
-        now=now + timedelta(days=days), requester=requester, members=list(members()),
-        projects=[p["name"] for p in workspace()["projects"]], history=history or [],
+        now=now + timedelta(days=days),
+        requester=requester,
+        members=list(members()),
+        projects=[p["name"] for p in workspace()["projects"]],
+        history=history or [],
     )
 
 
@@ -103,17 +107,7 @@ def labelled_calls() -> list[tuple[str, str, str, dict[str, Any]]]:
 
 
 def raw_args(args: dict[str, Any]) -> dict[str, Any]:
-    """Labelled (resolved) arguments as a model would send them: handles become names."""
-    names = {m.handle: m.name for m in members()}
-    out: dict[str, Any] = {}
-    for key, value in args.items():
-        if key == "assignee":
-            out[key] = names.get(value, value)
-        elif key in ("assignees", "add_assignees"):
-            out[key] = [names.get(h, h) for h in value]
-        else:
-            out[key] = value
-    return out
+    return perfect_model.raw_args(args, {m.handle: m.name for m in members()})
 
 
 # ---------------------------------------------------------------- fixtures
@@ -143,8 +137,11 @@ def rig(server: OpenAIServer, warm: None) -> Iterator[OpenAIServer]:
 
 def make(server: OpenAIServer, *models: str, usage: Usage | None = None, **settings: Any) -> LLMPlanner:
     planner_settings = PlannerSettings(
-        kind="llm", models=list(models or (PRIMARY, SECONDARY)), api_base=server.base_url,
-        timeout_seconds=settings.pop("timeout_seconds", 5), **settings,
+        kind="llm",
+        models=list(models or (PRIMARY, SECONDARY)),
+        api_base=server.base_url,
+        timeout_seconds=settings.pop("timeout_seconds", 5),
+        **settings,
     )
     return LLMPlanner(planner_settings, fallback=OfflinePlanner(), usage=usage)
 
@@ -152,10 +149,16 @@ def make(server: OpenAIServer, *models: str, usage: Usage | None = None, **setti
 # ---------------------------------------------------------------- the arguments flow unchanged
 
 
-@pytest.mark.parametrize(("case_id", "user", "said", "tool", "args"), labelled_calls(),
-                         ids=[c[0] for c in labelled_calls()])
+@pytest.mark.parametrize(
+    ("case_id", "user", "said", "tool", "args"), labelled_calls(), ids=[c[0] for c in labelled_calls()]
+)
 async def test_labelled_call_flows_unchanged(
-    rig: OpenAIServer, case_id: str, user: str, said: str, tool: str, args: dict[str, Any],
+    rig: OpenAIServer,
+    case_id: str,
+    user: str,
+    said: str,
+    tool: str,
+    args: dict[str, Any],
 ) -> None:
     planner = make(rig)
     raw = raw_args(args)
@@ -198,11 +201,14 @@ async def test_null_arguments_are_absent_and_ids_stay_strings(rig: OpenAIServer)
 async def test_a_call_written_as_text_is_read(rig: OpenAIServer) -> None:
     """Local servers without a tool-call template put the call in the message text."""
     planner = make(rig)
-    rig.script(text('<tool_call>\n{"name": "list_tasks", "arguments": {"assignee": "Bob"}}\n</tool_call>'),
-               text('```json\n{"name": "whoami", "parameters": {}}\n```'))
+    rig.script(
+        text('<tool_call>\n{"name": "list_tasks", "arguments": {"assignee": "Bob"}}\n</tool_call>'),
+        text('```json\n{"name": "whoami", "parameters": {}}\n```'),
+    )
 
-    assert await planner.plan("bob's tasks", context("dan")) == ToolCall(tool="list_tasks",
-                                                                        args={"assignee": "Bob"})
+    assert await planner.plan("bob's tasks", context("dan")) == ToolCall(
+        tool="list_tasks", args={"assignee": "Bob"}
+    )
     assert await planner.plan("who am I", context("dan")) == ToolCall(tool="whoami")
 
     rig.script(text('{"name": "whoami", "arguments": {"me": true}}'), tool_call("whoami", {}))
@@ -213,44 +219,33 @@ async def test_a_call_written_as_text_is_read(rig: OpenAIServer) -> None:
 
 async def test_several_tool_calls_use_the_first(rig: OpenAIServer) -> None:
     planner = make(rig)
-    rig.script(tool_calls([("update_task", {"task": "Order catering", "status": "Done"}),
-                           ("update_task", {"task": "Print name badges", "status": "Done"})]))
+    rig.script(
+        tool_calls(
+            [
+                ("update_task", {"task": "Order catering", "status": "Done"}),
+                ("update_task", {"task": "Print name badges", "status": "Done"}),
+            ]
+        )
+    )
 
     call = await planner.plan("catering and badges are done", context("eve"))
 
     assert call == ToolCall(tool="update_task", args={"task": "Order catering", "status": "Done"})
 
 
-# What a good model sends where the label leaves out what the gate could not resolve
-# (an ambiguous task, an unknown person or project) or has no tool (verify cases).
-RAW_OVERRIDES: dict[str, tuple[str, dict[str, Any]]] = {
-    "p046": ("update_task", {"task": "sending out the forms", "status": "Done"}),
-    "p065": ("update_task", {"task": "the workshop slides", "status": "To Review"}),
-    "p066": ("update_task", {"task": "the name badges", "status": "Done"}),
-    "p073": ("add_comment", {"task": "the name badges", "text": "Supplier needs the final count by Monday"}),
-    "p074": ("list_tasks", {"assignee": "me"}),
-    "p075": ("list_tasks", {"due_before": "2026-11-17"}),
-    "p078": ("create_task", {"title": "Print flyers", "assignees": ["Priya"], "due": "2026-11-20"}),
-    "p081": ("update_task", {"task": "Order catering", "status": "Done"}),
-    "p088": ("list_tasks", {"project": "Charity Fun Run"}),
-    "p089": ("create_task", {"title": "Set up photo booth", "assignees": ["Kevin"], "due": "2026-11-20",
-                             "project": "Industry Night"}),
-    "p090": ("update_task", {"task": "the banner printing", "status": "Done"}),
-}
-
-
 async def test_a_perfect_model_scores_every_public_case_through_the_gate(
-    rig: OpenAIServer, monkeypatch: pytest.MonkeyPatch,
+    rig: OpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The labelled calls, sent by the model, go through identity → gate → reply as the
     evaluation runs them, and the project's scorer finds every case right."""
     score = _scorer()
     cases = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
     answers: dict[str, Any] = {}
+    names = {m.handle: m.name for m in members()}
     for case in cases:
-        expect = case["expect"]["any_of"][0] if "any_of" in case["expect"] else case["expect"]
-        tool, args = RAW_OVERRIDES.get(case["id"], (expect.get("tool"), expect.get("args", {})))
-        answers[case["text"]] = tool_call(tool, raw_args(args)) if tool else text("Hi! I look after tasks.")
+        tool, args = perfect_model.labelled_call(case, names)
+        answers[case["text"]] = tool_call(tool, args) if tool else text("Hi! I look after tasks.")
     rig.respond_with(lambda request: answers[request["messages"][-1]["content"]])
     planner = make(rig)
     monkeypatch.setattr(evaluation, "bootstrap", partial(bootstrap, planner=planner))
@@ -258,8 +253,11 @@ async def test_a_perfect_model_scores_every_public_case_through_the_gate(
     predictions = {p["id"]: p for p in await evaluation.predict(load_settings(), cases)}
 
     workspace_ = score.Workspace(WORKSPACE)
-    misses = {c["id"]: why for c in cases
-              if (why := score.judge(c["expect"], predictions[c["id"]], c["user"], workspace_))}
+    misses = {
+        c["id"]: why
+        for c in cases
+        if (why := score.judge(c["expect"], predictions[c["id"]], c["user"], workspace_))
+    }
     assert not misses
     assert planner.stats.calls == rig.calls <= len(cases) and planner.stats.fallbacks == 0
 
@@ -307,14 +305,20 @@ async def test_schemas_sent_match_the_argument_models(rig: OpenAIServer) -> None
 
 async def test_schemas_accept_what_the_models_accept() -> None:
     """Every labelled call validates against both; typical mistakes fail both."""
-    schemas = {s["function"]["name"]: s["function"]["parameters"]
-               for s in tool_schemas({"status": TaskProperties().status_options})}
+    schemas = {
+        s["function"]["name"]: s["function"]["parameters"]
+        for s in tool_schemas({"status": TaskProperties().status_options})
+    }
     for _, _, _, tool, args in labelled_calls():
         raw = raw_args(args)
         jsonschema.validate(raw, schemas[tool])
         TOOLS[tool].args_model.model_validate(raw)
-    for tool, bad in [("list_tasks", {"status": 5}), ("list_tasks", {"priority": "high"}),
-                      ("create_task", {"assignees": "Bob"}), ("whoami", {"me": True})]:
+    for tool, bad in [
+        ("list_tasks", {"status": 5}),
+        ("list_tasks", {"priority": "high"}),
+        ("create_task", {"assignees": "Bob"}),
+        ("whoami", {"me": True}),
+    ]:
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schemas[tool])
         with pytest.raises(ValueError):
@@ -329,8 +333,14 @@ async def test_prompt_is_compact_and_never_lists_tasks(rig: OpenAIServer) -> Non
     await planner.plan("and Bob's?", context("carol", history=history))
 
     prompt = rig.system_prompts()[0]
-    for expected in ("Wednesday 2026-11-18", "Australia/Melbourne", "Carol Jensen (carol)", "role lead",
-                     "2026-11-22", "2026-11-23 to 2026-11-29"):
+    for expected in (
+        "Wednesday 2026-11-18",
+        "Australia/Melbourne",
+        "Carol Jensen (carol)",
+        "role lead",
+        "2026-11-22",
+        "2026-11-23 to 2026-11-29",
+    ):
         assert expected in prompt
     for member in members():
         assert f"{member.name} ({member.handle})" in prompt
@@ -400,8 +410,9 @@ async def test_unreachable_endpoint_gives_the_offline_answer(rig: OpenAIServer) 
     with socket.socket() as sock:  # a loopback port nobody listens on
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
-    settings = PlannerSettings(kind="llm", models=[PRIMARY], api_base=f"http://127.0.0.1:{closed}/v1",
-                               timeout_seconds=2)
+    settings = PlannerSettings(
+        kind="llm", models=[PRIMARY], api_base=f"http://127.0.0.1:{closed}/v1", timeout_seconds=2
+    )
     planner = LLMPlanner(settings, fallback=OfflinePlanner())
     said, ctx = "what's overdue?", context("carol")
 
@@ -432,8 +443,9 @@ async def test_invalid_json_gets_one_repair_round(rig: OpenAIServer) -> None:
 
 async def test_malformed_twice_gives_the_offline_answer(rig: OpenAIServer) -> None:
     planner = make(rig)
-    rig.script(tool_call("update_task", "{not json"),
-               tool_call("update_task", {"status": "Finished!!", "x": 1}))
+    rig.script(
+        tool_call("update_task", "{not json"), tool_call("update_task", {"status": "Finished!!", "x": 1})
+    )
     said, ctx = "I've just finished sending out the recruitment forms", context("dan")
 
     call = await planner.plan(said, ctx)
@@ -444,8 +456,10 @@ async def test_malformed_twice_gives_the_offline_answer(rig: OpenAIServer) -> No
 
 async def test_unknown_tool_gets_a_repair_naming_the_tools(rig: OpenAIServer) -> None:
     planner = make(rig)
-    rig.script(tool_call("delete_task", {"task": "Order catering"}),
-               tool_call("update_task", {"task": "Order catering", "status": "Archive"}))
+    rig.script(
+        tool_call("delete_task", {"task": "Order catering"}),
+        tool_call("update_task", {"task": "Order catering", "status": "Archive"}),
+    )
 
     call = await planner.plan("get rid of order catering", context("alice"))
 
@@ -456,8 +470,10 @@ async def test_unknown_tool_gets_a_repair_naming_the_tools(rig: OpenAIServer) ->
 
 async def test_wrong_types_get_a_repair_with_the_validation_error(rig: OpenAIServer) -> None:
     planner = make(rig)
-    rig.script(tool_call("create_task", {"title": "Book photographer", "assignees": "Hiro"}),
-               tool_call("create_task", {"title": "Book photographer", "assignees": ["Hiro"]}))
+    rig.script(
+        tool_call("create_task", {"title": "Book photographer", "assignees": "Hiro"}),
+        tool_call("create_task", {"title": "Book photographer", "assignees": ["Hiro"]}),
+    )
 
     call = await planner.plan("assign Book photographer to hiro", context("carol"))
 
@@ -480,9 +496,11 @@ async def test_a_failed_repair_call_falls_back_offline(rig: OpenAIServer) -> Non
 async def test_usage_is_counted_from_the_servers_usage(rig: OpenAIServer) -> None:
     usage = Usage()
     planner = make(rig, usage=usage)
-    rig.script(tool_call("whoami", {}, prompt_tokens=812, completion_tokens=9),
-               tool_call("whoami", "{", prompt_tokens=800, completion_tokens=5),
-               tool_call("whoami", {}, prompt_tokens=850, completion_tokens=7))
+    rig.script(
+        tool_call("whoami", {}, prompt_tokens=812, completion_tokens=9),
+        tool_call("whoami", "{", prompt_tokens=800, completion_tokens=5),
+        tool_call("whoami", {}, prompt_tokens=850, completion_tokens=7),
+    )
 
     await planner.plan("who am I?", context("dan"))
     await planner.plan("who am I?", context("dan"))  # malformed, then repaired: two calls

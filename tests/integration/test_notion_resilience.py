@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from core.config import DEMO_WORKSPACE, NotionSettings
+from core.config import NotionSettings
 from core.domain import NewTask, TaskChanges, TaskQuery
 from core.ports import StoreError
 from integrations.notion.server import NotionEmulator
@@ -25,16 +25,6 @@ SETTINGS = NotionSettings(retry_initial_seconds=0.01, retry_max_seconds=0.05,
                           requests_per_second=200, burst=20)
 CAROL = "00000000-0000-4000-8000-000000001002"
 
-
-@pytest.fixture(scope="module")
-def demo() -> dict[str, Any]:
-    return json.loads(DEMO_WORKSPACE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-async def emulator(demo: dict[str, Any]) -> AsyncIterator[NotionEmulator]:
-    async with NotionEmulator(copy.deepcopy(demo)) as emu:
-        yield emu
 
 
 def connect(emu: NotionEmulator, settings: NotionSettings = SETTINGS, *,

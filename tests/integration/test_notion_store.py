@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.config import DEMO_WORKSPACE, NotionSettings
+from core.config import NotionSettings
 from core.domain import NewTask, TaskChanges, TaskQuery
 from core.ports import StoreError
 from integrations.notion.seed import workspace_state
@@ -22,16 +21,6 @@ from integrations.notion.store import NotionStoreError, NotionTaskStore, start_e
 SETTINGS = NotionSettings(retry_initial_seconds=0.01, retry_max_seconds=0.05)
 ACTIVE = SETTINGS.tasks.active_statuses
 
-
-@pytest.fixture(scope="module")
-def demo() -> dict[str, Any]:
-    return json.loads(DEMO_WORKSPACE.read_text(encoding="utf-8"))
-
-
-@pytest.fixture
-async def emulator(demo: dict[str, Any]) -> AsyncIterator[NotionEmulator]:
-    async with NotionEmulator(copy.deepcopy(demo)) as emu:
-        yield emu
 
 
 def connect(emu: NotionEmulator, *, token: str | None = None,

@@ -162,7 +162,7 @@ class LLMPlanner:
 
     async def _plan(self, text: str, ctx: PlanningContext, user: str) -> ToolCall:
         messages: list[dict[str, Any]] = [
-            {"role": "system", "content": system_prompt(ctx)},
+            {"role": "system", "content": system_prompt(ctx, text)},
             {"role": "user", "content": text},
         ]
         call = await self._answer(messages, text, ctx, user)

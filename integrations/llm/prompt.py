@@ -35,8 +35,13 @@ Blocked; "ready for review" To Review; "archive" sets status Archive; "add <pers
 <task>" uses add_assignees."""
 
 
-def system_prompt(ctx: PlanningContext) -> str:
-    """The whole system message for one request."""
+MAX_LISTED = 40  # names listed in full up to this; past it, only those the message could mean
+
+
+def system_prompt(ctx: PlanningContext, text: str = "") -> str:
+    """The whole system message for one request. A large club lists only the members and
+    projects the message (or the last turns) could mean, so the prompt stays flat as the
+    workspace grows; the gate resolves every name anyway."""
     now = ctx.now
     today = now.date()
     tz = getattr(now.tzinfo, "key", None) or now.tzname() or "UTC"
@@ -45,23 +50,49 @@ def system_prompt(ctx: PlanningContext) -> str:
         f"Today is {now:%A} {today.isoformat()}, {now:%H:%M} ({tz}). {_weeks(today)}",
         f"The user: {_requester(ctx.requester)}",
     ]
-    if ctx.members:
-        parts.append("Members: " + "; ".join(f"{m.name} ({m.handle})" for m in ctx.members))
-    if ctx.projects:
-        parts.append("Projects: " + "; ".join(ctx.projects))
+    said = " ".join([*ctx.history[-HISTORY_TURNS:], text]).casefold()
+    members = ctx.members
+    if len(members) > MAX_LISTED:
+        members = [
+            m
+            for m in members
+            if m == ctx.requester or m.handle.casefold() in said or _mentioned(m.name, said)
+        ][:MAX_LISTED]
+    projects = ctx.projects
+    if len(projects) > MAX_LISTED:
+        projects = [p for p in projects if _mentioned(p, said)][:MAX_LISTED]
+    if members:
+        parts.append("Members: " + "; ".join(f"{m.name} ({m.handle})" for m in members))
+    if projects:
+        parts.append("Projects: " + "; ".join(projects))
     turns = [t.strip()[:HISTORY_CHARS] for t in ctx.history[-HISTORY_TURNS:] if t.strip()]
     if turns:
-        parts.append("Earlier messages from the user, oldest first (context only):\n"
-                     + "\n".join(f"- {t}" for t in turns))
+        parts.append(
+            "Earlier messages from the user, oldest first (context only):\n"
+            + "\n".join(f"- {t}" for t in turns)
+        )
     return "\n".join(parts)
+
+
+def _mentioned(name: str, said: str) -> bool:
+    """Whether a word of the name (3+ letters) appears in what was said, typos allowed."""
+    from rapidfuzz import fuzz
+
+    return any(
+        fuzz.partial_ratio(part.casefold(), said) >= 85
+        for part in name.split()
+        if len(part) >= 3 and not part.isdigit()
+    )
 
 
 def _weeks(today: date) -> str:
     monday = today - timedelta(days=today.weekday())
     sunday, next_monday = monday + timedelta(days=6), monday + timedelta(days=7)
-    return (f"Yesterday was {today - timedelta(days=1)}. This week ends Sunday {sunday}; "
-            f"next week is {next_monday} to {next_monday + timedelta(days=6)}; "
-            f"the month ends {_month_end(today)}.")
+    return (
+        f"Yesterday was {today - timedelta(days=1)}. This week ends Sunday {sunday}; "
+        f"next week is {next_monday} to {next_monday + timedelta(days=6)}; "
+        f"the month ends {_month_end(today)}."
+    )
 
 
 def _month_end(today: date) -> date:

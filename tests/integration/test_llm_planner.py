@@ -548,3 +548,16 @@ async def test_build_planner_follows_the_config() -> None:
 
     with pytest.raises(ConfigError, match=r"planner\.models"):
         build_planner(settings.model_copy(update={"planner": PlannerSettings(kind="llm")}))
+
+
+async def test_a_large_club_lists_only_the_names_the_message_could_mean() -> None:
+    """Past 40 members, the prompt names only the requester and the people mentioned."""
+    from integrations.llm.prompt import system_prompt
+
+    base = context("carol")
+    crowd = [Member(notion_user_id=f"u{i}", name=f"Person{i:03d} Example", handle=f"p{i}") for i in range(200)]
+    ctx = base.model_copy(update={"members": [*base.members, *crowd]})
+    prompt = system_prompt(ctx, "assign the poster to Hiro")
+    assert "Hiro Sato (hiro)" in prompt and "Carol Jensen (carol)" in prompt
+    assert "Person150" not in prompt
+    assert len(prompt) < len(system_prompt(base, "assign the poster to Hiro")) + 200

@@ -555,9 +555,9 @@ async def test_a_large_club_lists_only_the_names_the_message_could_mean() -> Non
     from integrations.llm.prompt import system_prompt
 
     base = context("carol")
-    crowd = [Member(notion_user_id=f"u{i}", name=f"Person{i:03d} Example", handle=f"p{i}") for i in range(200)]
+    crowd = [Member(notion_user_id=f"u{i}", name=f"Person{i:03d} Example", handle=f"p{i}") for i in range(99)]
     ctx = base.model_copy(update={"members": [*base.members, *crowd]})
     prompt = system_prompt(ctx, "assign the poster to Hiro")
     assert "Hiro Sato (hiro)" in prompt and "Carol Jensen (carol)" in prompt
-    assert "Person150" not in prompt
+    assert "Person050" not in prompt
     assert len(prompt) < len(system_prompt(base, "assign the poster to Hiro")) + 200

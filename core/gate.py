@@ -459,6 +459,15 @@ class Gate:
                 args=w.args,
                 message=f"You're already linked to {member.name} ({email}).",
             )
+        if w.requester is not None:  # linked already, to someone else: only an admin changes that
+            return GateResult(
+                decision=Decision.DENY,
+                tool="link_account",
+                args=w.args,
+                rule="a linked account is changed by an admin",
+                message=f"Sorry, I can't do that: this {w.platform} account is already linked to "
+                f"{w.requester.name}. If that's wrong, ask an admin to change it.",
+            )
         w.plan.update(notion_user_id=member.notion_user_id, email=email)
         return w.confirm(f"link your {w.platform} account to the Notion user {member.name} ({email})")
 

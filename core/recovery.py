@@ -27,20 +27,21 @@ async def recover_interrupted(darcy: Darcy, *, older_than: timedelta = timedelta
     """Settle interrupted actions; returns one line per action, for logs and tests."""
     report = []
     for action in await darcy.pending.interrupted(datetime.now(UTC) - older_than):
-        landed = await _landed(darcy, action)
-        state = PendingState.EXECUTED if landed else PendingState.FAILED
-        note = "found done in Notion after a restart" if landed else "interrupted by a restart; not done"
+        done = await landed(darcy, action)
+        state = PendingState.EXECUTED if done else PendingState.FAILED
+        note = "found done in Notion after a restart" if done else "interrupted by a restart; not done"
         if not await darcy.pending.transition(
             action.id, PendingState.CONFIRMED, state, result={"recovered": note}
         ):
             continue  # another replica settled it first
-        await darcy.audit_action(action, "executed" if landed else "failed")
+        await darcy.audit_action(action, "executed" if done else "failed")
         log.warning("interrupted_action_settled", pending_id=action.id, tool=action.tool, state=state.value)
         report.append(f"{action.id} {action.tool}: {state.value} ({note})")
     return report
 
 
-async def _landed(darcy: Darcy, action: PendingAction) -> bool:
+async def landed(darcy: Darcy, action: PendingAction) -> bool:
+    """Whether the action's change is in Notion now (raises StoreError if Notion can't say)."""
     plan = action.plan
     if action.tool == "create_task":
         wanted = NewTask(

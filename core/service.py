@@ -39,6 +39,7 @@ from core.planner import Planner, PlanningContext
 from core.ports import StorageError, StoreError, TaskStore
 from core.reads import Reads
 from core.recheck import Recheck
+from core.recovery import landed
 from core.registry import ToolContext, ToolFailed
 from core.replies import Reply
 from core.tools import ToolCall
@@ -391,27 +392,42 @@ class Darcy:
         except StoreError as exc:
             if not exc.not_found:
                 raise
-        refusal = None if action.tool == "link_account" else await self.recheck(action, requester, before)
+        if action.tool == "link_account":  # one chat account per Notion user: again at the click
+            holder = await self.identity.holder(action.platform, action.plan["notion_user_id"])
+            refusal = (
+                None
+                if holder in (None, action.user_id)
+                else f"That Notion account was linked to another {action.platform} user meanwhile. "
+                "If it's yours, ask an admin to unlink it."
+            )
+        else:
+            refusal = await self.recheck(action, requester, before)
         if refusal:
             await self.pending.transition(
                 action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
             )
             return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
         extension = self.registry.extension(action.tool)
-        outcome = await execute(
-            action.id,
-            action.tool,
-            action.plan,
-            store=self.store,
-            identity=self.identity,
-            platform=action.platform,
-            chat_user_id=action.user_id,
-            before=before,
-            extension=extension,
-            context=ToolContext(requester, action.platform, self.clock())
-            if extension and requester
-            else None,
-        )
+        try:
+            outcome = await execute(
+                action.id,
+                action.tool,
+                action.plan,
+                store=self.store,
+                identity=self.identity,
+                platform=action.platform,
+                chat_user_id=action.user_id,
+                before=before,
+                extension=extension,
+                context=ToolContext(requester, action.platform, self.clock())
+                if extension and requester
+                else None,
+            )
+        except StoreError as exc:  # sent, then failed: a lost answer may hide a write that landed
+            settled = await self._settle_uncertain(action, requester, exc)
+            if settled is None:
+                raise  # not in Notion: confirm() reports the failure, "Nothing was changed."
+            return settled
         try:
             await self._record_execution(action, requester, outcome)
         except StorageError as exc:  # the change is made: say so; recovery settles the record
@@ -443,6 +459,29 @@ class Darcy:
                     planned=call,
                 )
         return reply
+
+    async def _settle_uncertain(
+        self, action: PendingAction, requester: Member | None, exc: StoreError
+    ) -> Reply | None:
+        """After a write failed, look in Notion. Done: record it and say so. Unknowable: say so
+        and leave the action confirmed, for recovery to settle. Not done: None."""
+        try:
+            done = await landed(self, action)
+        except StoreError:
+            log.warning("write_outcome_unknown", pending_id=action.id, tool=action.tool, error=str(exc))
+            return Reply(
+                text=f"Notion didn't answer properly ({exc}), so I can't tell whether that was done. "
+                "Please look in Notion before asking again.",
+                decision="error",
+            )
+        if not done:
+            return None
+        await self._record_execution(action, requester, {"page_id": action.plan.get("task_id")})
+        return Reply(
+            text="Done, though Notion was slow to confirm it: the change is there.",
+            decision="executed",
+            tool=action.tool,
+        )
 
     async def _record_execution(self, action: PendingAction, requester: Member | None, outcome: Any) -> None:
         await self.pending.transition(

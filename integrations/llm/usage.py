@@ -9,7 +9,6 @@ without changing the planner.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from datetime import date
 
@@ -43,18 +42,16 @@ class UsageTotals:
 
 
 class Usage:
-    """In-memory ledger: recent records plus per-(user, day) totals.
+    """In-memory ledger of per-(user, day) totals.
 
     Only today and yesterday are kept per user (a day key older than that can no
     longer affect a budget), so memory stays flat however long the bot runs.
     """
 
-    def __init__(self, keep_records: int = 1000) -> None:
-        self._records: deque[UsageRecord] = deque(maxlen=keep_records)
+    def __init__(self) -> None:
         self._totals: dict[tuple[str, date], UsageTotals] = {}
 
     async def record(self, record: UsageRecord) -> None:
-        self._records.append(record)
         self._totals.setdefault((record.user, record.day), UsageTotals()).add(record)
         self._forget_before(record.day.toordinal() - 1)
 
@@ -68,10 +65,6 @@ class Usage:
     async def over_budget(self, user: str, day: date, budget_usd: float | None) -> bool:
         """True when a budget is set and this user's spend that day has reached it."""
         return budget_usd is not None and await self.spent_usd(user, day) >= budget_usd
-
-    def recent(self) -> list[UsageRecord]:
-        """The last records, oldest first (for diagnostics and tests)."""
-        return list(self._records)
 
     def _forget_before(self, ordinal: int) -> None:
         for key in [k for k in self._totals if k[1].toordinal() < ordinal]:

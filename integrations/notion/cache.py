@@ -19,16 +19,13 @@ class TTLCache:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._entries: dict[str, tuple[float, Any]] = {}
-        self.hits = self.misses = 0
 
     async def get(self, key: str, load: Callable[[], Awaitable[T]]) -> T:
         """The cached value, or `load()`'s (kept for `seconds`; a failed load keeps nothing)."""
         entry = self._entries.get(key)
         now = time.monotonic()
         if entry is not None and entry[0] > now:
-            self.hits += 1
             return entry[1]  # type: ignore[no-any-return]
-        self.misses += 1
         value = await load()
         if self.seconds > 0:
             self._entries[key] = (time.monotonic() + self.seconds, value)

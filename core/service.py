@@ -17,7 +17,7 @@ from core.bus import MessageBus
 from core.config import Settings
 from core.context import Choice, Conversation, Conversations
 from core.directory import Directory
-from core.domain import Member, Task
+from core.domain import Member, Project, Task
 from core.executor import execute
 from core.followup import follow_up
 from core.gate import Decision, Gate, GateResult
@@ -131,8 +131,9 @@ class Darcy:
         elif email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
-            ctx = await self._planning_context(cmd, requester, convo, now)
-            amended = follow_up(text, convo, now, ctx.members, await self.directory.projects(), requester)
+            projects = await self.directory.projects()
+            ctx = await self._planning_context(cmd, requester, convo, now, projects)
+            amended = follow_up(text, convo, now, ctx.members, projects, requester)
             if amended is not None and convo.open_pending:
                 # The amendment replaces the confirmation it amends: the old buttons do nothing now.
                 await self.pending.transition(
@@ -191,7 +192,8 @@ class Darcy:
         """What Darcy would decide for this person and text, and by which rule; nothing is stored."""
         convo = Conversation()
         cmd = HandleRequest(platform=platform, user_id=member.handle, text=text)
-        call = await self.planner.plan(text, await self._planning_context(cmd, member, convo, self.clock()))
+        ctx = await self._planning_context(cmd, member, convo, self.clock(), await self.directory.projects())
+        call = await self.planner.plan(text, ctx)
         return await self.gate.assess(call, member, platform=platform, chat_user_id=member.handle)
 
     async def requester(self, platform: str, user_id: str) -> Member | None:
@@ -204,12 +206,13 @@ class Darcy:
         requester: Member | None,
         convo: Conversation,
         now: datetime,
+        projects: list[Project],
     ) -> PlanningContext:
         return PlanningContext(
             now=now,
             requester=requester,
             members=await self.directory.members(),
-            projects=[p.name for p in await self.directory.projects()],
+            projects=[p.name for p in projects],
             platform=cmd.platform,
             history=list(convo.turns),
         )
@@ -361,6 +364,13 @@ class Darcy:
             return action
         if action.kind is not PendingKind.CONFIRM:
             return Reply(text="Pick one of the options first.", decision="error")
+        if args_hash(action.tool, action.plan) != action.args_hash:  # altered since it was shown
+            await self.pending.transition(action.id, PendingState.PENDING, PendingState.FAILED)
+            log.error("pending_action_altered", pending_id=action.id)
+            return Reply(
+                text="That request changed after you were asked, so I stopped. " + NOTHING_CHANGED,
+                decision="error",
+            )
         if not await self.pending.transition(
             action.id, PendingState.PENDING, PendingState.CONFIRMED, now=self.clock()
         ):

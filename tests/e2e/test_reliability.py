@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from core.bootstrap import App
@@ -12,6 +13,7 @@ from core.executor import execute
 from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
 from core.recovery import recover_interrupted
+from integrations.db.tables import PendingActionRow
 
 
 async def ask(app: App, user: str, text: str):  # -> Reply
@@ -79,3 +81,18 @@ async def test_an_interrupted_update_that_did_not_land_is_reported_failed(app: A
 async def test_recent_confirmations_are_left_to_the_replica_doing_them(app: App) -> None:
     await _interrupted(app, "dan", "I've just finished sending out the recruitment forms")
     assert await recover_interrupted(app.darcy) == []  # moved under a minute ago: still in flight
+
+
+async def test_a_confirmation_altered_in_the_database_is_not_executed(app: App) -> None:
+    offer = await ask(app, "carol", "assign Book photographer to Hiro due Friday in Industry Night")
+    async with app.db.sessions() as session:  # someone with database access rewrites the plan
+        row = await session.get(PendingActionRow, offer.pending_id)
+        tampered = row.plan_json.replace("Book photographer", "Delete everything")
+        await session.exec(
+            update(PendingActionRow).where(PendingActionRow.id == offer.pending_id).values(plan_json=tampered)
+        )
+        await session.commit()
+    reply = await app.bus.execute(Confirm(platform="terminal", user_id="carol", pending_id=offer.pending_id))
+    assert reply.text == "That request changed after you were asked, so I stopped. Nothing was changed."
+    assert app.emulator.task_by_title("Delete everything") is None
+    assert (await app.db.pending.get(offer.pending_id)).state is PendingState.FAILED

@@ -6,7 +6,7 @@ SQLite the column type is the same DATETIME as before, so existing files need no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import DateTime
 from sqlmodel import Field, SQLModel
@@ -65,3 +65,29 @@ class AuditRow(SQLModel, table=True):
     page_id: str | None = None
     before_json: str | None = None
     after_json: str | None = None
+
+
+class UsageRow(SQLModel, table=True):
+    """What one command cost: model calls, tokens, dollars and Notion calls. `day` is the
+    workspace's calendar day (budgets and `darcy usage --by day` count in it), not UTC's."""
+
+    __tablename__ = "usage"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime(timezone=True))
+    day: date = Field(index=True)
+    correlation_id: str
+    command: str  # HandleRequest, Confirm, Pick, ...
+    platform: str
+    user_id: str
+    notion_user_id: str | None = Field(default=None, index=True)
+    person: str | None = None  # the member's handle or name when known, for the report
+    tool: str | None = None
+    decision: str | None = None
+    model: str | None = None  # the model that answered last, if one was called
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    notion_calls: int = 0
+    duration_ms: float = 0.0

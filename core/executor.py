@@ -6,13 +6,14 @@ from datetime import date
 from typing import Any
 
 from core.domain import NewTask, Task, TaskChanges
-from core.identity import IdentityRepository
+from core.identity import IdentityRepository, LinkTaken
 from core.ports import TaskStore
 from core.registry import Extension, ToolContext
 
 
 class Outcome(dict[str, Any]):
-    """What happened: page id, url, and the values before and after (for the audit log)."""
+    """What happened: page id, url, and the values before and after (for the audit log); or,
+    under `refused`, why the write was refused as it was made (then nothing was changed)."""
 
 
 def _task_values(task: Task) -> dict[str, Any]:
@@ -83,7 +84,10 @@ async def execute(
         text = await extension.call(plan["args"], context)
         return Outcome(page_id=None, result=text, before=None, after={"result": text})
     if tool == "link_account":
-        await identity.link(platform, chat_user_id, plan["notion_user_id"], via="verification")
+        try:
+            await identity.link(platform, chat_user_id, plan["notion_user_id"], via="verification")
+        except LinkTaken as exc:  # linked to another account since the click's check: nothing done
+            return Outcome(page_id=None, refused=str(exc), before=None, after=None)
         return Outcome(page_id=None, before=None, after={"notion_user_id": plan["notion_user_id"]})
     raise ValueError(f"{tool} is not a write")
 

@@ -8,6 +8,18 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 
+class LinkTaken(Exception):
+    """The Notion user is linked to another chat account on that platform: one chat account per
+    Notion user, which the database enforces even when two replicas link at the same moment."""
+
+    def __init__(self, platform: str, notion_user_id: str) -> None:
+        self.platform, self.notion_user_id = platform, notion_user_id
+        super().__init__(
+            f"That Notion account was linked to another {platform} user meanwhile. "
+            "If it's yours, ask an admin to unlink it."
+        )
+
+
 class IdentityRepository(Protocol):
     async def lookup(self, platform: str, platform_user_id: str) -> str | None:
         """The linked Notion user id, or None."""
@@ -17,7 +29,10 @@ class IdentityRepository(Protocol):
         """The chat user on `platform` already linked to that Notion user, if any."""
         ...
 
-    async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None: ...
+    async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
+        """Link (or re-link) a chat account; raises LinkTaken if another chat account on
+        `platform` holds that Notion user."""
+        ...
 
     async def unlink(self, platform: str, platform_user_id: str) -> bool: ...
 

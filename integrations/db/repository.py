@@ -2,33 +2,36 @@
 
 The same code runs on SQLite (the default: one file) and on PostgreSQL (`postgresql+asyncpg://`,
 what several replicas share). What makes replicas safe: a click's state moves by one conditional
-UPDATE (`SqlPendingRepository.transition`), links are upserts, and the schema is created under
-an advisory lock so replicas starting together don't race on CREATE TABLE.
+UPDATE (`SqlPendingRepository.transition`), links are upserts that a unique index keeps to one
+chat account per Notion user, and the schema is migrated under a lock, so replicas starting
+together take turns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import json
 import tempfile
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import event, text, update
+from sqlalchemy import event, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.identity import Execution
+from core.identity import Execution, LinkTaken
 from core.pending import PendingAction, PendingKind, PendingState
 from core.ports import StorageError
 from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
@@ -55,8 +58,8 @@ SCHEMA_LOCK = 0x0DA2C7
 
 
 class Database:
-    """One engine per application instance; tables are created at start (create_all: the schema
-    is new, so there is nothing to migrate yet — adopt alembic with the first change to a table)."""
+    """One engine per application instance; the schema is migrated to the newest revision at start
+    (alembic: integrations/db/migrations, one hand-written revision per change to a table)."""
 
     def __init__(self, url: str, *, durable: bool = True) -> None:
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
@@ -81,19 +84,32 @@ class Database:
         self.audit = SqlAuditLog(self)
 
     async def create_schema(self) -> None:
-        """Create the tables that don't exist yet; safe when replicas start together."""
-        for attempt in range(3):
+        """Migrate the schema to the newest revision, in one transaction that holds a lock, so
+        replicas or processes starting together take turns and the later ones find nothing to
+        do. A database made by create_all before alembic is adopted (stamped), its rows kept."""
+        async with _migration_lock():
+            await self._migrate()
+
+    async def _migrate(self) -> None:
+        from integrations.db import migrations  # alembic loads here: never for `darcy --help`
+
+        if self.dialect == "postgresql":
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                await conn.run_sync(migrations.upgrade)
+            return
+        async with self.engine.connect() as conn:
+            # SQLite: pysqlite's own transaction handling is switched off (it would commit around
+            # DDL) for one explicit write transaction, which other processes wait for (busy_timeout).
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
             try:
-                async with self.engine.begin() as conn:
-                    if self.dialect == "postgresql":
-                        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-                    await conn.run_sync(SQLModel.metadata.create_all)
-                return
-            except OperationalError as exc:
-                # SQLite has no such lock: another process created a table between the check and
-                # the CREATE. Checking again finds it.
-                if attempt == 2 or "already exists" not in str(exc):
-                    raise
+                await conn.run_sync(migrations.upgrade)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.exec_driver_sql("ROLLBACK")
+                raise
+            await conn.exec_driver_sql("COMMIT")
 
     async def ping(self) -> None:
         """Raises if the database can't be reached (readiness)."""
@@ -113,6 +129,21 @@ class Database:
             await self.engine.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()
+
+
+_MIGRATION_LOCKS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _migration_lock() -> asyncio.Lock:
+    """One migration at a time in a process: alembic keeps the running migration's context in
+    module globals (`alembic.context`, `alembic.op`), which two interleaved upgrades (two
+    Databases in one process, as in the replica tests) would overwrite."""
+    loop = asyncio.get_running_loop()
+    if (lock := _MIGRATION_LOCKS.get(loop)) is None:
+        lock = _MIGRATION_LOCKS[loop] = asyncio.Lock()
+    return lock
 
 
 def _tune_sqlite(engine: AsyncEngine, *, durable: bool) -> None:
@@ -184,8 +215,10 @@ class SqlIdentityRepository:
             return row.platform_user_id if row else None
 
     async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
+        """Link (or re-link) one chat account: an upsert, safe when two replicas do it at once.
+        Raises LinkTaken if another chat account on `platform` holds that Notion user: the
+        database's unique index says so, whichever replica made the other link."""
         self._links.pop((platform, platform_user_id), None)
-        """Link (or re-link) one chat account: an upsert, safe when two replicas do it at once."""
         stmt = self._db.insert(IdentityLink).values(
             platform=platform,
             platform_user_id=platform_user_id,
@@ -197,14 +230,27 @@ class SqlIdentityRepository:
             index_elements=["platform", "platform_user_id"],
             set_={"notion_user_id": notion_user_id, "via": via},
         )
-        async with self._db.sessions() as session:
-            await session.exec(stmt)  # type: ignore[call-overload]
-            await session.commit()
+        try:
+            async with self._db.sessions() as session:
+                await session.exec(stmt)  # type: ignore[call-overload]
+                await session.commit()
+        except IntegrityError as exc:
+            if not self._taken(exc):
+                raise
+            raise LinkTaken(platform, notion_user_id) from exc
+
+    @staticmethod
+    def _taken(exc: IntegrityError) -> bool:
+        """Whether the one-link-per-Notion-user index refused the row (SQLite names the columns,
+        PostgreSQL the index)."""
+        said = str(exc.orig)
+        return "ix_identity_link_platform_notion_user" in said or "identity_link.notion_user_id" in said
 
     async def link_many(self, links: list[tuple[str, str, str]], via: str) -> None:
-        self._links.clear()
         """Admin mappings applied at start, in one statement; existing links are kept (so replicas
-        starting together, or a restart, change nothing)."""
+        starting together, or a restart, change nothing). A mapping to a Notion user that another
+        chat account on the platform holds is skipped, with a warning."""
+        self._links.clear()
         if not links:
             return
         rows = [
@@ -217,14 +263,26 @@ class SqlIdentityRepository:
             }
             for platform, platform_user_id, notion_user_id in dict.fromkeys(links)
         ]
-        stmt = (
-            self._db.insert(IdentityLink)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["platform", "platform_user_id"])
-        )
+        key = (IdentityLink.platform, IdentityLink.platform_user_id)
+        # No conflict target: a row is skipped whichever unique index it would break.
+        stmt = self._db.insert(IdentityLink).values(rows).on_conflict_do_nothing().returning(*key)
         async with self._db.sessions() as session:
-            await session.exec(stmt)  # type: ignore[call-overload]
+            inserted = {tuple(row) for row in await session.exec(stmt)}  # type: ignore[call-overload]
+            skipped = [(r["platform"], r["platform_user_id"]) for r in rows]
+            skipped = [k for k in skipped if k not in inserted]
+            held: set[tuple[str, str]] = set()
+            if skipped:  # already linked (kept), or refused by the one-link-per-Notion-user index
+                found = await session.exec(select(*key).where(tuple_(*key).in_(skipped)))
+                held = {tuple(row) for row in found}
             await session.commit()
+        for platform, platform_user_id in skipped:
+            if (platform, platform_user_id) not in held:
+                log.warning(
+                    "config_link_skipped",
+                    platform=platform,
+                    platform_user_id=platform_user_id,
+                    reason="another chat account on that platform is linked to that Notion user",
+                )
 
     async def all(self) -> list[IdentityLink]:
         async with self._db.sessions() as session:

@@ -1,14 +1,15 @@
 """Darcy's tables. SQLite by default, PostgreSQL by DATABASE_URL: the same models.
 
-Times are timezone-aware (`timestamp with time zone` on PostgreSQL) and written in UTC; on
-SQLite the column type is the same DATETIME as before, so existing files need no migration.
+Times are timezone-aware (`timestamp with time zone` on PostgreSQL) and written in UTC. A change
+here needs a revision in integrations/db/migrations/versions (tests/integration/test_migrations.py
+compares the models with the migrated schema).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Index
 from sqlmodel import Field, SQLModel
 
 
@@ -18,6 +19,10 @@ def _now() -> datetime:
 
 class IdentityLink(SQLModel, table=True):
     __tablename__ = "identity_link"
+    # One chat account per Notion user on a platform: the database refuses a second (0003).
+    __table_args__ = (
+        Index("ix_identity_link_platform_notion_user", "platform", "notion_user_id", unique=True),
+    )
 
     platform: str = Field(primary_key=True)
     platform_user_id: str = Field(primary_key=True)

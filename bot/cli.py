@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -243,6 +244,63 @@ def audit(
 
 
 @app.command()
+def usage(
+    since: Annotated[
+        str, typer.Option(help="A date (2026-11-01), today, yesterday, or a span back: 7d, 4w.")
+    ] = "30d",
+    by: Annotated[str, typer.Option(help="One line per user or per day.")] = "user",
+    config: ConfigOption = None,
+) -> None:
+    """What Darcy cost: requests, model calls, tokens, dollars and Notion calls, per user or day."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from bot.render_text import usage_table
+
+    settings = _settings(config)
+    today = datetime.now(ZoneInfo(settings.workspace.timezone)).date()
+    start = since_day(since, today)
+    if start is None or by not in ("user", "day"):
+        bad = f"--since {since!r} is not a date, today, yesterday or a span like 7d" if start is None else (
+            f"--by {by!r}: say user or day")
+        typer.echo(f"darcy: {bad}", err=True)
+        raise typer.Exit(2)
+
+    async def lines() -> list:
+        from integrations.db.repository import Database
+        from integrations.db.usage import SqlUsageLedger
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            return await SqlUsageLedger(db).report(start, by)  # type: ignore[arg-type]
+        finally:
+            await db.close()
+
+    table: Table = usage_table(asyncio.run(lines()), by, start, settings.planner.daily_budget_usd)
+    Console().print(table)
+
+
+def since_day(since: str, today: date) -> date | None:
+    """--since as a day: an ISO date, today, yesterday, or N days (7d) or weeks (4w) back."""
+    import re
+    from datetime import timedelta
+
+    said = since.strip().casefold()
+    if said in ("today", "yesterday"):
+        return today - timedelta(days=said == "yesterday")
+    if span := re.fullmatch(r"(\d{1,4})\s*([dw])", said):
+        return today - timedelta(days=int(span[1]) * (7 if span[2] == "w" else 1))
+    try:
+        return date.fromisoformat(said)
+    except ValueError:
+        return None
+
+
+@app.command()
 def links(config: ConfigOption = None) -> None:
     """List who is linked to which Notion user."""
     settings = _settings(config)
@@ -272,20 +330,24 @@ def link(
     settings = _settings(config)
 
     async def do() -> None:
+        from core.identity import LinkTaken
         from integrations.db.repository import Database
 
         db = Database(settings.database.url)
         try:
             await db.create_schema()
             holder = await db.identity.holder(platform, notion_user_id)
-            if holder and holder != user_id:
-                typer.echo(
-                    f"darcy: that Notion user is already linked to {platform} user {holder}; unlink it first",
-                    err=True,
-                )
-                raise typer.Exit(1)
-            await db.identity.link(platform, user_id, notion_user_id, via="admin")
-            typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
+            if holder in (None, user_id):
+                try:
+                    await db.identity.link(platform, user_id, notion_user_id, via="admin")
+                except LinkTaken:  # linked elsewhere since the look-up: the database refused this one
+                    holder = await db.identity.holder(platform, notion_user_id)
+                else:
+                    typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
+                    return
+            who = f"{platform} user {holder}" if holder else f"another {platform} user"
+            typer.echo(f"darcy: that Notion user is already linked to {who}; unlink it first", err=True)
+            raise typer.Exit(1)
         finally:
             await db.close()
 

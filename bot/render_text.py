@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from core.replies import Reply
+from core.usage import UsageLine
 from core.wording import day
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
@@ -52,3 +54,29 @@ def render(console: Console, reply: Reply) -> None:
         console.print("Reply y to confirm or n to cancel.")
     if reply.follow_up is not None:
         render(console, reply.follow_up)
+
+
+def usage_table(lines: list[UsageLine], by: str, since: date, budget_usd: float | None) -> Table:
+    """`darcy usage`: one row per user or day, and the totals."""
+    budget = f"; daily budget ${budget_usd:.2f} per person" if budget_usd is not None else ""
+    table = Table(title=f"Usage since {since.isoformat()}{budget}", show_footer=bool(lines))
+    table.add_column(by, no_wrap=True)
+    for header in ("requests", "clicks", "LLM calls", "tokens in", "tokens out", "US$", "Notion calls"):
+        table.add_column(header, justify="right")
+    total = UsageLine("total")
+    for line in lines:
+        table.add_row(*_usage_cells(line))
+        total.merge(line)
+    for column, cell in zip(table.columns, _usage_cells(total), strict=True):
+        column.footer = cell
+    if not lines:
+        table.caption = "Nothing recorded in that time."
+    return table
+
+
+def _usage_cells(line: UsageLine) -> list[str]:
+    return [
+        line.key, f"{line.requests:,}", f"{line.clicks:,}", f"{line.llm_calls:,}", f"{line.prompt_tokens:,}",
+        f"{line.completion_tokens:,}", f"{line.cost_usd:.4f}", f"{line.notion_calls:,}",
+    ]
+

@@ -24,7 +24,9 @@ from core.ports import TaskStore
 from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.service import Darcy
+from core.usage import UsageRecorder
 from integrations.db.repository import Database
+from integrations.db.usage import SqlUsageLedger
 
 MEMORY_DB = "sqlite+aiosqlite://"
 
@@ -36,6 +38,7 @@ class App:
     darcy: Darcy
     store: TaskStore
     db: Database
+    usage: SqlUsageLedger
     workspace: dict[str, Any]
     clock: Callable[[], datetime]
     closers: list[Callable[[], Any]] = field(default_factory=list)
@@ -88,6 +91,8 @@ async def bootstrap(
     db = Database(url)
     await db.create_schema()
     closers.append(db.close)
+    ledger = SqlUsageLedger(db)
+    closers.append(ledger.close)  # runs before db.close: closers run last first
 
     people = [*settings.people, *(seed_people(workspace) if settings.workspace.people_from_seed else [])]
     await _apply_admin_links(db, store, people)
@@ -96,7 +101,7 @@ async def bootstrap(
     if planner is None:
         from integrations.llm.planner import build_planner  # litellm itself loads on first use
 
-        planner = build_planner(settings, tools=registry.specs)
+        planner = build_planner(settings, tools=registry.specs, usage=ledger)
     if (warm_up := getattr(planner, "warm_up", None)) is not None:
         warming = asyncio.create_task(warm_up())  # litellm's ≈5 s import, off the first message
 
@@ -105,6 +110,7 @@ async def bootstrap(
 
         closers.append(stop_warming)
     bus = MessageBus()
+    bus.add_middleware(UsageRecorder(ledger, clock))  # outermost: every command is metered
     directory = Directory(store, people)
     gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
     darcy = Darcy(
@@ -127,6 +133,7 @@ async def bootstrap(
         darcy=darcy,
         store=store,
         db=db,
+        usage=ledger,
         workspace=workspace,
         clock=clock,
         closers=closers,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from core.config import Person
 from core.domain import Member, Project, Task, TaskQuery
 from core.ports import StoreError, TaskStore
+
+# How long a task list serves to resolve names; see Directory.tasks.
+TASK_NAMES_SECONDS = 15.0
 
 
 class Directory:
@@ -18,6 +24,9 @@ class Directory:
         self._store = store
         self._people = {p.email.casefold(): p for p in people}
         self._default_role = default_role
+        self._tasks: tuple[float, list[Task]] | None = None  # (monotonic time read, every task)
+        self._loading: asyncio.Future[list[Task]] | None = None
+        self._generation = 0
 
     async def members(self) -> list[Member]:
         users = await self._store.list_users()
@@ -60,9 +69,36 @@ class Directory:
                 return None
             raise
 
-    async def tasks(self) -> list[Task]:
-        """Every task, whatever its status: people name finished tasks too ("archive X")."""
-        return await self._store.list_tasks(TaskQuery())
+    async def tasks(self, *, max_age: float | None = None) -> list[Task]:
+        """Every task, whatever its status: people name finished tasks too ("archive X").
+
+        Naming a task reads them all (35 Notion calls for 3,500 tasks), so the list is kept
+        `max_age` seconds (default TASK_NAMES_SECONDS) and shared by requests asking at once.
+        A stale list can only misname: what is confirmed is read again at the click, Darcy's
+        own writes drop the list (`forget_tasks`), and the gate looks again, fresh, for a
+        name that matches nothing (`tasks_read_at`)."""
+        limit = TASK_NAMES_SECONDS if max_age is None else max_age
+        if self._tasks is not None and time.monotonic() - self._tasks[0] <= limit:
+            return self._tasks[1]
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.ensure_future(self._load_tasks())
+        return await asyncio.shield(self._loading)
+
+    def tasks_read_at(self) -> float:
+        """When (time.monotonic) the kept task list was read; -inf when there is none."""
+        return self._tasks[0] if self._tasks is not None else float("-inf")
+
+    def forget_tasks(self) -> None:
+        """After a write: the next name is resolved against a list read after it."""
+        self._tasks, self._loading = None, None
+        self._generation += 1
+
+    async def _load_tasks(self) -> list[Task]:
+        started, generation = time.monotonic(), self._generation
+        tasks = await self._store.list_tasks(TaskQuery())
+        if generation == self._generation:  # no write since the read began
+            self._tasks = (started, tasks)
+        return tasks
 
 
 def _handle(person: Person | None, name: str, email: str | None, taken: set[str]) -> str:

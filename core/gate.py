@@ -8,6 +8,7 @@ and what to say. It never writes; `core.service` acts on its decision.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -21,6 +22,7 @@ from core.dates import resolve_date
 from core.directory import Directory
 from core.domain import Member, Project, Task
 from core.identity import AuditLog, IdentityRepository
+from core.observability import span
 from core.permissions import Action, changed_fields, permit, permit_tool
 from core.registry import ToolRegistry
 from core.tools import ToolCall, ToolSpec, validate_args
@@ -93,10 +95,11 @@ class Gate:
             return GateResult(decision=Decision.CLARIFY, message="I don't know how to do that yet.")
         if requester is None and call.tool != "link_account":
             return GateResult(decision=Decision.VERIFY, tool=call.tool)
-        try:
-            validate_args(call, self.registry.specs)
-        except ValidationError as exc:
-            return GateResult(decision=Decision.CLARIFY, tool=call.tool, message=_validation_message(exc))
+        with span("gate.validate"):
+            try:
+                validate_args(call, self.registry.specs)
+            except ValidationError as exc:
+                return GateResult(decision=Decision.CLARIFY, tool=call.tool, message=_validation_message(exc))
         work = _Resolution(self, call, requester, platform=platform, chat_user_id=chat_user_id)
         extension = self.registry.extension(call.tool)
         try:
@@ -256,9 +259,17 @@ class Gate:
                 args=w.args,
                 message=f"What should I change on {em(target.title)}?",
             )
+        archive = changes.get("status") == self.statuses.archive_status
+        if changes == {"status": target.status}:  # "sent the forms out", when they were marked sent
+            state = "archived" if archive else em(target.status)
+            return GateResult(
+                decision=Decision.NONE,
+                tool="update_task",
+                args=w.args,
+                message=f"{em(target.title)} is already {state}, so there's nothing to change.",
+            )
         w.plan.update(task_id=target.id, changes=changes, seen=snapshot(target))
         fields = changed_fields(changes)
-        archive = changes.get("status") == self.statuses.archive_status
         denied = await w.permit(Action("update_task", task=target, fields=fields, archive=archive))
         if denied:
             return denied
@@ -303,7 +314,7 @@ class Gate:
         active = self.statuses.active_statuses
         tasks = [
             t
-            for t in await self.directory.tasks()
+            for t in await self.directory.tasks(max_age=0)  # each one is listed: read them now
             if t.status in active
             and changes.get("status") != t.status
             and ("assignee" not in scope or scope["assignee"] in t.assignee_ids)
@@ -409,7 +420,9 @@ class Gate:
         assert w.requester is not None  # unlinked people were asked to verify
         args = spec.args_model.model_validate(w.call.args).model_dump(mode="json", exclude_none=True)
         w.args, w.plan = dict(args), {"args": args}
-        verdict = permit_tool(w.requester, spec.name, self.settings.tools.get(spec.name))
+        with span("gate.permit", {"gate.action": spec.name}) as current:
+            verdict = permit_tool(w.requester, spec.name, self.settings.tools.get(spec.name))
+            current.set_attributes({"gate.allowed": verdict.allowed, "gate.rule": verdict.rule or ""})
         if not verdict.allowed:
             message = f"Sorry, I can't do that: {verdict.reason}. You could {verdict.instead}."
             return GateResult(
@@ -508,19 +521,22 @@ class _Resolution:
         self.rule: str | None = None
         self._members: list[Member] | None = None
         self._projects: list[Project] | None = None
+        self.began = time.monotonic()
 
     async def steps(self, *steps: Callable[[], Awaitable[None]] | None) -> None:
         """Run every resolution step, so that whatever can be resolved is, even when
         another step cannot; then stop on the first that needs a question (a missing
         or unknown thing before an ambiguous one: a pick would not fix the former)."""
         stops: list[Stop] = []
-        for step in steps:
-            if step is None:
-                continue
-            try:
-                await step()
-            except Stop as stop:
-                stops.append(stop)
+        with span("gate.resolve") as current:
+            for step in steps:
+                if step is None:
+                    continue
+                try:
+                    await step()
+                except Stop as stop:
+                    stops.append(stop)
+            current.set_attribute("gate.unresolved", len(stops))
         if stops:
             stops.sort(key=lambda s: s.result.decision != Decision.CLARIFY)
             raise stops[0]
@@ -592,8 +608,12 @@ class _Resolution:
                     GateResult(decision=Decision.CLARIFY, message="That task no longer exists in Notion.")
                 )
             return picked
-        tasks = await self.gate.directory.tasks()
-        found = resolve.resolve_task(raw, tasks, self.requester, await self.projects())
+        directory = self.gate.directory
+        found = resolve.resolve_task(raw, await directory.tasks(), self.requester, await self.projects())
+        if found.value is None and not found.candidates and directory.tasks_read_at() < self.began:
+            # Matches nothing in a list read before this request: perhaps made since. Look again.
+            fresh = await directory.tasks(max_age=time.monotonic() - self.began)
+            found = resolve.resolve_task(raw, fresh, self.requester, await self.projects())
         if found.value is not None:
             return found.value
         if found.candidates:
@@ -641,9 +661,10 @@ class _Resolution:
 
     async def permit(self, action: Action) -> GateResult | None:
         assert self.requester is not None  # the gate asks unlinked users to verify first
-        verdict = permit(
-            self.requester, action, self.gate.settings.roles, await self.projects(), await self.members()
-        )
+        projects, members = await self.projects(), await self.members()
+        with span("gate.permit", {"gate.action": action.tool}) as current:
+            verdict = permit(self.requester, action, self.gate.settings.roles, projects, members)
+            current.set_attributes({"gate.allowed": verdict.allowed, "gate.rule": verdict.rule or ""})
         if verdict.allowed:
             self.rule = verdict.rule
             return None

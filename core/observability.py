@@ -16,6 +16,7 @@ and the task store at the composition root (`instrument`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -23,13 +24,13 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, datetime
 from typing import IO, Any
 from urllib.parse import quote, unquote, urlsplit
 
 import structlog
 
+from core import usage
 from core.bus import MessageBus
 from core.messages import ActionExecuted, ActionFailed, Command, DecisionMade, Event, RequestReceived
 
@@ -258,12 +259,11 @@ def configure_logging(
 # ---- the request context: bus middleware ------------------------------------------------------
 
 _SPAN_NAMES = {"HandleRequest": "darcy.request"}
-_store_calls: ContextVar[list[int] | None] = ContextVar("darcy_store_calls", default=None)
 
 
 async def request_context(command: Command, call_next: Callable[[], Awaitable[Any]]) -> Any:
     """Around every command: bind the request's log context, open its root span, and log one
-    summary line (duration, task-store calls, the decision) when it is answered."""
+    summary line (duration, task-store calls, model usage, the decision) when it is answered."""
     kind = type(command).__name__
     user_id = getattr(command, "user_id", None)
     fields: dict[str, Any] = {
@@ -276,54 +276,64 @@ async def request_context(command: Command, call_next: Callable[[], Awaitable[An
     }
     if pending_id := getattr(command, "pending_id", None):
         fields["pending_id"] = pending_id
-    counter = [0]
-    token = _store_calls.set(counter)
     started = time.perf_counter()
-    try:
-        with (
-            structlog.contextvars.bound_contextvars(**fields),
-            span(
-                _SPAN_NAMES.get(kind, f"darcy.{kind.lower()}"),
+    with (
+        usage.metering() as meter,
+        structlog.contextvars.bound_contextvars(**fields),
+        span(
+            _SPAN_NAMES.get(kind, f"darcy.{kind.lower()}"),
+            {
+                "darcy.correlation_id": command.correlation_id,
+                "darcy.platform": command.platform,
+                "darcy.user_id": user_id,
+                "darcy.command": kind,
+                "darcy.pending_id": pending_id,
+            },
+        ) as current,
+    ):
+        try:
+            result = await call_next()
+        except Exception:
+            log.exception("request failed", duration_ms=_since(started), **_spent(meter))
+            raise
+        known = {
+            key: getattr(result, key, None)
+            for key in ("tool", "decision")
+            if getattr(result, key, None) is not None
+        }
+        structlog.contextvars.bind_contextvars(**known)
+        now = structlog.contextvars.get_contextvars()
+        current.set_attributes(
+            _attributes(
                 {
-                    "darcy.correlation_id": command.correlation_id,
-                    "darcy.platform": command.platform,
-                    "darcy.user_id": user_id,
-                    "darcy.command": kind,
-                    "darcy.pending_id": pending_id,
-                },
-            ) as current,
-        ):
-            try:
-                result = await call_next()
-            except Exception:
-                log.exception("request failed", duration_ms=_since(started), store_calls=counter[0])
-                raise
-            known = {
-                key: getattr(result, key, None)
-                for key in ("tool", "decision")
-                if getattr(result, key, None) is not None
-            }
-            structlog.contextvars.bind_contextvars(**known)
-            now = structlog.contextvars.get_contextvars()
-            current.set_attributes(
-                _attributes(
-                    {
-                        "darcy.tool": now.get("tool"),
-                        "darcy.decision": now.get("decision"),
-                        "darcy.store_calls": counter[0],
-                    }
-                )
+                    "darcy.tool": now.get("tool"),
+                    "darcy.decision": now.get("decision"),
+                    **{f"darcy.{key}": value for key, value in _spent(meter).items()},
+                }
             )
-            log.info("request handled", duration_ms=_since(started), store_calls=counter[0])
-            return result
-    finally:
-        _store_calls.reset(token)
+        )
+        log.info("request handled", duration_ms=_since(started), **_spent(meter))
+        return result
+
+
+def _spent(meter: usage.Meter) -> dict[str, Any]:
+    """The request line's usage fields: Notion calls always, the model's only when it was asked."""
+    fields: dict[str, Any] = {"store_calls": meter.notion_calls}
+    if meter.llm_calls:
+        fields.update(
+            llm_calls=meter.llm_calls,
+            model=meter.model,
+            prompt_tokens=meter.prompt_tokens,
+            completion_tokens=meter.completion_tokens,
+            cost_usd=round(meter.cost_usd, 6),
+        )
+    return fields
 
 
 def _bind(**fields: Any) -> None:
     """Add to the log context of the command being handled (restored when it is answered);
     outside a command, nothing: there is no request to describe."""
-    if _store_calls.get() is not None:
+    if usage.current() is not None:
         structlog.contextvars.bind_contextvars(**fields)
 
 
@@ -401,11 +411,21 @@ def _traced_plan(plan: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable
     kind = type(getattr(plan, "__self__", plan)).__name__
 
     async def traced(*args: Any, **kwargs: Any) -> Any:
+        meter = usage.current()
+        before = dataclasses.replace(meter) if meter is not None else None
         with span("darcy.planner", {"planner.kind": kind}) as current:
             call = await plan(*args, **kwargs)
             tool = getattr(call, "tool", None)
             intent = getattr(call, "intent", None)
             current.set_attributes(_attributes({"darcy.tool": tool, "planner.intent": intent}))
+            if meter is not None and before is not None and meter.llm_calls > before.llm_calls:
+                current.set_attributes({  # OpenTelemetry's gen_ai names, and the dollars
+                    "gen_ai.request.model": meter.model or "",
+                    "llm.calls": meter.llm_calls - before.llm_calls,
+                    "gen_ai.usage.input_tokens": meter.prompt_tokens - before.prompt_tokens,
+                    "gen_ai.usage.output_tokens": meter.completion_tokens - before.completion_tokens,
+                    "llm.cost_usd": round(meter.cost_usd - before.cost_usd, 6),
+                })
             _bind(tool=tool)
             return call
 
@@ -452,10 +472,8 @@ def _traced_pending_get(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awa
 def _traced_store(method: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
     def decorate(call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def traced(*args: Any, **kwargs: Any) -> Any:
-            counter = _store_calls.get()
-            if counter is None:  # not for a request (start-up, readiness): no span of its own
+            if not usage.count_notion_call():  # not for a request (start-up, readiness): no span
                 return await call(*args, **kwargs)
-            counter[0] += 1
             with span(f"store.{method}", {"store.operation": method}):
                 return await call(*args, **kwargs)
 
@@ -616,7 +634,10 @@ def _tree_exporter(stream: IO[str] | None) -> Any:
     return TreeExporter()
 
 
-_SHOWN = ("platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "store_calls")
+_SHOWN = (
+    "platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "store_calls",
+    "model", "calls", "input_tokens", "output_tokens", "cost_usd",
+)
 
 
 def render_tree(spans: list[Any]) -> str:

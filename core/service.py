@@ -13,6 +13,7 @@ from typing import Any
 
 import structlog
 
+from core import usage
 from core.bus import MessageBus
 from core.config import Settings
 from core.context import Choice, Conversation, Conversations
@@ -21,7 +22,7 @@ from core.domain import Member, Project, Task
 from core.executor import execute
 from core.followup import follow_up
 from core.gate import Decision, Gate, GateResult
-from core.identity import AuditLog, IdentityRepository
+from core.identity import AuditLog, IdentityRepository, LinkTaken
 from core.messages import (
     ActionExecuted,
     ActionFailed,
@@ -196,9 +197,14 @@ class Darcy:
         call = await self.planner.plan(text, ctx)
         return await self.gate.assess(call, member, platform=platform, chat_user_id=member.handle)
 
-    async def requester(self, platform: str, user_id: str) -> Member | None:
+    async def requester(self, platform: str, user_id: str, *, charged: bool = True) -> Member | None:
+        """The member behind a chat account; `charged`: the command being handled is theirs
+        (their usage line and daily budget)."""
         notion_id = await self.identity.lookup(platform, user_id)
-        return await self.directory.member(notion_id) if notion_id else None
+        member = await self.directory.member(notion_id) if notion_id else None
+        if member is not None and charged:
+            usage.attribute(member.notion_user_id, member.handle)
+        return member
 
     async def _planning_context(
         self,
@@ -338,7 +344,7 @@ class Darcy:
                 text="I can't find that request any more. " + NOTHING_CHANGED, decision="error", private=True
             )
         if action.user_id != user_id:
-            owner = await self.requester(action.platform, action.user_id)
+            owner = await self.requester(action.platform, action.user_id, charged=False)
             who = owner.name if owner else "the person who asked"
             return Reply(text=f"Only {who} can answer this.", decision="error", private=True)
         if action.state is not PendingState.PENDING:
@@ -404,19 +410,12 @@ class Darcy:
                 raise
         if action.tool == "link_account":  # one chat account per Notion user: again at the click
             holder = await self.identity.holder(action.platform, action.plan["notion_user_id"])
-            refusal = (
-                None
-                if holder in (None, action.user_id)
-                else f"That Notion account was linked to another {action.platform} user meanwhile. "
-                "If it's yours, ask an admin to unlink it."
-            )
+            taken = holder not in (None, action.user_id)
+            refusal = str(LinkTaken(action.platform, action.plan["notion_user_id"])) if taken else None
         else:
             refusal = await self.recheck(action, requester, before)
         if refusal:
-            await self.pending.transition(
-                action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
-            )
-            return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
+            return await self._refuse(action, refusal)
         extension = self.registry.extension(action.tool)
         try:
             outcome = await execute(
@@ -438,6 +437,10 @@ class Darcy:
             if settled is None:
                 raise  # not in Notion: confirm() reports the failure, "Nothing was changed."
             return settled
+        finally:
+            self.directory.forget_tasks()  # written, or maybe: names resolve against a fresh list
+        if outcome.get("refused"):  # refused as it was written (a link taken since the check above)
+            return await self._refuse(action, outcome["refused"])
         try:
             await self._record_execution(action, requester, outcome)
         except StorageError as exc:  # the change is made: say so; recovery settles the record
@@ -469,6 +472,13 @@ class Darcy:
                     planned=call,
                 )
         return reply
+
+    async def _refuse(self, action: PendingAction, refusal: str) -> Reply:
+        """A confirmed action that may not run after all: failed, with the reason, nothing done."""
+        await self.pending.transition(
+            action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
+        )
+        return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
 
     async def _settle_uncertain(
         self, action: PendingAction, requester: Member | None, exc: StoreError

@@ -11,8 +11,9 @@ Why it is shaped this way:
   A person never sees an exception from here.
 - Names stay names: the gate resolves them, and an id a model invents is just a
   string the gate will fail to resolve.
-- Every call's tokens and cost are recorded per user and day (usage.py); a user past
-  the daily budget gets the offline planner and a notice (`last_notice`).
+- Every call's tokens and cost go on the command's meter (core/usage.py), which the
+  usage ledger keeps per person and day; a person past the daily budget gets the offline
+  planner and a notice (`last_notice`).
 
 `import litellm` takes seconds, so it happens on first use (or `warm_up()`), in a
 thread so the event loop keeps serving meanwhile.
@@ -33,12 +34,13 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from pydantic import ValidationError
 
+from core import usage as metering
 from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
+from core.observability import span
 from core.planner import Planner, PlanningContext
 from core.tools import TOOLS, ToolCall, ToolSpec, validate_args
 from integrations.llm.prompt import system_prompt
 from integrations.llm.schemas import tool_schemas
-from integrations.llm.usage import Usage, UsageRecord
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -100,14 +102,14 @@ class LLMPlanner:
         settings: PlannerSettings,
         *,
         fallback: Planner,
-        usage: Usage | None = None,
+        usage: metering.UsageLedger | None = None,
         statuses: list[str] | None = None,
         progress_options: list[str] | None = None,
         tools: Mapping[str, ToolSpec] = TOOLS,
     ) -> None:
         self.settings = settings
         self.fallback = fallback
-        self.usage = usage if usage is not None else Usage()
+        self.usage = usage if usage is not None else metering.MemoryUsageLedger()
         self.specs = tools
         self.tools = tool_schemas({
             "status": statuses or TaskProperties().status_options,
@@ -139,14 +141,13 @@ class LLMPlanner:
     async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
         self.last_notice = None
         self.stats.requests += 1
-        user = ctx.requester.handle if ctx.requester else "unknown"
-        if await self.usage.over_budget(user, ctx.now.date(), self.settings.daily_budget_usd):
+        if await self._over_budget(ctx):
             self.stats.budget_skips += 1
             self.last_notice = BUDGET_NOTICE
-            log.info("llm_budget_reached", user=user, budget_usd=self.settings.daily_budget_usd)
+            log.info("llm_budget_reached", budget_usd=self.settings.daily_budget_usd)
             return await self._fall_back(text, ctx, "budget")
         try:
-            return await self._plan(text, ctx, user)
+            return await self._plan(text, ctx)
         except ModelsUnavailable as exc:
             log.warning("llm_unavailable", reason=str(exc))
             self.last_notice = OUTAGE_NOTICE
@@ -160,12 +161,12 @@ class LLMPlanner:
 
     # ---- one message -------------------------------------------------------------------
 
-    async def _plan(self, text: str, ctx: PlanningContext, user: str) -> ToolCall:
+    async def _plan(self, text: str, ctx: PlanningContext) -> ToolCall:
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_prompt(ctx, text)},
             {"role": "user", "content": text},
         ]
-        call = await self._answer(messages, text, ctx, user)
+        call = await self._answer(messages, text, ctx)
         rounds = 0
         # A bounded loop of reads: an extension tool's answer (a calendar, say) goes back to
         # the model, which then answers, reads again, or names the one call to make. Notion
@@ -177,7 +178,7 @@ class LLMPlanner:
             rounds += 1
             self.stats.read_rounds += 1
             messages.extend(_read_round(call, said, rounds))
-            call = await self._answer(messages, text, ctx, user, after_reads=True)
+            call = await self._answer(messages, text, ctx, after_reads=True)
         return call
 
     def _chains(self, call: ToolCall) -> bool:
@@ -185,21 +186,20 @@ class LLMPlanner:
         return spec is not None and spec.impact == "read" and spec.source != "notion"
 
     async def _answer(
-        self, messages: list[dict[str, Any]], text: str, ctx: PlanningContext, user: str,
-        *, after_reads: bool = False,
+        self, messages: list[dict[str, Any]], text: str, ctx: PlanningContext, *, after_reads: bool = False,
     ) -> ToolCall:
-        response, model = await self._complete(messages, user, ctx)
+        response, model = await self._complete(messages)
         try:
             return await self._read(response, text, ctx, after_reads=after_reads)
         except MalformedAnswer as exc:
             self.stats.repairs += 1
             log.warning("llm_malformed", model=model, error=str(exc))
             messages.extend(_repair_messages(response, str(exc)))
-            response, _ = await self._complete(messages, user, ctx, first=model)
+            response, _ = await self._complete(messages, first=model)
             return await self._read(response, text, ctx, after_reads=after_reads)
 
     async def _complete(
-        self, messages: list[dict[str, Any]], user: str, ctx: PlanningContext, first: str | None = None,
+        self, messages: list[dict[str, Any]], first: str | None = None,
     ) -> tuple[Any, str]:
         """The first answer along the cascade (from `first` on), counted in usage."""
         litellm = await self._client()
@@ -212,16 +212,18 @@ class LLMPlanner:
                 continue
             tried.append(model)
             self.stats.calls += 1
-            try:
-                async with asyncio.timeout(self.settings.timeout_seconds + HARD_TIMEOUT_GRACE_S):
-                    response = await litellm.acompletion(
-                        model=model, messages=messages, **self._call_options()
-                    )
-            except Exception as exc:
-                self.stats.failed_calls += 1
-                self._note_failure(model, exc)
-                continue
-            await self._count(litellm, response, model, user, ctx)
+            with span("llm.completion", {"gen_ai.request.model": model}) as current:
+                try:
+                    async with asyncio.timeout(self.settings.timeout_seconds + HARD_TIMEOUT_GRACE_S):
+                        response = await litellm.acompletion(
+                            model=model, messages=messages, **self._call_options()
+                        )
+                except Exception as exc:
+                    self.stats.failed_calls += 1
+                    self._note_failure(model, exc)
+                    current.set_attribute("error.type", type(exc).__name__)
+                    continue
+                current.set_attributes(self._count(litellm, response, model))
             return response, model
         raise ModelsUnavailable(f"tried {tried or 'no model'} of {self.settings.models}")
 
@@ -268,8 +270,8 @@ class LLMPlanner:
 
     # ---- accounting and failures --------------------------------------------------------
 
-    async def _count(self, litellm: ModuleType, response: Any, model: str, user: str,
-                     ctx: PlanningContext) -> None:
+    def _count(self, litellm: ModuleType, response: Any, model: str) -> dict[str, Any]:
+        """Charge this call to the command's meter; its span attributes."""
         usage = getattr(response, "usage", None)
         prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion = int(getattr(usage, "completion_tokens", 0) or 0)
@@ -280,10 +282,17 @@ class LLMPlanner:
         self.stats.prompt_tokens += prompt
         self.stats.completion_tokens += completion
         self.stats.cost_usd += cost
-        await self.usage.record(UsageRecord(
-            user=user, day=ctx.now.date(), model=model,
-            prompt_tokens=prompt, completion_tokens=completion, cost_usd=cost,
-        ))
+        metering.charge_model(model, prompt, completion, cost)
+        return {"gen_ai.usage.input_tokens": prompt, "gen_ai.usage.output_tokens": completion,
+                "llm.cost_usd": round(cost, 6)}
+
+    async def _over_budget(self, ctx: PlanningContext) -> bool:
+        """True when a budget is set and this person's spend today (every replica's, kept
+        by the ledger) has reached it."""
+        budget = self.settings.daily_budget_usd
+        if budget is None or ctx.requester is None:
+            return False
+        return await self.usage.spent_usd(ctx.requester.notion_user_id, ctx.now.date()) >= budget
 
     def _note_failure(self, model: str, exc: BaseException) -> None:
         status = getattr(exc, "status_code", None)
@@ -405,8 +414,11 @@ def _retry_after(exc: BaseException) -> float | None:
     return None
 
 
-def build_planner(settings: Settings, tools: Mapping[str, ToolSpec] = TOOLS) -> Planner:
-    """The configured planner; the offline one is always the LLM's fallback."""
+def build_planner(
+    settings: Settings, tools: Mapping[str, ToolSpec] = TOOLS, usage: metering.UsageLedger | None = None,
+) -> Planner:
+    """The configured planner; the offline one is always the LLM's fallback. `usage`: the
+    ledger the daily budget is read from."""
     from core.planner.offline import OfflinePlanner
 
     offline = OfflinePlanner()
@@ -420,6 +432,7 @@ def build_planner(settings: Settings, tools: Mapping[str, ToolSpec] = TOOLS) -> 
         statuses=settings.notion.tasks.status_options,
         progress_options=settings.notion.projects.progress_options,
         tools=tools,
+        usage=usage,
     )
 
 

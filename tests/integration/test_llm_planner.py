@@ -42,9 +42,9 @@ from core.domain import Member
 from core.planner import PlanningContext
 from core.planner.offline import OfflinePlanner
 from core.tools import TOOLS, ToolCall
+from core.usage import MemoryUsageLedger, UsageEntry, metering
 from integrations.llm.planner import BUDGET_NOTICE, OUTAGE_NOTICE, LLMPlanner, build_planner
 from integrations.llm.schemas import tool_schemas
-from integrations.llm.usage import Usage
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -135,7 +135,9 @@ def rig(server: OpenAIServer, warm: None) -> Iterator[OpenAIServer]:
     assert server.unscripted == 0, "a request found no scripted answer"
 
 
-def make(server: OpenAIServer, *models: str, usage: Usage | None = None, **settings: Any) -> LLMPlanner:
+def make(
+    server: OpenAIServer, *models: str, usage: MemoryUsageLedger | None = None, **settings: Any
+) -> LLMPlanner:
     planner_settings = PlannerSettings(
         kind="llm",
         models=list(models or (PRIMARY, SECONDARY)),
@@ -494,34 +496,51 @@ async def test_a_failed_repair_call_falls_back_offline(rig: OpenAIServer) -> Non
 
 
 async def test_usage_is_counted_from_the_servers_usage(rig: OpenAIServer) -> None:
-    usage = Usage()
-    planner = make(rig, usage=usage)
+    planner = make(rig)
     rig.script(
         tool_call("whoami", {}, prompt_tokens=812, completion_tokens=9),
         tool_call("whoami", "{", prompt_tokens=800, completion_tokens=5),
         tool_call("whoami", {}, prompt_tokens=850, completion_tokens=7),
     )
 
-    await planner.plan("who am I?", context("dan"))
-    await planner.plan("who am I?", context("dan"))  # malformed, then repaired: two calls
+    with metering() as first:
+        await planner.plan("who am I?", context("dan"))
+    with metering() as second:
+        await planner.plan("who am I?", context("dan"))  # malformed, then repaired: two calls
 
     stats = planner.stats
     assert (stats.requests, stats.calls, stats.prompt_tokens, stats.completion_tokens) == (2, 3, 2462, 21)
-    dan = await usage.totals("dan", context("dan").now.date())
-    assert (dan.calls, dan.prompt_tokens, dan.completion_tokens, dan.cost_usd) == (3, 2462, 21, 0.0)
-    assert (await usage.totals("alice", context("dan").now.date())).calls == 0
+    assert (first.llm_calls, first.prompt_tokens, first.completion_tokens) == (1, 812, 9)
+    assert first.model == PRIMARY
+    assert (second.llm_calls, second.prompt_tokens, second.completion_tokens) == (2, 1650, 12)
+    assert second.cost_usd == 0.0  # a model litellm has no price for
+
+
+async def plan_charged(
+    planner: LLMPlanner, said: str, ctx: PlanningContext, ledger: MemoryUsageLedger
+) -> ToolCall:
+    """Plan as inside a command: what the meter charged goes to the ledger (UsageRecorder's part)."""
+    with metering() as meter:
+        call = await planner.plan(said, ctx)
+    assert ctx.requester is not None
+    await ledger.record(UsageEntry(
+        at=ctx.now, day=ctx.now.date(), correlation_id="test", command="HandleRequest", platform="terminal",
+        user_id=ctx.requester.handle, notion_user_id=ctx.requester.notion_user_id, cost_usd=meter.cost_usd,
+    ))
+    return call
 
 
 async def test_daily_budget_switches_that_user_offline_with_a_notice(rig: OpenAIServer) -> None:
-    usage = Usage()
-    planner = make(rig, PRICED, usage=usage, daily_budget_usd=0.01)
+    ledger = MemoryUsageLedger()
+    planner = make(rig, PRICED, usage=ledger, daily_budget_usd=0.01)
     expensive = {"prompt_tokens": 100_000, "completion_tokens": 0}  # ≈ $0.015 at gpt-4o-mini's price
     rig.script(tool_call("whoami", {}, **expensive), tool_call("whoami", {}), tool_call("whoami", {}))
     said = "who am I?"
 
-    assert await planner.plan(said, context("dan")) == ToolCall(tool="whoami")
+    assert await plan_charged(planner, said, context("dan"), ledger) == ToolCall(tool="whoami")
     assert planner.last_notice is None
-    assert await usage.spent_usd("dan", context("dan").now.date()) > 0.01
+    dan = context("dan").requester
+    assert dan is not None and await ledger.spent_usd(dan.notion_user_id, context("dan").now.date()) > 0.01
 
     over = await planner.plan("what's overdue?", context("dan"))
     assert over == await OfflinePlanner().plan("what's overdue?", context("dan"))

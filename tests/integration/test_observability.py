@@ -196,6 +196,10 @@ async def test_a_request_is_a_span_tree(app: App, tracing: None, captured: io.St
     for child in ("darcy.planner", "darcy.gate", "darcy.reply"):
         assert spans[child].parent.span_id == root.context.span_id, child
     assert spans["darcy.gate"].attributes["darcy.decision"] == "confirm"
+    for step in ("gate.validate", "gate.resolve", "gate.permit"):  # the gate's steps, in its span
+        assert spans[step].parent.span_id == spans["darcy.gate"].context.span_id, step
+    assert spans["gate.permit"].attributes["gate.allowed"] is True
+    assert spans["gate.permit"].attributes["gate.rule"] == spans["darcy.gate"].attributes["gate.rule"]
     notion = [span for span in memory.get_finished_spans() if span.name.startswith("store.")]
     assert notion and all(span.context.trace_id == root.context.trace_id for span in notion)
     # Log lines inside the request name its trace.

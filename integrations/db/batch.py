@@ -1,0 +1,60 @@
+"""Rows written a moment later, with their neighbours, in one commit: off the path of the reply.
+
+The audit log's decisions and the usage ledger's entries are recorded on every message; one
+INSERT per row would put a database round trip in front of each answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import SQLModel
+
+from core.ports import StorageError
+
+log = structlog.get_logger("darcy.db")
+
+
+class RowBatcher:
+    """A queue of rows flushed `after_s` seconds after the first one, or at once by `flush()`.
+
+    One flush at a time: a reader that flushes first also waits for a flush under way, and
+    rows keep the order they were queued in. A failed flush keeps its rows for the next one."""
+
+    def __init__(self, sessions: Any, name: str, after_s: float = 0.05) -> None:
+        self._sessions = sessions
+        self._name = name
+        self._after_s = after_s
+        self.queued: list[SQLModel] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._flushing = asyncio.Lock()
+
+    def add(self, row: SQLModel) -> None:
+        self.queued.append(row)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(self._after_s)
+        try:
+            await self.flush()
+        except StorageError as exc:  # the rows stay queued for the next flush
+            log.error(f"{self._name}_flush_failed", error=str(exc))
+
+    async def flush(self) -> None:
+        async with self._flushing:
+            rows, self.queued = self.queued, []
+            if not rows:
+                return
+            try:
+                async with self._sessions() as session:
+                    session.add_all(rows)
+                    await session.commit()
+            except BaseException as exc:
+                self.queued[:0] = rows
+                if isinstance(exc, SQLAlchemyError | OSError):
+                    raise StorageError(f"the database is unavailable ({type(exc).__name__})") from exc
+                raise

@@ -1,0 +1,93 @@
+"""The usage ledger in the database: one row per command, summed for budgets and reports."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import structlog
+from sqlalchemy import case, func
+from sqlmodel import select
+
+from core.ports import StorageError
+from core.usage import ReportBy, UsageEntry, UsageLine
+from integrations.db.batch import RowBatcher
+from integrations.db.repository import Database, _storage_errors, _utc
+from integrations.db.tables import UsageRow
+
+log = structlog.get_logger("darcy.db")
+
+
+@_storage_errors
+class SqlUsageLedger:
+    """Entries are queued and written in batches (RowBatcher); a budget reads the database's
+    sum plus what this process has not written yet, so it holds across restarts and replicas
+    (another replica's spend shows once its batch lands, within a fraction of a second)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._batch = RowBatcher(db.sessions, "usage")
+
+    async def record(self, entry: UsageEntry) -> None:
+        self._batch.add(UsageRow(**{**entry.fields(), "at": _utc(entry.at)}))
+
+    async def flush(self) -> None:
+        await self._batch.flush()
+
+    async def close(self) -> None:
+        """Write what is queued; at shutdown a failure is said, not raised."""
+        try:
+            await self.flush()
+        except StorageError as exc:
+            log.error("usage_rows_lost_at_close", error=str(exc))
+
+    async def spent_usd(self, notion_user_id: str, day: date) -> float:
+        unwritten = sum(
+            row.cost_usd
+            for row in self._batch.queued
+            if isinstance(row, UsageRow) and row.notion_user_id == notion_user_id and row.day == day
+        )
+        stmt = select(func.coalesce(func.sum(UsageRow.cost_usd), 0.0)).where(
+            UsageRow.notion_user_id == notion_user_id, UsageRow.day == day
+        )
+        async with self._db.sessions() as session:
+            written = (await session.exec(stmt)).one()
+        return float(written) + unwritten
+
+    async def report(self, since: date, by: ReportBy) -> list[UsageLine]:
+        """The sums per person or per day from `since` on, summed in the database."""
+        await self.flush()
+        key = (
+            UsageRow.day if by == "day"
+            else func.coalesce(UsageRow.person, UsageRow.platform + ":" + UsageRow.user_id)
+        )
+        requests = func.sum(case((UsageRow.command == "HandleRequest", 1), else_=0))
+        stmt = (
+            select(
+                key,
+                func.count(),
+                requests,
+                func.sum(UsageRow.llm_calls),
+                func.sum(UsageRow.prompt_tokens),
+                func.sum(UsageRow.completion_tokens),
+                func.sum(UsageRow.cost_usd),
+                func.sum(UsageRow.notion_calls),
+            )
+            .where(UsageRow.day >= since)
+            .group_by(key)
+            .order_by(key)
+        )
+        async with self._db.sessions() as session:
+            found = (await session.exec(stmt)).all()
+        return [
+            UsageLine(
+                key=value.isoformat() if isinstance(value, date) else str(value),
+                requests=int(typed or 0),
+                clicks=int(count) - int(typed or 0),
+                llm_calls=int(calls or 0),
+                prompt_tokens=int(prompt or 0),
+                completion_tokens=int(completion or 0),
+                cost_usd=float(cost or 0.0),
+                notion_calls=int(notion or 0),
+            )
+            for value, count, typed, calls, prompt, completion, cost, notion in found
+        ]

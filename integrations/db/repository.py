@@ -34,6 +34,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.identity import Execution, LinkTaken
 from core.pending import PendingAction, PendingKind, PendingState
 from core.ports import StorageError
+from integrations.db.batch import RowBatcher
 from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
 
 T = TypeVar("T")
@@ -391,18 +392,12 @@ def _pending(row: PendingActionRow) -> PendingAction:
 @_storage_errors
 class SqlAuditLog:
     """A decision's row is written a moment later, with its neighbours, in one commit: off
-    the path of the reply. An execution's row is written at once, after those before it, so
-    a crash can lose at most FLUSH_AFTER_S of decisions and never the record of a write."""
-
-    FLUSH_AFTER_S = 0.05
+    the path of the reply (RowBatcher). An execution's row is written at once, after those
+    before it, so a crash can lose a moment of decisions and never the record of a write."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._queue: list[AuditRow] = []
-        self._flusher: asyncio.Task[None] | None = None
-        # One flush at a time: a reader (rows, last_execution) that flushes first must also
-        # wait for a flush already under way, and rows keep the order they were recorded in.
-        self._flushing = asyncio.Lock()
+        self._batch = RowBatcher(db.sessions, "audit")
 
     async def record(self, **row: object) -> None:
         if isinstance(row.get("at"), datetime):
@@ -411,31 +406,12 @@ class SqlAuditLog:
             if key in row:
                 value = row.pop(key)
                 row[f"{key}_json"] = None if value is None else json.dumps(value, default=str)
-        self._queue.append(AuditRow(**row))  # type: ignore[arg-type]
+        self._batch.add(AuditRow(**row))  # type: ignore[arg-type]
         if row.get("decision") in ("executed", "failed"):
             await self.flush()
-        elif self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.get_running_loop().create_task(self._flush_soon())
-
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(self.FLUSH_AFTER_S)
-        try:
-            await self.flush()
-        except StorageError as exc:  # the rows stay queued for the next flush
-            log.error("audit_flush_failed", error=str(exc))
 
     async def flush(self) -> None:
-        async with self._flushing:
-            rows, self._queue = self._queue, []
-            if not rows:
-                return
-            try:
-                async with self._db.sessions() as session:
-                    session.add_all(rows)
-                    await session.commit()
-            except BaseException:
-                self._queue[:0] = rows
-                raise
+        await self._batch.flush()
 
     async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
         await self.flush()

@@ -19,6 +19,9 @@ from core.observability import configure_logging
 
 configure_logging("warning", json=True)  # test output shows what users see, not info logs
 
+# PostgreSQL and the database fixtures (database_url, db, postgres, postgres_url): tests/pg.py.
+pytest_plugins = ["pg"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 DEMO_NOW = datetime.fromisoformat("2026-11-18T10:00:00+11:00")

@@ -11,7 +11,7 @@ Without the binaries the PostgreSQL variants are skipped.
 DARCY_TEST_POSTGRES_URL=postgresql://user:pass@host:port/db uses that server instead (a
 CI service container); DARCY_TEST_POSTGRES_URL=off skips PostgreSQL.
 
-Test modules import the fixtures: `from pg import database_url, postgres, postgres_url  # noqa: F401`.
+tests/conftest.py loads this module as a plugin: every test can ask for these fixtures.
 """
 
 from __future__ import annotations
@@ -26,13 +26,16 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+if TYPE_CHECKING:
+    from integrations.db.repository import Database
 
 ENV = "DARCY_TEST_POSTGRES_URL"
 USER = "darcy"
@@ -238,3 +241,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'darcy.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """Darcy's database, migrated, on SQLite and again on PostgreSQL."""
+    from integrations.db.repository import Database
+
+    database = Database(database_url)
+    await database.create_schema()
+    try:
+        yield database
+    finally:
+        await database.close()

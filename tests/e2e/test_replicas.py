@@ -9,7 +9,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from pg import database_url, postgres, postgres_url  # noqa: F401
 
 from core.bootstrap import App, bootstrap
 from core.config import load_settings
@@ -32,13 +31,13 @@ async def two_replicas(url: str, clock) -> AsyncIterator[tuple[App, App]]:
 
 
 @pytest.fixture
-async def replicas(postgres_url: str, clock) -> AsyncIterator[tuple[App, App]]:  # noqa: F811
+async def replicas(postgres_url: str, clock) -> AsyncIterator[tuple[App, App]]:
     async for pair in two_replicas(postgres_url, clock):
         yield pair
 
 
 @pytest.fixture
-async def racing_replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:  # noqa: F811
+async def racing_replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:
     async for pair in two_replicas(database_url, clock):
         yield pair
 
@@ -126,7 +125,7 @@ async def test_a_link_made_through_one_replica_is_known_to_the_other(replicas: t
     assert await one.db.identity.lookup("slack", ZOE) == await two.db.identity.lookup("slack", ZOE)
 
 
-async def test_replicas_starting_together_on_a_new_database(database_url: str, clock) -> None:  # noqa: F811
+async def test_replicas_starting_together_on_a_new_database(database_url: str, clock) -> None:
     settings = load_settings(database={"url": database_url})
     apps = await asyncio.gather(*(bootstrap(settings, clock=clock) for _ in range(3)))
     try:

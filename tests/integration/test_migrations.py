@@ -20,7 +20,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from pg import database_url, postgres, postgres_url  # noqa: F401
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 from structlog.testing import capture_logs
@@ -159,16 +158,6 @@ async def schema(db: Database) -> dict[str, Any]:
         return await conn.run_sync(read)
 
 
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:  # noqa: F811
-    database = Database(database_url)
-    await database.create_schema()
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
 async def test_a_new_database_is_migrated_to_head_and_matches_the_models(db: Database) -> None:
     found = await schema(db)
     assert found["version"] == [HEAD]
@@ -193,7 +182,7 @@ async def test_a_new_database_is_migrated_to_head_and_matches_the_models(db: Dat
 
 @pytest.mark.parametrize("with_usage", [False, True], ids=["three-tables", "with-usage"])
 async def test_a_database_made_before_alembic_is_adopted_with_its_rows(
-    database_url: str,  # noqa: F811
+    database_url: str,
     with_usage: bool,
 ) -> None:
     await made_before_alembic(database_url, [("slack", "U1", "notion-a", T0)])
@@ -225,7 +214,7 @@ async def test_a_database_made_before_alembic_is_adopted_with_its_rows(
         await db.close()
 
 
-async def test_duplicate_links_are_reduced_to_the_earliest(database_url: str) -> None:  # noqa: F811
+async def test_duplicate_links_are_reduced_to_the_earliest(database_url: str) -> None:
     second = T0 + timedelta(minutes=1)
     await made_before_alembic(
         database_url,
@@ -261,7 +250,7 @@ async def test_duplicate_links_are_reduced_to_the_earliest(database_url: str) ->
         await db.close()
 
 
-async def test_creating_the_schema_again_or_at_once_is_harmless(database_url: str) -> None:  # noqa: F811
+async def test_creating_the_schema_again_or_at_once_is_harmless(database_url: str) -> None:
     databases = [Database(database_url) for _ in range(3)]
     try:
         await asyncio.gather(*(d.create_schema() for d in databases))  # replicas starting together
@@ -335,7 +324,7 @@ LINK_TAKEN = (
 
 
 @pytest.fixture
-async def replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:  # noqa: F811
+async def replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:
     settings = load_settings(database={"url": database_url})
     one = await bootstrap(settings, clock=clock)
     two = await bootstrap(settings, store=one.store, clock=clock)  # the same Notion workspace

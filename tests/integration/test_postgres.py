@@ -24,7 +24,6 @@ from e2e.test_terminal_flows import (  # noqa: F401
     test_update_with_disambiguation_marks_the_picked_task_done,
     test_verification_links_then_answers_the_original_request,
 )
-from pg import database_url, postgres, postgres_url  # noqa: F401
 
 from core.bootstrap import App, bootstrap
 from core.config import load_settings
@@ -36,7 +35,7 @@ NOW = datetime(2026, 11, 18, 10, 0, tzinfo=MELBOURNE)
 
 
 @pytest.fixture
-async def app(postgres_url: str, clock) -> AsyncIterator[App]:  # noqa: F811
+async def app(postgres_url: str, clock) -> AsyncIterator[App]:
     """The e2e tests imported above get a whole Darcy whose database is PostgreSQL."""
     application = await bootstrap(load_settings(database={"url": postgres_url}), clock=clock)
     assert application.db.dialect == "postgresql"
@@ -44,16 +43,6 @@ async def app(postgres_url: str, clock) -> AsyncIterator[App]:  # noqa: F811
         yield application
     finally:
         await application.aclose()
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:  # noqa: F811
-    database = Database(database_url)
-    await database.create_schema()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def action(pending_id: str = "p1", *, minutes: float = 10) -> PendingAction:
@@ -132,7 +121,7 @@ async def test_an_expired_action_cannot_be_confirmed_whatever_the_timezone(db: D
     assert await db.pending.transition("p1", PendingState.PENDING, PendingState.CONFIRMED, now=earlier)
 
 
-async def test_concurrent_clicks_from_two_engines_move_the_state_once(database_url: str) -> None:  # noqa: F811
+async def test_concurrent_clicks_from_two_engines_move_the_state_once(database_url: str) -> None:
     one, two = Database(database_url), Database(database_url)
     try:
         await asyncio.gather(one.create_schema(), two.create_schema())

@@ -3,12 +3,10 @@ what is not written yet, and two replicas that see each other's spend."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from pg import database_url, postgres, postgres_url  # noqa: F401
 
 from core.usage import MemoryUsageLedger, UsageEntry, UsageLedger
 from integrations.db.repository import Database
@@ -17,16 +15,6 @@ from integrations.db.usage import SqlUsageLedger
 MELBOURNE = ZoneInfo("Australia/Melbourne")
 MONDAY = datetime(2026, 11, 16, 23, 30, tzinfo=MELBOURNE)  # 12:30 UTC: the UTC day is the same
 TUESDAY = datetime(2026, 11, 17, 8, 0, tzinfo=MELBOURNE)  # still Monday in UTC: the workspace day counts
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:  # noqa: F811
-    database = Database(database_url)
-    await database.create_schema()
-    try:
-        yield database
-    finally:
-        await database.close()
 
 
 def entry(at: datetime, person: str | None, *, command: str = "HandleRequest", **counts: float) -> UsageEntry:
@@ -107,7 +95,7 @@ async def test_spend_counts_rows_not_written_yet_and_rows_written(db: Database) 
     assert await ledger.spent_usd("n-carol", TUESDAY.date()) == 0.0
 
 
-async def test_two_replicas_see_each_others_spend(database_url: str) -> None:  # noqa: F811
+async def test_two_replicas_see_each_others_spend(database_url: str) -> None:
     first, second = Database(database_url), Database(database_url)
     await first.create_schema()
     await second.create_schema()
@@ -126,7 +114,7 @@ async def test_two_replicas_see_each_others_spend(database_url: str) -> None:  #
         await second.close()
 
 
-async def test_a_closed_ledger_writes_what_was_queued(database_url: str) -> None:  # noqa: F811
+async def test_a_closed_ledger_writes_what_was_queued(database_url: str) -> None:
     db = Database(database_url)
     await db.create_schema()
     ledger = SqlUsageLedger(db)

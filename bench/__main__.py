@@ -54,7 +54,8 @@ GOALS: dict[str, tuple[str, float]] = {
 }
 # Shown right after KEYS: the headline ratios and the figures that read against a goal.
 HEADLINE = ("baseline_over_darcy_llm_calls", "baseline_over_darcy_prompt_tokens", "click_p50_ms",
-            "click_p99_ms", "rss_mb_llm", "prompt_tokens_growth_tasks_x100_over_x1")
+            "click_p99_ms", "rss_mb_llm", "prompt_tokens_growth_tasks_x100_over_x1",
+            "sustained_requests_per_s_task_list_each_request", "sustained_task_list_kept_over_each_request")
 DETAILS = "all_messages_p50_ms"  # the first of the rest
 
 

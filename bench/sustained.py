@@ -84,6 +84,20 @@ def rate_limited_emulator(workspace: dict[str, Any]) -> Any:
 
 
 async def run(mode: Mode) -> dict[str, Any]:
+    """The load twice, one after the other: as configured, then with task names resolved
+    against a list read for every request (notion.task_names_seconds = 0), as before that
+    list was kept: the ratio is what keeping it buys under Notion's limit."""
+    kept = await _load(mode, task_names_seconds=None)
+    fresh = await _load(mode, task_names_seconds=0.0)
+    rate = "sustained_requests_per_s_notion_limited"
+    figures = dict(kept)
+    figures["sustained_requests_per_s_task_list_each_request"] = fresh[rate]
+    figures["sustained_task_list_kept_over_each_request"] = rounded(kept[rate] / max(fresh[rate], 1e-9), 2)
+    figures["user_visible_errors"] += fresh["user_visible_errors"]
+    return figures
+
+
+async def _load(mode: Mode, *, task_names_seconds: float | None) -> dict[str, Any]:
     from core.bootstrap import bootstrap
     from core.evaluation import chat_id
     from core.messages import HandleRequest
@@ -92,6 +106,9 @@ async def run(mode: Mode) -> dict[str, Any]:
     duration = 1.0 if mode.smoke else 30.0
     workspace = demo_workspace()
     config = settings()
+    if task_names_seconds is not None:
+        notion = config.notion.model_copy(update={"task_names_seconds": task_names_seconds})
+        config = config.model_copy(update={"notion": notion})
     emulator = rate_limited_emulator(workspace)
     base_url = await emulator.start()
     store = NotionTaskStore.connect(

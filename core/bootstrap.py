@@ -111,7 +111,7 @@ async def bootstrap(
         closers.append(stop_warming)
     bus = MessageBus()
     bus.add_middleware(UsageRecorder(ledger, clock))  # outermost: every command is metered
-    directory = Directory(store, people)
+    directory = Directory(store, people, task_names_seconds=settings.notion.task_names_seconds)
     gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
     darcy = Darcy(
         settings=settings,

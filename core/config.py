@@ -135,6 +135,8 @@ class NotionSettings(Section):
     create_attempts: int = Field(default=3, ge=1)
     # How long users and projects are reused before Notion is asked again.
     cache_seconds: float = Field(default=120.0, ge=0)
+    # How long the list of every task serves to resolve task names (a click reads its task again).
+    task_names_seconds: float = Field(default=15.0, ge=0)
     tasks: TaskProperties = Field(default_factory=TaskProperties)
     projects: ProjectProperties = Field(default_factory=ProjectProperties)
 

@@ -9,9 +9,6 @@ from core.config import Person
 from core.domain import Member, Project, Task, TaskQuery
 from core.ports import StoreError, TaskStore
 
-# How long a task list serves to resolve names; see Directory.tasks.
-TASK_NAMES_SECONDS = 15.0
-
 
 class Directory:
     """Reads people, projects and tasks through the task store.
@@ -20,10 +17,14 @@ class Directory:
     chat ids, matched on the e-mail (the one key both sides know).
     """
 
-    def __init__(self, store: TaskStore, people: list[Person], default_role: str = "member") -> None:
+    def __init__(
+        self, store: TaskStore, people: list[Person], default_role: str = "member",
+        task_names_seconds: float = 15.0,
+    ) -> None:
         self._store = store
         self._people = {p.email.casefold(): p for p in people}
         self._default_role = default_role
+        self.task_names_seconds = task_names_seconds
         self._tasks: tuple[float, list[Task]] | None = None  # (monotonic time read, every task)
         self._loading: asyncio.Future[list[Task]] | None = None
         self._generation = 0
@@ -73,11 +74,11 @@ class Directory:
         """Every task, whatever its status: people name finished tasks too ("archive X").
 
         Naming a task reads them all (35 Notion calls for 3,500 tasks), so the list is kept
-        `max_age` seconds (default TASK_NAMES_SECONDS) and shared by requests asking at once.
+        `max_age` seconds (default: notion.task_names_seconds) and shared by requests asking at once.
         A stale list can only misname: what is confirmed is read again at the click, Darcy's
         own writes drop the list (`forget_tasks`), and the gate looks again, fresh, for a
         name that matches nothing (`tasks_read_at`)."""
-        limit = TASK_NAMES_SECONDS if max_age is None else max_age
+        limit = self.task_names_seconds if max_age is None else max_age
         if self._tasks is not None and time.monotonic() - self._tasks[0] <= limit:
             return self._tasks[1]
         if self._loading is None or self._loading.done():

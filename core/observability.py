@@ -317,8 +317,9 @@ async def request_context(command: Command, call_next: Callable[[], Awaitable[An
 
 
 def _spent(meter: usage.Meter) -> dict[str, Any]:
-    """The request line's usage fields: Notion calls always, the model's only when it was asked."""
-    fields: dict[str, Any] = {"store_calls": meter.notion_calls}
+    """The request line's usage fields: task-store calls (cached answers included) and the HTTP
+    requests Notion saw, always; the model's only when it was asked."""
+    fields: dict[str, Any] = {"store_calls": meter.store_calls, "notion_calls": meter.notion_calls}
     if meter.llm_calls:
         fields.update(
             llm_calls=meter.llm_calls,
@@ -472,8 +473,10 @@ def _traced_pending_get(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awa
 def _traced_store(method: str) -> Callable[[Callable[..., Awaitable[Any]]], Callable[..., Awaitable[Any]]]:
     def decorate(call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
         async def traced(*args: Any, **kwargs: Any) -> Any:
-            if not usage.count_notion_call():  # not for a request (start-up, readiness): no span
+            meter = usage.current()
+            if meter is None:  # not for a request (start-up, readiness): no span of its own
                 return await call(*args, **kwargs)
+            meter.store_calls += 1
             with span(f"store.{method}", {"store.operation": method}):
                 return await call(*args, **kwargs)
 
@@ -635,7 +638,7 @@ def _tree_exporter(stream: IO[str] | None) -> Any:
 
 
 _SHOWN = (
-    "platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "store_calls",
+    "platform", "user_id", "tool", "decision", "rule", "kind", "pending_id", "store_calls", "notion_calls",
     "model", "calls", "input_tokens", "output_tokens", "cost_usd",
 )
 

@@ -2,7 +2,7 @@
 
 A club pays for its model and shares one Notion rate limit, so every command is metered. The
 meter lives in a context variable for the length of one command: the LLM planner and the
-task store add to it without being handed it, and `UsageRecorder` (bus middleware) turns it
+Notion client add to it without being handed it, and `UsageRecorder` (bus middleware) turns it
 into one `UsageEntry` for the ledger when the command is answered. The ledger is persistent
 (integrations/db/usage.py), so a daily budget survives a restart and holds across replicas,
 and `darcy usage` reports from it.
@@ -37,7 +37,8 @@ class Meter:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     model: str | None = None  # the model that answered last
-    notion_calls: int = 0
+    notion_calls: int = 0  # HTTP requests to Notion, retries included
+    store_calls: int = 0  # calls of the task-store port, cached answers included
     notion_user_id: str | None = None  # who is charged, once the service knows the requester
     person: str | None = None
 
@@ -74,12 +75,10 @@ def charge_model(model: str, prompt_tokens: int, completion_tokens: int, cost_us
         meter.model = model
 
 
-def count_notion_call() -> bool:
-    """Count one task-store call; False outside a command (nothing to charge it to)."""
-    if (meter := _meter.get()) is None:
-        return False
-    meter.notion_calls += 1
-    return True
+def count_notion_call() -> None:
+    """One HTTP request to Notion (the Notion client's transport counts them)."""
+    if (meter := _meter.get()) is not None:
+        meter.notion_calls += 1
 
 
 def attribute(notion_user_id: str, person: str) -> None:

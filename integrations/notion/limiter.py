@@ -25,6 +25,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from core import usage
+
 
 class TokenBucket:
     """`rate` tokens a second, at most `burst` saved up; each request takes one.
@@ -109,6 +111,7 @@ class LimitedTransport(httpx.AsyncBaseTransport):
         if self.bucket is not None:
             await self.bucket.acquire()
         self.calls += 1
+        usage.count_notion_call()  # charged to the command being handled, if any
         response = await self.inner.handle_async_request(request)
         if response.status_code == 429 and self.bucket is not None:
             seconds = retry_after_seconds(response.headers.get("retry-after"))

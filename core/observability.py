@@ -477,8 +477,12 @@ def _traced_store(method: str) -> Callable[[Callable[..., Awaitable[Any]]], Call
             if meter is None:  # not for a request (start-up, readiness): no span of its own
                 return await call(*args, **kwargs)
             meter.store_calls += 1
-            with span(f"store.{method}", {"store.operation": method}):
-                return await call(*args, **kwargs)
+            sent = meter.notion_calls
+            with span(f"store.{method}", {"store.operation": method}) as current:
+                try:
+                    return await call(*args, **kwargs)
+                finally:  # 0: answered from the cache
+                    current.set_attribute("store.notion_calls", meter.notion_calls - sent)
 
         return traced
 

@@ -210,6 +210,8 @@ async def test_a_request_is_a_span_tree(app: App, tracing: None, captured: io.St
     await app.bus.execute(Confirm(platform="discord", user_id=asked.user_id, pending_id=reply.pending_id))
     names = [span.name for span in memory.get_finished_spans()]
     assert names[-1] == "darcy.confirm" and "store.create_task" in names
+    created = next(span for span in memory.get_finished_spans() if span.name == "store.create_task")
+    assert created.attributes["store.notion_calls"] >= 1  # a write is never answered from a cache
 
 
 async def test_the_console_exporter_prints_a_tree(app: App, tracing: None) -> None:

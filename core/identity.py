@@ -54,6 +54,11 @@ class AuditLog(Protocol):
         """One row per decision and per execution (see integrations.db.tables.AuditRow)."""
         ...
 
+    async def record_execution(self, pending_id: str, result: dict[str, Any], **row: object) -> None:
+        """An executed write's row, and its pending action's move from confirmed to executed
+        (with `result`), in one transaction: the record of a write is never half made."""
+        ...
+
     async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
         """The person's most recent executed write since `since`."""
         ...

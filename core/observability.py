@@ -390,7 +390,8 @@ def instrument(app: Any) -> None:
     _wrap(getattr(darcy, "planner", None), "plan", _traced_plan)
     _wrap(getattr(darcy, "gate", None), "assess", _traced_assess)
     _wrap(darcy, "_reply", _traced_reply)
-    _wrap(getattr(darcy, "pending", None), "get", _traced_pending_get)
+    for method in ("get", "claim"):  # a click's log lines name the tool of its pending action
+        _wrap(getattr(darcy, "pending", None), method, _traced_pending_get)
     for method in STORE_METHODS:  # the TaskStore port: a cached read shows as a span of ~0 ms
         _wrap(getattr(darcy, "store", None), method, _traced_store(method))
 

@@ -62,6 +62,13 @@ class PendingRepository(Protocol):
 
     async def get(self, pending_id: str) -> PendingAction | None: ...
 
+    async def claim(
+        self, pending_id: str, *, platform: str, user_id: str, now: datetime
+    ) -> PendingAction | None:
+        """Move this person's confirmation from pending to confirmed, if it has not expired, in
+        one atomic step; the action, or None (nothing moved: `get` tells why)."""
+        ...
+
     async def transition(
         self,
         pending_id: str,

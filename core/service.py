@@ -317,22 +317,23 @@ class Darcy:
 
     async def audit_action(self, action: PendingAction, decision: str, **extra: Any) -> None:
         """What happened to a pending action (executed, cancelled, failed), with its request."""
-        await self._audit(
-            correlation_id=action.correlation_id,
-            platform=action.platform,
-            user_id=action.user_id,
-            text=action.text,
-            tool=action.tool,
-            args=action.plan,
-            decision=decision,
-            **extra,
-        )
+        await self.audit.record(**self._action_row(action, decision), **extra)
+
+    def _action_row(self, action: PendingAction, decision: str) -> dict[str, Any]:
+        return {
+            "at": self.clock(),  # as _audit: the clock "undo" windows are measured on
+            "correlation_id": action.correlation_id,
+            "platform": action.platform,
+            "user_id": action.user_id,
+            "text": action.text,
+            "tool": action.tool,
+            "args": action.plan,
+            "decision": decision,
+        }
 
     async def _audit(self, **row: Any) -> None:
         """Stamped with the workspace clock, which is also what "undo" windows are measured on."""
         await self.audit.record(at=self.clock(), **row)
-
-    # ---- reads -----------------------------------------------------------------------
 
     # ---- clicks ----------------------------------------------------------------------
 
@@ -365,22 +366,19 @@ class Darcy:
         return action
 
     async def confirm(self, cmd: Confirm) -> Reply:
-        action = await self._claim(cmd.pending_id, cmd.user_id, cmd.platform)
-        if isinstance(action, Reply):
-            return action
-        if action.kind is not PendingKind.CONFIRM:
-            return Reply(text="Pick one of the options first.", decision="error")
+        # The usual click in one step: the person's own confirmation, pending and in time.
+        action = await self.pending.claim(
+            cmd.pending_id, platform=cmd.platform, user_id=cmd.user_id, now=self.clock()
+        )
+        if action is None:
+            return await self._unclaimed(cmd)
         if args_hash(action.tool, action.plan) != action.args_hash:  # altered since it was shown
-            await self.pending.transition(action.id, PendingState.PENDING, PendingState.FAILED)
+            await self.pending.transition(action.id, PendingState.CONFIRMED, PendingState.FAILED)
             log.error("pending_action_altered", pending_id=action.id)
             return Reply(
                 text="That request changed after you were asked, so I stopped. " + NOTHING_CHANGED,
                 decision="error",
             )
-        if not await self.pending.transition(
-            action.id, PendingState.PENDING, PendingState.CONFIRMED, now=self.clock()
-        ):
-            return Reply(text="That's already been answered.", decision="error")
         try:
             return await self._execute(cmd, action)
         except (StoreError, ToolFailed) as exc:
@@ -398,6 +396,15 @@ class Darcy:
             )
             source = "Notion" if isinstance(exc, StoreError) else action.tool
             return Reply(text=f"{source} didn't accept the change: {exc} {NOTHING_CHANGED}", decision="error")
+
+    async def _unclaimed(self, cmd: Confirm) -> Reply:
+        """Why a confirm click moved nothing: not theirs, gone, answered, expired, or a pick."""
+        found = await self._claim(cmd.pending_id, cmd.user_id, cmd.platform)
+        if isinstance(found, Reply):
+            return found
+        if found.kind is not PendingKind.CONFIRM:
+            return Reply(text="Pick one of the options first.", decision="error")
+        return Reply(text="That's already been answered.", decision="error")  # by a click just now
 
     async def _execute(self, cmd: Confirm, action: PendingAction) -> Reply:
         requester = await self.requester(action.platform, action.user_id)
@@ -504,15 +511,10 @@ class Darcy:
         )
 
     async def _record_execution(self, action: PendingAction, requester: Member | None, outcome: Any) -> None:
-        await self.pending.transition(
+        await self.audit.record_execution(
             action.id,
-            PendingState.CONFIRMED,
-            PendingState.EXECUTED,
-            result={"page_id": outcome.get("page_id")},
-        )
-        await self.audit_action(
-            action,
-            "executed",
+            {"page_id": outcome.get("page_id")},
+            **self._action_row(action, "executed"),
             notion_user_id=requester.notion_user_id if requester else None,
             page_id=outcome.get("page_id"),
             before=outcome.get("before"),

@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 from sqlmodel import SQLModel
 
 from core.ports import StorageError
@@ -44,14 +45,17 @@ class RowBatcher:
         except StorageError as exc:  # the rows stay queued for the next flush
             log.error(f"{self._name}_flush_failed", error=str(exc))
 
-    async def flush(self) -> None:
+    async def flush(self, *also: SQLModel, then: Executable | None = None) -> None:
+        """Write the queued rows and `also`, and run `then`, in one commit: all or nothing."""
         async with self._flushing:
             rows, self.queued = self.queued, []
-            if not rows:
+            if not rows and not also and then is None:
                 return
             try:
                 async with self._sessions() as session:
-                    session.add_all(rows)
+                    session.add_all([*rows, *also])
+                    if then is not None:
+                        await session.exec(then)
                     await session.commit()
             except BaseException as exc:
                 self.queued[:0] = rows

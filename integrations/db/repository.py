@@ -334,6 +334,28 @@ class SqlPendingRepository:
             row = await session.get(PendingActionRow, pending_id)
             return None if row is None else _pending(row)
 
+    async def claim(
+        self, pending_id: str, *, platform: str, user_id: str, now: datetime
+    ) -> PendingAction | None:
+        """One UPDATE … RETURNING: the usual click costs one round trip, not a read and a write."""
+        stmt = (
+            update(PendingActionRow)
+            .where(
+                PendingActionRow.id == pending_id,
+                PendingActionRow.state == PendingState.PENDING.value,
+                PendingActionRow.platform == platform,
+                PendingActionRow.user_id == user_id,
+                PendingActionRow.kind == PendingKind.CONFIRM.value,
+                PendingActionRow.expires_at > _utc(now),  # type: ignore[operator]
+            )
+            .values(state=PendingState.CONFIRMED.value, moved_at=_now())
+            .returning(PendingActionRow)
+        )
+        async with self._db.sessions() as session:
+            row = (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload]
+            await session.commit()
+        return None if row is None else _pending(row)
+
     async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
         """Actions confirmed (their state moved) before `moved_before` and never finished."""
         stmt = select(PendingActionRow).where(
@@ -389,6 +411,16 @@ def _pending(row: PendingActionRow) -> PendingAction:
     )
 
 
+def _audit_row(row: dict[str, object]) -> AuditRow:
+    if isinstance(row.get("at"), datetime):
+        row["at"] = _utc(row["at"])  # type: ignore[arg-type]
+    for key in ("args", "before", "after"):
+        if key in row:
+            value = row.pop(key)
+            row[f"{key}_json"] = None if value is None else json.dumps(value, default=str)
+    return AuditRow(**row)  # type: ignore[arg-type]
+
+
 @_storage_errors
 class SqlAuditLog:
     """A decision's row is written a moment later, with its neighbours, in one commit: off
@@ -400,15 +432,19 @@ class SqlAuditLog:
         self._batch = RowBatcher(db.sessions, "audit")
 
     async def record(self, **row: object) -> None:
-        if isinstance(row.get("at"), datetime):
-            row["at"] = _utc(row["at"])  # type: ignore[arg-type]
-        for key in ("args", "before", "after"):
-            if key in row:
-                value = row.pop(key)
-                row[f"{key}_json"] = None if value is None else json.dumps(value, default=str)
-        self._batch.add(AuditRow(**row))  # type: ignore[arg-type]
-        if row.get("decision") in ("executed", "failed"):
-            await self.flush()
+        audit = _audit_row(row)
+        if audit.decision in ("executed", "failed"):
+            await self._batch.flush(audit)
+        else:
+            self._batch.add(audit)
+
+    async def record_execution(self, pending_id: str, result: dict[str, Any], **row: object) -> None:
+        executed = (
+            update(PendingActionRow)
+            .where(PendingActionRow.id == pending_id, PendingActionRow.state == PendingState.CONFIRMED.value)
+            .values(state=PendingState.EXECUTED.value, moved_at=_now(), result_json=json.dumps(result))
+        )
+        await self._batch.flush(_audit_row(row), then=executed)
 
     async def flush(self) -> None:
         await self._batch.flush()

@@ -19,9 +19,9 @@ log = structlog.get_logger("darcy.db")
 
 @_storage_errors
 class SqlUsageLedger:
-    """Entries are queued and written in batches (RowBatcher); a budget reads the database's
-    sum plus what this process has not written yet, so it holds across restarts and replicas
-    (another replica's spend shows once its batch lands, within a fraction of a second)."""
+    """Entries are queued and written in batches (RowBatcher); a budget writes what is queued,
+    then reads the database's sum, so it holds across restarts and replicas (another
+    replica's spend shows once its batch lands, within a fraction of a second)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -41,17 +41,12 @@ class SqlUsageLedger:
             log.error("usage_rows_lost_at_close", error=str(exc))
 
     async def spent_usd(self, notion_user_id: str, day: date) -> float:
-        unwritten = sum(
-            row.cost_usd
-            for row in self._batch.queued
-            if isinstance(row, UsageRow) and row.notion_user_id == notion_user_id and row.day == day
-        )
+        await self.flush()  # this process's rows, including a batch being written right now
         stmt = select(func.coalesce(func.sum(UsageRow.cost_usd), 0.0)).where(
             UsageRow.notion_user_id == notion_user_id, UsageRow.day == day
         )
         async with self._db.sessions() as session:
-            written = (await session.exec(stmt)).one()
-        return float(written) + unwritten
+            return float((await session.exec(stmt)).one())
 
     async def report(self, since: date, by: ReportBy) -> list[UsageLine]:
         """The sums per person or per day from `since` on, summed in the database."""

@@ -83,7 +83,7 @@ async def test_the_memory_ledger_reports_the_same() -> None:
     assert table(await memory.report(date(2026, 11, 1), "day")) == EXPECTED_BY_DAY
 
 
-async def test_spend_counts_rows_not_written_yet_and_rows_written(db: Database) -> None:
+async def test_spend_counts_rows_queued_and_rows_written(db: Database) -> None:
     ledger = SqlUsageLedger(db)
     await fill(ledger)  # queued: the batch has not been written
 

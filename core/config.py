@@ -251,6 +251,18 @@ class SlackSettings(Section):
     app_token_env: str = "SLACK_APP_TOKEN"  # Socket Mode
     mode: Literal["socket", "http"] = "socket"
     port: int = 3000  # HTTP mode: where /slack/events listens
+    # The Web API's base URL (apps.connections.open too); unset: https://slack.com/api/.
+    # GovSlack: https://slack-gov.com/api/. Tests: a loopback rig.
+    api_url: str | None = None
+
+    @field_validator("api_url")
+    @classmethod
+    def _api_base(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # TOML has no null: "" means Slack's default
+        if not value.startswith(("https://", "http://")):
+            raise ValueError(f"expected an http(s) URL like https://slack-gov.com/api/, got {value!r}")
+        return value if value.endswith("/") else value + "/"  # methods are joined onto it
 
     def bot_token(self) -> str | None:
         return os.environ.get(self.bot_token_env)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -319,7 +320,9 @@ def build_app(
 ) -> AsyncApp:
     """The bolt app with Darcy's listeners. `client` carries the bot token (and, in tests, a
     loopback base_url); `process_before_response=False` so every ack leaves before the work."""
-    bolt = AsyncApp(signing_secret=signing_secret, client=client, process_before_response=False)
+    bolt = AsyncApp(
+        signing_secret=signing_secret, client=client, process_before_response=False, logger=_bolt_logger()
+    )
     adapter = SlackAdapter(bus, client)
     bolt.middleware((seen or SeenEvents()).middleware)
     bolt.event("app_mention")(adapter.on_mention)
@@ -331,7 +334,29 @@ def build_app(
     bolt.action(re.compile(rf"^{render.CHOOSE}(:\d+)?$"))(adapter.on_choose)
     bolt.action(render.LINK)(adapter.on_link)
     bolt.view(render.LINK_VIEW)(adapter.on_email)
+    # Last: any other event the Slack app is subscribed to is acknowledged and ignored. Unmatched,
+    # bolt answers 404, which over Socket Mode means no ack, and Slack would send it again.
+    bolt.event(re.compile(".*"))(_ignore)
     return bolt
+
+
+async def _ignore(ack: AsyncAck) -> None:
+    await ack()
+
+
+class _ClientOverToken(logging.Filter):
+    """bolt warns at every start that the token it found in $SLACK_BOT_TOKEN is unused because a
+    client was given: that is the design here (the client carries the same token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("darcy.slack.bolt")
+    if not any(isinstance(f, _ClientOverToken) for f in logger.filters):
+        logger.addFilter(_ClientOverToken())
+    return logger
 
 
 async def serve_http(bolt: AsyncApp, *, port: int, host: str = "0.0.0.0") -> web.AppRunner:
@@ -349,15 +374,22 @@ async def run_slack(app: App, settings: Settings) -> None:
     token = slack.bot_token()
     if not token:
         raise ConfigError(f"slack: set {slack.bot_token_env} to the bot token (xoxb-…)")
-    client = AsyncWebClient(token=token)
+    client = AsyncWebClient(token=token, base_url=slack.api_url or AsyncWebClient.BASE_URL)
     if slack.mode == "socket":
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
         app_token = slack.app_token()
         if not app_token:
             raise ConfigError(f"slack: Socket Mode needs {slack.app_token_env} (an app-level xapp-… token)")
+        try:  # slack_sdk retries a refused app token every 10 s, silently: refuse it now instead
+            await client.apps_connections_open(app_token=app_token)
+        except SlackApiError as exc:
+            raise ConfigError(
+                f"slack: Slack refused {slack.app_token_env} for Socket Mode ({exc.response.get('error')}); "
+                "it must be an app-level token (xapp-…) with the connections:write scope"
+            ) from exc
         bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client)
-        handler = AsyncSocketModeHandler(bolt, app_token)
+        handler = AsyncSocketModeHandler(bolt, app_token, web_client=client)  # apps.connections.open
         try:
             await handler.start_async()
         finally:

@@ -11,6 +11,12 @@ Slack would refuse (too many blocks, duplicate action ids, over-long labels), an
 forms, block_actions / view_submission / message_action `payload=` forms), signs them with
 the signing secret (v0 HMAC over `v0:<timestamp>:<body>`) and dispatches them into the bolt
 app through `AsyncBoltRequest`, as the aiohttp or Socket Mode adapters would.
+
+Socket Mode, the other way in: `apps.connections.open` (app-level `xapp-` token only) hands out
+a one-use `ws://` URL on the same server; the WebSocket there says `hello`, carries envelopes
+(`events_api`, `slash_commands`, `interactive`) that a test pushes with `SlackEmulator.push`
+(or `SocketModeUser`, which builds them as Slack would), records the client's acks
+(`{"envelope_id": …}`) with their delay, and can ask the client to reconnect (`disconnect`).
 """
 
 from __future__ import annotations
@@ -20,11 +26,14 @@ import itertools
 import json
 import re
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, parse_qsl, urlencode
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
@@ -35,6 +44,7 @@ APP_ID = "A0DARCY"
 BOT_USER = "UDARCY"
 BOT_ID = "B0DARCY"
 BOT_TOKEN = "xoxb-test-darcy"
+APP_TOKEN = "xapp-1-A0DARCY-1-test"  # app-level, Socket Mode: only apps.connections.open takes it
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 PINGS = re.compile(r"<(?:!(?:channel|here|everyone|subteam\^[^>]*)|@[UW][A-Z0-9]+)[^>]*>")
@@ -111,6 +121,27 @@ class BlockKitError(ValueError):
     pass
 
 
+@dataclass
+class Envelope:
+    """One Socket Mode envelope the emulator sent, on connection `connection` (1 = the first)."""
+
+    envelope_id: str
+    type: str
+    body: dict[str, Any]
+    connection: int
+    sent_at: float  # time.monotonic()
+
+
+@dataclass
+class Ack:
+    """What the client sent back for an envelope: `{"envelope_id": …, "payload"?: …}`."""
+
+    envelope_id: str
+    payload: dict[str, Any] | None
+    connection: int  # the connection it came back on
+    delay: float  # seconds after its envelope was sent
+
+
 def check_blocks(blocks: list[dict[str, Any]]) -> None:
     """The Block Kit rules a real workspace enforces on what Darcy sends (invalid_blocks);
     blocks without a block_id get one, as Slack does."""
@@ -169,6 +200,12 @@ class SlackEmulator:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Socket Mode
+        self.app_token = APP_TOKEN
+        self.sockets: list[web.WebSocketResponse] = []  # every connection that got its hello, in order
+        self.envelopes: dict[str, Envelope] = {}
+        self.acks: list[Ack] = []
+        self._tickets: set[str] = set()
 
     # ---- lifecycle ------------------------------------------------------------------------
 
@@ -176,6 +213,7 @@ class SlackEmulator:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
         app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_get("/link/", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -184,6 +222,9 @@ class SlackEmulator:
         return self
 
     async def close(self) -> None:
+        for socket in self.sockets:
+            if not socket.closed:
+                await socket.close(code=1001, message=b"going away")
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -233,6 +274,8 @@ class SlackEmulator:
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else body.get("token")
         await self._record(Call(method, body, token=token))
+        if method == "apps.connections.open":
+            return self._connections_open(token)
         if token != self.token:
             return _ok(False, error="invalid_auth")
         handler = {
@@ -302,6 +345,101 @@ class SlackEmulator:
                   "bot_id": BOT_ID, "hash": "156772938.1827394", "state": {"values": {}}}
         self.views.append(opened)
         return _ok(view=opened)
+
+    # ---- Socket Mode ----------------------------------------------------------------------
+
+    def _connections_open(self, token: str | None) -> web.Response:
+        if token == self.token:
+            return _ok(False, error="not_allowed_token_type")  # a bot token can't open a socket
+        if token != self.app_token:
+            return _ok(False, error="invalid_auth")
+        ticket = str(uuid.uuid4())
+        self._tickets.add(ticket)
+        return _ok(url=f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={APP_ID}")
+
+    async def _link(self, request: web.Request) -> web.StreamResponse:
+        """The WebSocket behind a URL from apps.connections.open: hello, envelopes out, acks in."""
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            return web.Response(status=401, text="invalid or used ticket")
+        self._tickets.discard(ticket)
+        socket = web.WebSocketResponse()  # autoping: answers the client's pings with pongs
+        await socket.prepare(request)
+        await socket.send_json({
+            "type": "hello", "num_connections": len(self.open_sockets()) + 1,
+            "debug_info": {"host": "applink-rig", "build_number": 1, "approximate_connection_time": 18060},
+            "connection_info": {"app_id": APP_ID},
+        })
+        await self._changing(partial(self.sockets.append, socket))
+        number = len(self.sockets)
+        try:
+            async for frame in socket:
+                if frame.type != WSMsgType.TEXT:
+                    continue
+                reply = json.loads(frame.data)
+                envelope = self.envelopes.get(reply.get("envelope_id", ""))
+                delay = time.monotonic() - envelope.sent_at if envelope else float("nan")
+                ack = Ack(reply.get("envelope_id", ""), reply.get("payload"), connection=number, delay=delay)
+                await self._changing(partial(self.acks.append, ack))
+        finally:
+            await self._changing(lambda: None)  # wake waiters: this connection is gone
+        return socket
+
+    def open_sockets(self) -> list[web.WebSocketResponse]:
+        return [s for s in self.sockets if not s.closed]
+
+    async def connected(self, count: int = 1, timeout: float = 5.0) -> web.WebSocketResponse:
+        """The newest open connection, once `count` connections have had their hello."""
+        await self._until(lambda: len(self.sockets) >= count and bool(self.open_sockets()), timeout,
+                          lambda: f"no Socket Mode connection #{count}; {len(self.sockets)} so far")
+        return self.open_sockets()[-1]
+
+    async def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
+                   retry_reason: str = "", accepts_response_payload: bool | None = None) -> str:
+        """Send an envelope (`events_api`, `slash_commands`, `interactive`) on the newest
+        connection, as Slack does; returns its envelope_id."""
+        socket = await self.connected()
+        envelope_id = str(uuid.uuid4())
+        body: dict[str, Any] = {
+            "envelope_id": envelope_id, "type": kind, "payload": payload,
+            # Slack takes a response payload for slash commands and interactivity, not for events.
+            "accepts_response_payload": kind != "events_api" if accepts_response_payload is None
+            else accepts_response_payload,
+        }
+        if kind == "events_api":
+            body |= {"retry_attempt": retry_attempt, "retry_reason": retry_reason}
+        self.envelopes[envelope_id] = Envelope(envelope_id, kind, body, self.sockets.index(socket) + 1,
+                                               time.monotonic())
+        await socket.send_json(body)
+        return envelope_id
+
+    async def ack_of(self, envelope_id: str, timeout: float = 3.0) -> Ack:
+        """The client's ack of an envelope; Slack gives it 3 s."""
+        await self._until(lambda: any(a.envelope_id == envelope_id for a in self.acks), timeout,
+                          lambda: f"envelope {envelope_id} not acknowledged within {timeout}s")
+        return next(a for a in self.acks if a.envelope_id == envelope_id)
+
+    async def disconnect(self, reason: str = "refresh_requested") -> None:
+        """Ask the client to move to a new connection (Slack does it every few hours). Slack
+        closes the old one itself a little later; here the client is left to close it."""
+        socket = await self.connected()
+        await socket.send_json({"type": "disconnect", "reason": reason,
+                                "debug_info": {"host": "applink-rig"}})
+
+    async def _changing(self, change: Callable[[], object]) -> None:
+        async with self._changed:
+            change()
+            self._changed.notify_all()
+
+    async def _until(self, done: Callable[[], bool], timeout: float, why: Callable[[], str]) -> None:
+        async def reached() -> None:
+            async with self._changed:
+                await self._changed.wait_for(done)
+
+        try:
+            await asyncio.wait_for(reached(), timeout)
+        except TimeoutError:
+            raise AssertionError(why()) from None
 
     # ---- response_url ---------------------------------------------------------------------
 
@@ -503,3 +641,60 @@ class SlackUser:
                    "message": {"type": "message", **message}, "action_ts": f"{time.time():.6f}",
                    "token": "legacy-verification-token", "is_enterprise_install": False, "enterprise": None}
         return await self.dispatch(payload_body(payload), "application/x-www-form-urlencoded")
+
+
+class SocketModeUser:
+    """What people do in Slack, delivered as Socket Mode envelopes: the same payloads as HTTP
+    mode (an event_callback, the slash command's fields as a JSON object, the interaction),
+    no signature (the socket is the authentication). Each method returns the envelope_id."""
+
+    def __init__(self, emulator: SlackEmulator) -> None:
+        self.emulator = emulator
+        self._events = itertools.count(1)
+        self._ts = itertools.count(1)
+        self.pushed: list[tuple[str, dict[str, Any]]] = []  # (envelope type, payload), in order
+
+    def new_ts(self) -> str:
+        return f"1763421{next(self._ts):03d}.000300"
+
+    def event_id(self) -> str:
+        return f"Ev1{next(self._events):08d}"
+
+    async def push(self, kind: str, payload: dict[str, Any], **envelope: Any) -> str:
+        self.pushed.append((kind, payload))
+        return await self.emulator.push(kind, payload, **envelope)
+
+    async def event(self, event: dict[str, Any], *, event_id: str | None = None,
+                    retry_attempt: int = 0) -> str:
+        """An `events_api` envelope; a retry carries the same event_id and `retry_attempt` ≥ 1."""
+        payload = json.loads(event_body(event, event_id=event_id or self.event_id()))
+        return await self.push("events_api", payload, retry_attempt=retry_attempt,
+                               retry_reason="timeout" if retry_attempt else "")
+
+    def mention_event(self, user: str, text: str, *, channel: str = "C0GENERAL",
+                      thread_ts: str | None = None) -> dict[str, Any]:
+        ts = self.new_ts()
+        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
+                 "event_ts": ts, "channel": channel, "team": TEAM, "client_msg_id": f"cm-{ts}"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
+
+    async def mention(self, user: str, text: str, **where: Any) -> str:
+        return await self.event(self.mention_event(user, text, **where))
+
+    async def command(self, user: str, text: str, *, channel: str = "C0GENERAL") -> str:
+        """A `slash_commands` envelope: the form fields of HTTP mode, as strings, in a JSON object."""
+        hook = self.emulator.hook(channel, user)
+        fields = dict(parse_qsl(command_body(user=user, channel=channel, text=text, response_url=hook)))
+        return await self.push("slash_commands", fields)
+
+    def click_payload(self, message: Message, label: str, *, user: str) -> dict[str, Any]:
+        """The `block_actions` payload for a click on the button reading `label`."""
+        matching = [e for e in message.elements() if e["type"] == "button" and e["text"]["text"] == label]
+        assert matching, f"no {label!r} on the message; it shows {message.buttons()}"
+        hook = self.emulator.hook(message.channel, user, message.ts)
+        return block_actions(message, matching[0], user=user, response_url=hook)
+
+    async def click(self, message: Message, label: str, *, user: str) -> str:
+        return await self.push("interactive", self.click_payload(message, label, user=user))

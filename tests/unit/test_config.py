@@ -54,3 +54,13 @@ def test_a_person_with_an_unknown_role_is_refused(tmp_path: Path) -> None:
     path.write_text('[[people]]\nemail = "a@b.c"\nrole = "president"\n')
     with pytest.raises(ConfigError, match="known roles: admin, lead, member"):
         load_settings(path)
+
+
+def test_the_slack_api_url_gets_its_trailing_slash_and_must_be_http(tmp_path: Path) -> None:
+    assert load_settings().slack.api_url is None  # Slack's own https://slack.com/api/
+    path = tmp_path / "darcy.toml"
+    path.write_text('[slack]\napi_url = "https://slack-gov.com/api"\n')
+    assert load_settings(path).slack.api_url == "https://slack-gov.com/api/"  # methods join onto it
+    path.write_text('[slack]\napi_url = "slack-gov.com/api/"\n')
+    with pytest.raises(ConfigError, match=r"slack\.api_url.*http\(s\) URL"):
+        load_settings(path)

@@ -47,6 +47,17 @@ class Task(BaseModel):
     url: str | None = None
 
 
+class TaskComment(BaseModel):
+    """A comment on a task. `author` is the name it shows as (a comment Darcy wrote for Carol
+    shows as "Carol Jensen via Darcy"); `author_id` the Notion user who posted it."""
+
+    id: str
+    text: str
+    author: str | None = None
+    author_id: str | None = None
+    created_time: str = ""
+
+
 class TaskQuery(BaseModel):
     """Filters the store turns into one Notion data-source query."""
 

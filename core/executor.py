@@ -61,7 +61,7 @@ async def execute(
             after=[_task_values(t) for t in updated],
         )
     if tool == "add_comment":
-        comment_id = await store.add_comment(plan["task_id"], plan["text"])
+        comment_id = await store.add_comment(plan["task_id"], plan["text"], author=plan.get("author"))
         return Outcome(
             page_id=plan["task_id"],
             url=before.url if before else None,

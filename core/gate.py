@@ -154,6 +154,11 @@ class Gate:
         )
         return GateResult(decision=Decision.EXECUTE, tool="list_projects", args=w.args, plan=w.plan)
 
+    async def _show_task(self, w: _Resolution) -> GateResult:
+        task = await w.task(w.call.args.get("task"), "Which task should I show you?")
+        w.args["task"], w.plan["task_id"] = task.title, task.id
+        return GateResult(decision=Decision.EXECUTE, tool="show_task", args=w.args, plan=w.plan)
+
     async def _whoami(self, w: _Resolution) -> GateResult:
         return GateResult(decision=Decision.EXECUTE, tool="whoami")
 
@@ -363,7 +368,9 @@ class Gate:
                 args=w.args,
                 message=f"What should the comment on {em(task.title)} say?",
             )
-        w.plan.update(task_id=task.id, text=text)
+        assert w.requester is not None  # unlinked people were asked to verify
+        # Shown in Notion as the person, through Darcy: the integration posts every comment.
+        w.plan.update(task_id=task.id, text=text, author=f"{w.requester.name} via Darcy")
         denied = await w.permit(Action("add_comment", task=task))
         if denied:
             return denied

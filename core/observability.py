@@ -376,6 +376,7 @@ STORE_METHODS = (
     "create_task",
     "update_task",
     "add_comment",
+    "list_comments",
     "archive_task",
 )
 

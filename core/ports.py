@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
+from core.domain import NewTask, Project, Task, TaskChanges, TaskComment, TaskQuery
 
 
 class TaskStore(Protocol):
@@ -25,8 +25,12 @@ class TaskStore(Protocol):
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task: ...
 
-    async def add_comment(self, task_id: str, text: str) -> str:
-        """Returns the new comment's id."""
+    async def add_comment(self, task_id: str, text: str, author: str | None = None) -> str:
+        """Returns the new comment's id; `author` is the name the comment shows as."""
+        ...
+
+    async def list_comments(self, task_id: str) -> list[TaskComment]:
+        """The task's comments, oldest first."""
         ...
 
     async def archive_task(self, task_id: str) -> None:

@@ -1,4 +1,4 @@
-"""Answers to reads: a task list, the projects, who one is. They run at once, no confirmation."""
+"""Answers to reads: a task list, one task, the projects, who one is. They run at once, unconfirmed."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from core.directory import Directory
-from core.domain import Member, Task, TaskQuery
+from core.domain import Member, Task, TaskComment, TaskQuery
 from core.gate import GateResult
-from core.ports import TaskStore
+from core.ports import StoreError, TaskStore
 from core.registry import ToolContext, ToolFailed, ToolRegistry
 from core.replies import ProjectLine, Reply, TaskLine
+from core.wording import day, em, join_names
 
 LIST_CAP = 20  # lines in one reply; the rest is counted, not shown
 EXTENSION_TEXT_CAP = 3_500  # what another tool says, shown within every platform's message limit
@@ -46,7 +47,22 @@ class Reads:
             )
         if result.tool == "list_projects":
             return await self._projects(result, base)
+        if result.tool == "show_task":
+            return await self._task(result, base)
         return await self._tasks(result, base)
+
+    async def _task(self, result: GateResult, base: dict[str, Any]) -> Reply:
+        """One task as Notion has it now (read again: the name was resolved on a kept list)."""
+        task_id = result.plan["task_id"]
+        try:
+            task = await self.store.get_task(task_id)
+        except StoreError as exc:
+            if not exc.not_found:
+                raise
+            return Reply(text="That task is no longer in Notion.", **{**base, "decision": "error"})
+        [line] = await self._task_lines([task])
+        comments = await self.store.list_comments(task_id)
+        return Reply(text=task_details(line, task.description, comments), **base)
 
     async def _tasks(self, result: GateResult, base: dict[str, Any]) -> Reply:
         plan = result.plan
@@ -107,3 +123,29 @@ def _list_heading(args: dict[str, Any], members: list[Member], count: int) -> st
     if count == 0:
         return f"{who}{where}{when}: none right now."
     return f"{who}{where}{when} ({count}):"
+
+
+COMMENTS_SHOWN = 3  # the latest; the rest are in Notion
+
+
+def task_details(line: TaskLine, description: str, comments: list[TaskComment]) -> str:
+    """A task in a few lines of text, the same on every platform."""
+    due = f"due {day(line.due)}" if line.due else "no due date"
+    people = join_names(line.people) if line.people else "nobody yet"
+    lines = [
+        f"{em(line.title)}: {line.status or 'no status'}, {due}",
+        f"People: {people}" + (f" · Project: {line.project}" if line.project else ""),
+    ]
+    if description.strip():
+        lines.append(f"Description: {description.strip()}")
+    latest = comments[-COMMENTS_SHOWN:]
+    if len(latest) < len(comments):
+        lines.append(f"Latest comments ({len(latest)} of {len(comments)}):")
+    elif comments:
+        lines.append("Comments:")
+    else:
+        lines.append("No comments yet.")
+    lines += [f"• {c.author or 'someone'}: {c.text}" for c in latest]
+    if line.url:
+        lines.append(line.url)
+    return "\n".join(lines)

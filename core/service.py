@@ -54,6 +54,7 @@ NOTHING_CHANGED = "Nothing was changed."
 HELP = (
     "I'm Darcy: I look after the club's tasks in Notion. Try:\n"
     "• “what are my tasks?” or “what's overdue in Marketing?”\n"
+    "• “what's the status of Recruit judges?” (people, description, latest comments)\n"
     "• “assign Book photographer to Hiro due Friday in Industry Night”\n"
     "• “I've finished sending out the recruitment forms”\n"
     "• “comment on Order catering: can we get a vegan option?”\n"

@@ -34,6 +34,12 @@ class ListTasksArgs(ToolArgs):
     due_after: str | None = Field(None, description="Inclusive lower bound, YYYY-MM-DD")
 
 
+class ShowTaskArgs(ToolArgs):
+    """One task in full: status, due date, people, project, description and latest comments."""
+
+    task: str | None = Field(None, description="The task, as the person named it (required)")
+
+
 class ListProjectsArgs(ToolArgs):
     """List projects."""
 
@@ -117,6 +123,7 @@ TOOLS: dict[str, ToolSpec] = {
     spec.name: spec
     for spec in (
         ToolSpec(name="list_tasks", args_model=ListTasksArgs, impact="read"),
+        ToolSpec(name="show_task", args_model=ShowTaskArgs, impact="read"),
         ToolSpec(name="list_projects", args_model=ListProjectsArgs, impact="read"),
         ToolSpec(name="create_task", args_model=CreateTaskArgs, impact="write"),
         ToolSpec(name="update_task", args_model=UpdateTaskArgs, impact="write"),

@@ -946,6 +946,50 @@ def plan_update(msg: Message, core: str, ctx: PlanningContext, question: bool) -
     return None
 
 
+# ---------------------------------------------------------------- show_task
+
+_SHOW_TASK = [
+    re.compile(p, re.I)
+    for p in (
+        r"^(?:what(?:'s| is)|whats) (?:the )?(?:status|state|progress|latest|story|deal) "
+        r"(?:of|on|with) (?P<t>.+)$",
+        r"^(?:the )?(?:status|details|info|progress|updates?) (?:of|on|for) (?P<t>.+)$",
+        r"^(?:how(?:'s| is)|hows) (?P<t>.+?) (?:going|coming along|looking|progressing)$",
+        r"^(?:what(?:'s| is)|whats) (?:happening|going on|up) with (?P<t>.+)$",
+        r"^tell me (?:more )?about (?P<t>.+)$",
+        r"^(?:show|give|get) me (?:the )?(?:details|info|status) (?:of|on|for) (?P<t>.+)$",
+        r"^(?:are there |were there |any )+(?:comments|notes|updates|news) (?:on|about|for) (?P<t>.+)$",
+        r"^(?:what|which) (?:comments|notes) (?:are|were) (?:there )?(?:on|about|for) (?P<t>.+)$",
+        r"^(?:who(?:'s| is)|whos) (?:working on|doing|handling|on|assigned to|in charge of|responsible for|"
+        r"looking after) (?P<t>.+)$",
+        r"^who (?:has|took|owns|got) (?P<t>.+)$",
+        r"^when is (?P<t>.+?) due$",
+        r"^(?:show|open|pull up|find)(?: me)? (?:the )?(?P<t>.+?) task$",
+    )
+]
+_NOT_ONE_TASK = re.compile(
+    r"\b(?:tasks|my|mine|me|i|everyone|everybody|anyone|anything|everything|things|stuff|work|"
+    r"projects?)\b",
+    re.I,
+)
+
+
+def plan_show_task(msg: Message, core: str, ctx: PlanningContext) -> ToolCall | None:
+    """'what's the status of the poster?', 'who is doing Order catering', 'any comments on X'."""
+    said = core.strip().rstrip("?!. ")
+    for pattern in _SHOW_TASK:
+        if (m := pattern.match(said)) is None:
+            continue
+        phrase = task_phrase(msg, m.group("t"))
+        if phrase is None or _NOT_ONE_TASK.search(phrase) or is_person(phrase, ctx):
+            return None  # a list, a person or a pronoun: not one task named
+        project = resolve_project(phrase, _projects(ctx)).value
+        if project is not None:  # "how's the hackathon going?": its tasks
+            return ToolCall(tool="list_tasks", args={"project": project.name})
+        return ToolCall(tool="show_task", args={"task": phrase})
+    return None
+
+
 # ---------------------------------------------------------------- list_projects, list_tasks
 
 _QUESTION = re.compile(
@@ -1142,6 +1186,7 @@ def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
         lambda: plan_comment(msg, core),
         lambda: plan_create(msg, core, ctx) if wants_create(core, ctx) else None,
         lambda: plan_bulk(plan_update(msg, core, ctx, question)),
+        lambda: plan_show_task(msg, core, ctx),
         lambda: plan_list_projects(core),
         lambda: plan_list_tasks(msg, core, ctx),
     ):

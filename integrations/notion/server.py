@@ -51,6 +51,7 @@ CREATE_PAGE_KEYS = ("parent", "properties", "icon", "cover", "children", "conten
                     "template", "position")
 UPDATE_PAGE_KEYS = ("properties", "icon", "cover", "is_locked", "template", "erase_content",
                     "archived", "in_trash")
+INTEGRATION_NAME = "Darcy"  # the connection's name, as a comment without a display name shows it
 COMMENT_KEYS = ("parent", "rich_text", "discussion_id", "attachments", "display_name", "markdown")
 
 
@@ -175,6 +176,10 @@ class NotionEmulator:
 
     def comments(self, page_id: str) -> list[str]:
         return [plain_text(c["rich_text"]) for c in self.state.comments.get(page_id, [])]
+
+    def comment_names(self, page_id: str) -> list[str]:
+        """Who each comment shows as (its display name)."""
+        return [c["display_name"]["resolved_name"] for c in self.state.comments.get(page_id, [])]
 
     def rename_property(self, data_source_id: str, old: str, new: str) -> None:
         """Rename a property as someone editing the board in Notion would."""
@@ -394,9 +399,23 @@ class NotionEmulator:
             "discussion_id": thread[0]["discussion_id"] if thread else str(uuid.uuid4()),
             "created_time": when, "last_edited_time": when,
             "created_by": {"object": "user", "id": self.state.bot_id}, "rich_text": items,
+            "display_name": self._display_name(body.get("display_name")),
         }
         thread.append(comment)
         return json_response(comment)
+
+    # https://developers.notion.com/reference/comment-display-name: who the comment shows as
+    def _display_name(self, given: Any) -> JSON:
+        if given is None:
+            return {"type": "integration", "resolved_name": INTEGRATION_NAME}
+        if not isinstance(given, dict) or given.get("type") not in ("integration", "user", "custom"):
+            raise should("body.display_name.type", '"integration", "user", or "custom"', given)
+        if given["type"] != "custom":
+            return {"type": given["type"], "resolved_name": INTEGRATION_NAME}
+        name = (given.get("custom") or {}).get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise should("body.display_name.custom.name", "a non-empty string", name)
+        return {"type": "custom", "resolved_name": name}
 
     # https://developers.notion.com/reference/list-comments
     # → a list object, "type": "comment", oldest first

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -22,7 +21,7 @@ import httpx
 from notion_client import AsyncClient
 
 from core.config import NotionSettings
-from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
+from core.domain import NewTask, Project, Task, TaskChanges, TaskComment, TaskQuery
 from integrations.notion.cache import TTLCache
 from integrations.notion.errors import NotionStoreError, store_error
 from integrations.notion.limiter import LimitedTransport, shared_bucket
@@ -31,7 +30,7 @@ from integrations.notion.mapping import text as plain
 from integrations.notion.retry import RetryPolicy
 from integrations.notion.server import NotionEmulator
 
-__all__ = ["NotionStoreError", "NotionTaskStore", "TaskComment", "start_embedded"]
+__all__ = ["NotionStoreError", "NotionTaskStore", "start_embedded"]
 
 logger = logging.getLogger(__name__)
 
@@ -41,16 +40,6 @@ PAGE_SIZE = 100  # Notion's maximum
 # Notion stamps created_time to the minute: look back far enough to see a page created
 # by an attempt that started just before a minute boundary.
 CREATED_SLACK = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class TaskComment:
-    """A comment on a task, for task details."""
-
-    id: str
-    text: str
-    author_id: str | None
-    created_time: str
 
 
 class NotionTaskStore:
@@ -197,6 +186,7 @@ class NotionTaskStore:
             TaskComment(
                 id=c["id"],
                 text=plain(c.get("rich_text")),
+                author=(c.get("display_name") or {}).get("resolved_name"),
                 author_id=(c.get("created_by") or {}).get("id"),
                 created_time=c.get("created_time", ""),
             )
@@ -264,12 +254,17 @@ class NotionTaskStore:
             self._project_written()
         return self.mapping.task(page)
 
-    async def add_comment(self, task_id: str, text: str) -> str:
-        """Comment once: after a lost answer, the comment is looked for before sending again."""
+    async def add_comment(self, task_id: str, text: str, author: str | None = None) -> str:
+        """Comment once: after a lost answer, the comment is looked for before sending again.
+        With `author`, the comment shows as that name (Notion's custom display name), not as
+        the integration's."""
         since = datetime.now(UTC) - CREATED_SLACK
+        shown = {"display_name": {"type": "custom", "custom": {"name": author}}} if author else {}
 
         def send() -> Awaitable[Any]:
-            return self.client.comments.create(parent={"page_id": task_id}, rich_text=rich_text(text))
+            return self.client.comments.create(
+                parent={"page_id": task_id}, rich_text=rich_text(text), **shown
+            )
 
         async def find() -> JSON | None:
             bot_id = await self._bot_id()

@@ -233,6 +233,19 @@ async def test_add_comment(store: NotionTaskStore, emulator: NotionEmulator) -> 
     assert emulator.comments(row["id"]) == ["Asked three alumni", long_text]
 
 
+async def test_a_comment_shows_as_its_author(store: NotionTaskStore, emulator: NotionEmulator) -> None:
+    row = emulator.task_by_title("Recruit judges")
+    assert row is not None
+    await store.add_comment(row["id"], "Booked the hall", author="Carol Jensen via Darcy")
+    await store.add_comment(row["id"], "No name given")
+
+    comments = await store.list_comments(row["id"])
+    assert [(c.author, c.text) for c in comments] == [
+        ("Carol Jensen via Darcy", "Booked the hall"),
+        ("Darcy", "No name given"),  # the integration's own name, as Notion shows it
+    ]
+
+
 async def test_start_embedded(demo: dict[str, Any]) -> None:
     emulator, store = await start_embedded(copy.deepcopy(demo), SETTINGS)
     try:
@@ -439,3 +452,17 @@ async def test_bad_filter_date_is_a_validation_error(raw: httpx.AsyncClient,
     assert response.json()["message"] == (
         "body failed validation: body.filter.date.on_or_before should be a valid ISO 8601 date "
         'string, instead was `"Friday"`.')
+
+
+async def test_a_comment_display_name_is_validated(raw: httpx.AsyncClient, emulator: NotionEmulator) -> None:
+    row = emulator.task_by_title("Recruit judges")
+    assert row is not None
+    body = {"parent": {"page_id": row["id"]}, "rich_text": [{"text": {"content": "hi"}}]}
+    for bad in ({"type": "robot"}, {"type": "custom", "custom": {"name": ""}}, "Carol"):
+        refused = await raw.post("/comments", json={**body, "display_name": bad})
+        assert refused.status_code == 400 and refused.json()["code"] == "validation_error", bad
+    named = {"type": "custom", "custom": {"name": "Eve"}}
+    made = await raw.post("/comments", json={**body, "display_name": named})
+    assert made.json()["display_name"] == {"type": "custom", "resolved_name": "Eve"}
+    assert emulator.comment_names(row["id"]) == ["Eve"]
+

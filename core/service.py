@@ -44,7 +44,7 @@ from core.recovery import landed
 from core.registry import ToolContext, ToolFailed
 from core.replies import Reply
 from core.tools import ToolCall
-from core.wording import em, join_names
+from core.wording import em, join_names, sentence
 
 log = structlog.get_logger("darcy.service")
 MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
@@ -113,7 +113,8 @@ class Darcy:
         try:
             return await self._handle(cmd, planned)
         except StoreError as exc:
-            return Reply(text=f"I couldn't reach Notion: {exc} {NOTHING_CHANGED}", decision="error")
+            said = f"I couldn't reach Notion: {sentence(str(exc))} {NOTHING_CHANGED}"
+            return Reply(text=said, decision="error")
 
     async def _handle(self, cmd: HandleRequest, planned: ToolCall | None = None) -> Reply:
         now = self.clock()
@@ -396,7 +397,8 @@ class Darcy:
                 )
             )
             source = "Notion" if isinstance(exc, StoreError) else action.tool
-            return Reply(text=f"{source} didn't accept the change: {exc} {NOTHING_CHANGED}", decision="error")
+            said = f"{source} didn't accept the change: {sentence(str(exc))} {NOTHING_CHANGED}"
+            return Reply(text=said, decision="error")
 
     async def _unclaimed(self, cmd: Confirm) -> Reply:
         """Why a confirm click moved nothing: not theirs, gone, answered, expired, or a pick."""
@@ -486,7 +488,7 @@ class Darcy:
         await self.pending.transition(
             action.id, PendingState.CONFIRMED, PendingState.FAILED, result={"error": refusal}
         )
-        return Reply(text=f"{refusal} {NOTHING_CHANGED}", decision="deny")
+        return Reply(text=f"{sentence(refusal)} {NOTHING_CHANGED}", decision="deny")
 
     async def _settle_uncertain(
         self, action: PendingAction, requester: Member | None, exc: StoreError

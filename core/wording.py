@@ -21,3 +21,10 @@ def join_names(names: list[str], last: str = "and") -> str:
 def em(text: str) -> str:
     """Emphasised user-derived text: its own "**" must not close the emphasis early."""
     return "**" + text.replace("**", "*\u200b*") + "**"
+
+
+def sentence(text: str) -> str:
+    """Text that ends as a sentence does, so another can follow it."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else f"{text}."
+

@@ -5,7 +5,8 @@ tools are listed and declared like any other tool: an argument model from the
 tool's input schema, and an impact from the config (`read_only`), else the
 server's read-only annotation, else "write" (so it is confirmed first). A
 server that fails to start is reported and Darcy runs on without it; one that
-dies later makes its tools answer "not available", never a crash.
+dies later makes its tools answer "not available", never a crash (a stdio server
+stays so; an HTTP one answers again once it is back).
 """
 
 from __future__ import annotations
@@ -106,6 +107,14 @@ def _program(command: str) -> str:
     return sys.executable if command in ("python", "python3") else command
 
 
+def _innermost(exc: BaseException) -> BaseException:
+    """The error inside the MCP client's task groups ("All connection attempts failed"), not
+    the group that carried it out ("unhandled errors in a TaskGroup (1 sub-exception)")."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
 async def connect_servers(configs: list[McpServerSettings], registry: ToolRegistry) -> list[McpServer]:
     """Start every configured server; report the ones that fail and go on without them."""
     connected = []
@@ -115,10 +124,10 @@ async def connect_servers(configs: list[McpServerSettings], registry: ToolRegist
             registry.add_all(await server.connect())
         except Exception as exc:
             await server.aclose()
-            problem = (
-                f"MCP server {cfg.name}: could not start or list its tools ({type(exc).__name__}: {exc})"
+            why = _innermost(exc)
+            registry.problems.append(
+                f"MCP server {cfg.name}: could not start or list its tools ({type(why).__name__}: {why})"
             )
-            registry.problems.append(problem)
             log.warning("mcp_server_unavailable", server=cfg.name, error=repr(exc))
             continue
         connected.append(server)

@@ -493,6 +493,16 @@ def signed_headers(
     return headers
 
 
+def mention_event(ts: str, user: str, text: str, *, channel: str = "C0GENERAL",
+                  thread_ts: str | None = None) -> dict[str, Any]:
+    """An app_mention event as Slack sends it, at message time `ts`."""
+    event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
+             "event_ts": ts, "channel": channel, "team": TEAM, "client_msg_id": f"cm-{ts}"}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
 def event_body(event: dict[str, Any], *, event_id: str) -> str:
     """An Events API `event_callback` envelope around `event`."""
     return json.dumps({
@@ -587,12 +597,7 @@ class SlackUser:
 
     def mention_event(self, user: str, text: str, *, channel: str = "C0GENERAL",
                       thread_ts: str | None = None) -> dict[str, Any]:
-        ts = self.new_ts()
-        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
-                 "event_ts": ts, "channel": channel, "team": TEAM, "client_msg_id": f"cm-{ts}"}
-        if thread_ts:
-            event["thread_ts"] = thread_ts
-        return event
+        return mention_event(self.new_ts(), user, text, channel=channel, thread_ts=thread_ts)
 
     async def mention(self, user: str, text: str, **where: Any) -> BoltResponse:
         return await self.event(self.mention_event(user, text, **where))
@@ -673,12 +678,7 @@ class SocketModeUser:
 
     def mention_event(self, user: str, text: str, *, channel: str = "C0GENERAL",
                       thread_ts: str | None = None) -> dict[str, Any]:
-        ts = self.new_ts()
-        event = {"type": "app_mention", "user": user, "text": f"<@{BOT_USER}> {text}", "ts": ts,
-                 "event_ts": ts, "channel": channel, "team": TEAM, "client_msg_id": f"cm-{ts}"}
-        if thread_ts:
-            event["thread_ts"] = thread_ts
-        return event
+        return mention_event(self.new_ts(), user, text, channel=channel, thread_ts=thread_ts)
 
     async def mention(self, user: str, text: str, **where: Any) -> str:
         return await self.event(self.mention_event(user, text, **where))

@@ -25,7 +25,8 @@ class SqlUsageLedger:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._batch = RowBatcher(db.sessions, "usage")
+        # A second's rows per commit: usage is counted, not audited (a crash may lose a second of it).
+        self._batch = RowBatcher(db.sessions, "usage", after_s=1.0)
 
     async def record(self, entry: UsageEntry) -> None:
         self._batch.add(UsageRow(**{**entry.fields(), "at": _utc(entry.at)}))

@@ -41,7 +41,7 @@ T = TypeVar("T")
 log = structlog.get_logger("darcy.db")
 
 
-def _utc(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """Stored in UTC, so that comparisons in SQL agree whatever the workspace timezone."""
     return moment.astimezone(UTC)
 
@@ -160,7 +160,7 @@ def _tune_sqlite(engine: AsyncEngine, *, durable: bool) -> None:
         cursor.close()
 
 
-def _storage_errors(cls: type[T]) -> type[T]:
+def storage_errors(cls: type[T]) -> type[T]:
     """Every public coroutine of a repository raises core's StorageError for a database
     failure, so core can say "nothing was done" without knowing SQLAlchemy."""
     for name, method in list(vars(cls).items()):
@@ -181,7 +181,7 @@ def _storage_errors(cls: type[T]) -> type[T]:
     return cls
 
 
-@_storage_errors
+@storage_errors
 class SqlIdentityRepository:
     """Links are read on every message, so found links are kept for a few seconds: a link
     made anywhere shows at once (misses are never cached); an unlink on another replica
@@ -301,7 +301,7 @@ class SqlIdentityRepository:
             return True
 
 
-@_storage_errors
+@storage_errors
 class SqlPendingRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -322,8 +322,8 @@ class SqlPendingRepository:
                     text=action.text,
                     args_hash=action.args_hash,
                     state=action.state,
-                    created_at=_utc(action.created_at),
-                    expires_at=_utc(action.expires_at),
+                    created_at=as_utc(action.created_at),
+                    expires_at=as_utc(action.expires_at),
                     correlation_id=action.correlation_id,
                 )
             )
@@ -346,7 +346,7 @@ class SqlPendingRepository:
                 PendingActionRow.platform == platform,
                 PendingActionRow.user_id == user_id,
                 PendingActionRow.kind == PendingKind.CONFIRM.value,
-                PendingActionRow.expires_at > _utc(now),  # type: ignore[operator]
+                PendingActionRow.expires_at > as_utc(now),  # type: ignore[operator]
             )
             .values(state=PendingState.CONFIRMED.value, moved_at=_now())
             .returning(PendingActionRow)
@@ -360,7 +360,7 @@ class SqlPendingRepository:
         """Actions confirmed (their state moved) before `moved_before` and never finished."""
         stmt = select(PendingActionRow).where(
             PendingActionRow.state == PendingState.CONFIRMED.value,
-            PendingActionRow.moved_at < _utc(moved_before),  # type: ignore[operator]
+            PendingActionRow.moved_at < as_utc(moved_before),  # type: ignore[operator]
         )
         async with self._db.sessions() as session:
             return [_pending(row) for row in (await session.exec(stmt)).all()]
@@ -383,7 +383,7 @@ class SqlPendingRepository:
             .values(**values)
         )
         if now is not None:
-            stmt = stmt.where(PendingActionRow.expires_at > _utc(now))
+            stmt = stmt.where(PendingActionRow.expires_at > as_utc(now))
         async with self._db.sessions() as session:
             outcome = await session.exec(stmt)  # type: ignore[call-overload]
             await session.commit()
@@ -413,7 +413,7 @@ def _pending(row: PendingActionRow) -> PendingAction:
 
 def _audit_row(row: dict[str, object]) -> AuditRow:
     if isinstance(row.get("at"), datetime):
-        row["at"] = _utc(row["at"])  # type: ignore[arg-type]
+        row["at"] = as_utc(row["at"])  # type: ignore[arg-type]
     for key in ("args", "before", "after"):
         if key in row:
             value = row.pop(key)
@@ -421,7 +421,7 @@ def _audit_row(row: dict[str, object]) -> AuditRow:
     return AuditRow(**row)  # type: ignore[arg-type]
 
 
-@_storage_errors
+@storage_errors
 class SqlAuditLog:
     """A decision's row is written a moment later, with its neighbours, in one commit: off
     the path of the reply (RowBatcher). An execution's row is written at once, after those
@@ -457,7 +457,7 @@ class SqlAuditLog:
                 AuditRow.platform == platform,
                 AuditRow.user_id == user_id,
                 AuditRow.decision == "executed",
-                AuditRow.at >= _utc(since),
+                AuditRow.at >= as_utc(since),
             )
             .order_by(AuditRow.id.desc())  # type: ignore[union-attr]
             .limit(1)
@@ -482,6 +482,6 @@ class SqlAuditLog:
         if user_id is not None:
             stmt = stmt.where(AuditRow.user_id == user_id)
         if since is not None:
-            stmt = stmt.where(AuditRow.at >= _utc(since))
+            stmt = stmt.where(AuditRow.at >= as_utc(since))
         async with self._db.sessions() as session:
             return list((await session.exec(stmt)).all())

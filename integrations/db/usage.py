@@ -11,13 +11,13 @@ from sqlmodel import select
 from core.ports import StorageError
 from core.usage import ReportBy, UsageEntry, UsageLine
 from integrations.db.batch import RowBatcher
-from integrations.db.repository import Database, _storage_errors, _utc
+from integrations.db.repository import Database, as_utc, storage_errors
 from integrations.db.tables import UsageRow
 
 log = structlog.get_logger("darcy.db")
 
 
-@_storage_errors
+@storage_errors
 class SqlUsageLedger:
     """Entries are queued and written in batches (RowBatcher); a budget writes what is queued,
     then reads the database's sum, so it holds across restarts and replicas (another
@@ -29,7 +29,7 @@ class SqlUsageLedger:
         self._batch = RowBatcher(db.sessions, "usage", after_s=1.0)
 
     async def record(self, entry: UsageEntry) -> None:
-        self._batch.add(UsageRow(**{**entry.fields(), "at": _utc(entry.at)}))
+        self._batch.add(UsageRow(**{**entry.fields(), "at": as_utc(entry.at)}))
 
     async def flush(self) -> None:
         await self._batch.flush()

@@ -13,25 +13,15 @@ from pathlib import Path
 
 import pytest
 from club_plugins import club_tools
+from rigs.scripted_planner import ScriptedPlanner
 
 from core.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
-from core.planner import PlanningContext
 from core.planner.offline import OfflinePlanner
 from core.tools import ToolCall
 
 CALENDAR = str(Path(__file__).resolve().parents[1] / "club_plugins" / "calendar_mcp.py")
-
-
-class ScriptedPlanner:
-    """Known sentences → tool calls; anything else → the offline planner."""
-
-    def __init__(self, script: dict[str, ToolCall]) -> None:
-        self.script, self.offline = script, OfflinePlanner()
-
-    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
-        return self.script.get(text) or await self.offline.plan(text, ctx)
 
 
 SCRIPT = {

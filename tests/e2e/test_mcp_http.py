@@ -19,12 +19,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from rigs.scripted_planner import ScriptedPlanner
 
 from core.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
-from core.planner import PlanningContext
-from core.planner.offline import OfflinePlanner
 from core.tools import ToolCall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,16 +66,6 @@ class CalendarService:
         self.process.wait(timeout=10)
         if self.process.stdout:
             self.process.stdout.close()
-
-
-class ScriptedPlanner:
-    """Known sentences → tool calls; anything else → the offline planner."""
-
-    def __init__(self, script: dict[str, ToolCall]) -> None:
-        self.script, self.offline = script, OfflinePlanner()
-
-    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
-        return self.script.get(text) or await self.offline.plan(text, ctx)
 
 
 SCRIPT = {

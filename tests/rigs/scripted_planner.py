@@ -1,0 +1,17 @@
+"""A planner for tests of what comes after planning: known sentences give known tool calls."""
+
+from __future__ import annotations
+
+from core.planner import PlanningContext
+from core.planner.offline import OfflinePlanner
+from core.tools import ToolCall
+
+
+class ScriptedPlanner:
+    """Known sentences → tool calls; anything else → the offline planner."""
+
+    def __init__(self, script: dict[str, ToolCall]) -> None:
+        self.script, self.offline = script, OfflinePlanner()
+
+    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
+        return self.script.get(text) or await self.offline.plan(text, ctx)

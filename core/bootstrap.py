@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import structlog
+
 from core import observability
 from core.bus import MessageBus
 from core.config import ConfigError, Person, Settings, seed_people
@@ -28,6 +30,7 @@ from core.usage import UsageRecorder
 from integrations.db.repository import Database
 from integrations.db.usage import SqlUsageLedger
 
+log = structlog.get_logger("darcy.bootstrap")
 MEMORY_DB = "sqlite+aiosqlite://"
 
 
@@ -97,6 +100,9 @@ async def bootstrap(
     people = [*settings.people, *(seed_people(workspace) if settings.workspace.people_from_seed else [])]
     await _apply_admin_links(db, store, people)
     clock = clock or make_clock(settings, workspace)
+    keep = timedelta(days=settings.database.usage_keep_days)
+    if forgotten := await ledger.forget_before(clock().date() - keep):
+        log.info("usage_rows_forgotten", rows=forgotten, keep_days=settings.database.usage_keep_days)
     registry = await _tools(settings, closers)
     if planner is None:
         from integrations.llm.planner import build_planner  # litellm itself loads on first use

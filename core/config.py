@@ -276,6 +276,8 @@ class SlackSettings(Section):
 
 class DatabaseSettings(Section):
     url: str = "sqlite+aiosqlite:///darcy.db"
+    # Usage rows (one per message) older than this many days are deleted at start.
+    usage_keep_days: int = Field(default=400, ge=1)
 
 
 class ServiceSettings(Section):

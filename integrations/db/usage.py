@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import structlog
-from sqlalchemy import case, func
+from sqlalchemy import case, delete, func
 from sqlmodel import select
 
 from core.ports import StorageError
@@ -40,6 +40,13 @@ class SqlUsageLedger:
             await self.flush()
         except StorageError as exc:
             log.error("usage_rows_lost_at_close", error=str(exc))
+
+    async def forget_before(self, day: date) -> int:
+        """Delete the rows of days before `day`; how many went."""
+        async with self._db.sessions() as session:
+            gone = await session.exec(delete(UsageRow).where(UsageRow.day < day))  # type: ignore[call-overload]
+            await session.commit()
+        return int(gone.rowcount or 0)
 
     async def spent_usd(self, notion_user_id: str, day: date) -> float:
         await self.flush()  # this process's rows, including a batch being written right now

@@ -185,3 +185,30 @@ async def test_the_planner_span_and_the_request_line_carry_model_tokens_and_cost
     handled = next(line for line in logged if line["event"] == "request handled")
     assert (handled["llm_calls"], handled["prompt_tokens"], handled["completion_tokens"]) == (2, 2_200, 12)
     assert handled["model"] == PRICED and handled["cost_usd"] == planner.attributes["llm.cost_usd"]
+
+
+async def test_usage_older_than_the_kept_days_is_deleted_at_start(tmp_path: Path) -> None:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from core.usage import UsageEntry
+    from integrations.db.repository import Database
+    from integrations.db.usage import SqlUsageLedger
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'darcy.db'}"
+    db = Database(url)
+    await db.create_schema()
+    ledger = SqlUsageLedger(db)
+    for day in (date(2026, 9, 1), date(2026, 11, 1)):  # 78 and 17 days before the demo's "now"
+        at = datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo("Australia/Melbourne"))
+        await ledger.record(UsageEntry(at=at, day=day, correlation_id="c", command="HandleRequest",
+                                       platform="terminal", user_id="dan", person="dan", cost_usd=0.01))
+    await ledger.close()
+    await db.close()
+
+    app = await bootstrap(load_settings(database={"url": url, "usage_keep_days": 30}))
+    try:
+        lines = await app.usage.report(date(2026, 1, 1), "day")
+    finally:
+        await app.aclose()
+    assert [line.key for line in lines] == ["2026-11-01"]

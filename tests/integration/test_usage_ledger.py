@@ -127,3 +127,13 @@ async def test_a_closed_ledger_writes_what_was_queued(database_url: str) -> None
         assert await SqlUsageLedger(reopened).spent_usd("n-dan", TUESDAY.date()) == pytest.approx(0.003)
     finally:
         await reopened.close()
+
+
+async def test_rows_of_older_days_are_forgotten(db: Database) -> None:
+    ledger = SqlUsageLedger(db)
+    await fill(ledger)
+    await ledger.flush()
+
+    assert await ledger.forget_before(TUESDAY.date()) == 2  # Monday's two rows
+    assert set(table(await ledger.report(date(2026, 11, 1), "day"))) == {"2026-11-17"}
+    assert await ledger.forget_before(TUESDAY.date()) == 0

@@ -392,7 +392,7 @@ def instrument(app: Any) -> None:
     _wrap(getattr(darcy, "gate", None), "assess", _traced_assess)
     _wrap(darcy, "_reply", _traced_reply)
     for method in ("get", "claim"):  # a click's log lines name the tool of its pending action
-        _wrap(getattr(darcy, "pending", None), method, _traced_pending_get)
+        _wrap(getattr(darcy, "pending", None), method, _bind_pending_tool)
     for method in STORE_METHODS:  # the TaskStore port: a cached read shows as a span of ~0 ms
         _wrap(getattr(darcy, "store", None), method, _traced_store(method))
 
@@ -461,7 +461,7 @@ def _traced_reply(reply: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     return traced
 
 
-def _traced_pending_get(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def _bind_pending_tool(get: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
     async def traced(*args: Any, **kwargs: Any) -> Any:
         action = await get(*args, **kwargs)
         tool = getattr(action, "tool", None)

@@ -31,8 +31,8 @@ async def run(mode: Mode) -> dict[str, Any]:
     from rigs.slack_rig import BOT_TOKEN, SIGNING_SECRET, SlackEmulator, event_body, signed_headers
     from slack_sdk.web.async_client import AsyncWebClient
 
+    from bot.bootstrap import bootstrap
     from bot.slack.app import build_app, serve_http
-    from core.bootstrap import bootstrap
 
     app = await bootstrap(bench_settings(), clock=frozen(workspace_now()))
     emulator = await SlackEmulator().start()

@@ -96,8 +96,8 @@ class Breakdown:
         for name in STORE_METHODS:
             if hasattr(app.store, name):
                 self.wrap(app.store, name, "notion")
-        self.wrap(app.darcy.planner, "plan", "planner")
-        self.wrap(app.darcy.gate, "assess", "gate")
+        self.wrap(app.deps.planner, "plan", "planner")
+        self.wrap(app.deps.gate, "assess", "gate")
         render = bot.terminal.render
         self.wrap(bot.terminal, "render", "render")
         return lambda: setattr(bot.terminal, "render", render)

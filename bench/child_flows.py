@@ -31,8 +31,8 @@ def flow_model(request: dict[str, Any]) -> Any:
 
 
 async def flows(planner: str) -> None:
+    from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
-    from core.bootstrap import bootstrap
 
     async def play(config: Any) -> None:
         app = await bootstrap(config, clock=frozen(workspace_now()))

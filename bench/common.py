@@ -165,9 +165,8 @@ class Snapshot:
         state.comments.update(copy.deepcopy(self.comments))
         for platform, user in unlink:
             await self.app.db.identity.unlink(platform, user)
-        darcy = self.app.darcy
-        if hasattr(darcy, "conversations"):
-            darcy.conversations = type(darcy.conversations)()
+        deps = self.app.deps
+        deps.conversations = type(deps.conversations)()
 
 
 def notion_requests(app: Any) -> int:

@@ -111,8 +111,8 @@ def cases(n: int, *, task: bool = True) -> list[dict[str, Any]]:
 
 
 async def run(mode: Mode) -> dict[str, Any]:
-    from core.bootstrap import bootstrap
-    from core.evaluation import chat_id
+    from bot.bootstrap import bootstrap
+    from bot.evaluation import chat_id
     from core.messages import HandleRequest
     from integrations.llm.planner import build_planner
 

@@ -1,7 +1,7 @@
 """llm_calls_per_request, prompt_tokens_per_request, llm_calls_per_click: what Darcy asks of
 the model, on the public corpus, through the LLM planner (litellm) and the whole path.
 
-The requests run as the evaluation runs them (`core.evaluation.predict`: identity →
+The requests run as the evaluation runs them (`bot.evaluation.predict`: identity →
 planner → gate, no write), the model being the loopback server answering each case's
 labelled call (bench/llm_rig.py). Then every question those requests raise is answered
 as a person would (Confirm; the first option of a choice, then Confirm), plus the link
@@ -21,7 +21,7 @@ from bench.llm_rig import ModelServer, darcy_model
 async def warm_litellm(server: Any) -> None:
     """litellm's import (≈5 s) and first call with tools (≈1 s), paid before measuring: one
     case through a throw-away planner (the server is reset afterwards)."""
-    from core import evaluation
+    from bot import evaluation
     from integrations.llm.planner import build_planner
 
     warm_settings = settings(planner="llm", api_base=server.base_url)
@@ -32,8 +32,8 @@ async def warm_litellm(server: Any) -> None:
 
 
 async def run(mode: Mode) -> dict[str, Any]:
-    from core import evaluation
-    from core.bootstrap import bootstrap
+    from bot import evaluation
+    from bot.bootstrap import bootstrap
     from integrations.llm.planner import build_planner
 
     cases = list(corpus())
@@ -64,7 +64,7 @@ async def run(mode: Mode) -> dict[str, Any]:
 
 async def _clicks(boot: Any, planner: Any, server: Any, cases: list[dict[str, Any]]) -> dict[str, Any]:
     from bench.common import demo_workspace
-    from core.evaluation import chat_id
+    from bot.evaluation import chat_id
     from core.messages import Choose, Confirm, HandleRequest
 
     app = await boot(planner=planner, clock=frozen(workspace_now()))

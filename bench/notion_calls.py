@@ -36,9 +36,9 @@ def forget(store: Any) -> None:
 
 
 async def run(mode: Mode) -> dict[str, Any]:
+    from bot.bootstrap import bootstrap
+    from bot.evaluation import chat_id
     from bot.terminal import TerminalChat
-    from core.bootstrap import bootstrap
-    from core.evaluation import chat_id
     from core.messages import HandleRequest
 
     cases = list(corpus())

@@ -51,8 +51,8 @@ def kind(step: str) -> str:
 
 
 async def run(mode: Mode) -> dict[str, Any]:
+    from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
-    from core.bootstrap import bootstrap
 
     app = await bootstrap(bench_settings(), clock=frozen(workspace_now()))
     console = null_console()

@@ -242,7 +242,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     from sqlalchemy import text
 
     from bench.sustained import BURST, RATE, rate_limited_emulator
-    from core.bootstrap import bootstrap
+    from bot.bootstrap import bootstrap
     from core.domain import TaskQuery
     from integrations.notion.store import NotionTaskStore
 

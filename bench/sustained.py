@@ -98,8 +98,8 @@ async def run(mode: Mode) -> dict[str, Any]:
 
 
 async def _load(mode: Mode, *, task_names_seconds: float | None) -> dict[str, Any]:
-    from core.bootstrap import bootstrap
-    from core.evaluation import chat_id
+    from bot.bootstrap import bootstrap
+    from bot.evaluation import chat_id
     from core.messages import HandleRequest
     from integrations.notion.store import NotionTaskStore
 

@@ -58,8 +58,8 @@ def chat(
 
 
 async def _chat(settings: Settings, user: str, script: str | None) -> None:
+    from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
-    from core.bootstrap import bootstrap
     from core.config import ConfigError
 
     try:
@@ -96,8 +96,8 @@ def eval_(
     config: ConfigOption = None,
 ) -> None:
     """Run labelled requests through identity → planner → gate, writing no task; save predictions."""
+    from bot.evaluation import run_eval
     from core.config import ConfigError
-    from core.evaluation import run_eval
 
     settings = _settings(config)
     if planner not in (None, "offline", "llm"):
@@ -141,11 +141,11 @@ def permissions_explain(
     settings = _settings(config)
 
     async def explain() -> None:
-        from core.bootstrap import bootstrap
+        from bot.bootstrap import bootstrap
 
         application = await bootstrap(settings)
         try:
-            members = await application.darcy.directory.members()
+            members = await application.deps.directory.members()
             member = next((m for m in members if m.handle == as_), None)
             if member is None:
                 typer.echo(
@@ -153,7 +153,7 @@ def permissions_explain(
                     err=True,
                 )
                 raise typer.Exit(2)
-            result = await application.darcy.explain(member, text)
+            result = await application.requests.explain(member, text)
             typer.echo(f"{member.name} ({member.role}): {result.decision.value}")
             typer.echo(f"tool: {result.tool}  arguments: {result.args}")
             if result.rule:
@@ -388,10 +388,10 @@ def run(
     traces: Annotated[str | None, typer.Option(help="Traces: none, console or otlp.")] = None,
 ) -> None:
     """Run the chat adapters whose tokens are set (Discord, Slack) as a service."""
-    from bot import service
+    from bot import runner
 
     settings = _settings(config)
-    code = service.main(
+    code = runner.main(
         settings,
         health_port=settings.service.health_port if health_port is None else health_port,
         host=settings.service.host,

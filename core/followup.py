@@ -13,7 +13,7 @@ import re
 from datetime import datetime
 
 from core import resolve
-from core.context import Conversation
+from core.conversation import Conversation
 from core.dates import resolve_date
 from core.domain import Member, Project
 from core.tools import ToolCall

@@ -43,7 +43,7 @@ class Execution(BaseModel):
     id: int
     tool: str
     page_id: str | None = None
-    plan: dict[str, Any] = Field(default_factory=dict)
+    resolved: dict[str, Any] = Field(default_factory=dict)
     before: dict[str, Any] | None = None
     after: dict[str, Any] | None = None
     at: datetime

@@ -38,7 +38,7 @@ class PendingAction(BaseModel):
     channel_id: str
     tool: str
     # The resolved call: Notion ids and ISO dates, never raw names.
-    plan: dict[str, Any]
+    resolved: dict[str, Any]
     # For `choose`: the options offered, as (task id, title) pairs.
     options: list[tuple[str, str]] = Field(default_factory=list)
     summary: str
@@ -50,10 +50,24 @@ class PendingAction(BaseModel):
     correlation_id: str
     result: dict[str, Any] | None = None
 
+    def audit_row(self, decision: str, at: datetime) -> dict[str, Any]:
+        """What happened to this action (executed, cancelled, failed), as an audit row with its request."""
+        return {
+            "at": at,
+            "correlation_id": self.correlation_id,
+            "platform": self.platform,
+            "user_id": self.user_id,
+            "text": self.text,
+            "tool": self.tool,
+            "args": self.resolved,
+            "decision": decision,
+        }
 
-def args_hash(tool: str, plan: dict[str, Any]) -> str:
-    """Fingerprint of what will be written, stored beside it to detect tampering or drift."""
-    blob = json.dumps({"tool": tool, "plan": plan}, sort_keys=True, default=str)
+
+def args_hash(tool: str, resolved: dict[str, Any]) -> str:
+    """Fingerprint of what will be written, stored beside it to detect tampering or drift.
+    (The blob's key stays "plan", so actions stored before the rename still verify.)"""
+    blob = json.dumps({"tool": tool, "plan": resolved}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
@@ -82,4 +96,8 @@ class PendingRepository(Protocol):
 
         With `now`, the move also requires the action not to have expired.
         """
+        ...
+
+    async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
+        """Actions confirmed before `moved_before` and never finished (a crash mid-write)."""
         ...

@@ -1,8 +1,22 @@
-"""How Darcy writes dates and lists of names, in one place so every reply agrees."""
+"""How Darcy writes dates, lists of names and task fields, in one place so every reply agrees."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+
+# A task field as people say it; the keys are the names a plan, a snapshot and a policy use.
+FIELD_WORDS = {
+    "assignee_ids": "people in charge",
+    "assignees": "people in charge",
+    "project_id": "project",
+    "project_ids": "project",
+    "due": "due date",
+}
+
+
+def field_words(fields: Iterable[str]) -> list[str]:
+    return [FIELD_WORDS.get(f, f) for f in fields]
 
 
 def day(value: date) -> str:
@@ -27,4 +41,3 @@ def sentence(text: str) -> str:
     """Text that ends as a sentence does, so another can follow it."""
     text = text.strip()
     return text if not text or text[-1] in ".!?…" else f"{text}."
-

@@ -12,8 +12,8 @@ from rich.console import Console
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from bot.bootstrap import App, bootstrap
 from bot.terminal import TerminalChat
-from core.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.observability import configure_logging
 

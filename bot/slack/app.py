@@ -39,7 +39,7 @@ from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.replies import Reply
 
 if TYPE_CHECKING:
-    from core.bootstrap import App
+    from bot.bootstrap import App
     from core.config import Settings
 
 log = structlog.get_logger("darcy.slack")

@@ -1,7 +1,8 @@
-"""Planners turn what a person typed into a `ToolCall` (see DESIGN.md, "Planning")."""
+"""Planners turn what a person typed into a `ToolCall` (docs/architecture.md, "Planning")."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Protocol
 
@@ -11,7 +12,7 @@ from core.domain import Member
 from core.tools import ToolCall
 
 
-class PlanningContext(BaseModel):
+class PlannerInput(BaseModel):
     """What a planner may know: never the task list, so prompts stay flat as work grows."""
 
     now: datetime  # timezone-aware, in the workspace timezone
@@ -22,5 +23,30 @@ class PlanningContext(BaseModel):
     history: list[str] = Field(default_factory=list)  # the last few turns, oldest first
 
 
+class PlanResult(BaseModel):
+    """A planner's answer for one message: the call, and anything to tell the person first.
+    Returned together, so a notice can never reach another request's reply."""
+
+    call: ToolCall
+    notice: str | None = None  # e.g. "the day's AI budget is spent: understood offline"
+
+
+# Runs a read the planner asks for mid-planning (an extension tool) and returns what it said;
+# None ends the reading.
+Reader = Callable[[ToolCall, PlannerInput], Awaitable[str | None]]
+
+
 class Planner(Protocol):
-    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall: ...
+    """Subclass it to get the defaults of the optional features."""
+
+    # The planner for people not linked yet (no model is paid for a request answered "verify").
+    fallback: Planner | None = None
+    # Set by the request handler on planners that can chain reads of extension tools.
+    reader: Reader | None = None
+    # Whether it can use the extension tools at all (the offline planner cannot).
+    uses_extensions: bool = False
+
+    async def plan(self, text: str, facts: PlannerInput) -> PlanResult: ...
+
+    async def warm_up(self) -> None:
+        """Pay start-up costs now, rather than on the first person's message; none by default."""

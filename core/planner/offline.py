@@ -22,7 +22,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from core.dates import find_date_phrase, find_range, resolve_date
 from core.domain import Project
-from core.planner import PlanningContext
+from core.planner import Planner, PlannerInput, PlanResult
 from core.resolve import SELF_WORDS, project_score, resolve_person, resolve_project
 from core.tools import ToolCall
 
@@ -180,11 +180,11 @@ def status_option(word: str) -> str | None:
     return None
 
 
-def _projects(ctx: PlanningContext) -> list[Project]:
+def _projects(ctx: PlannerInput) -> list[Project]:
     return [Project(id=name, name=name) for name in ctx.projects]
 
 
-def is_person(phrase: str, ctx: PlanningContext, loose: bool = False) -> bool:
+def is_person(phrase: str, ctx: PlannerInput, loose: bool = False) -> bool:
     """Does `phrase` name someone: "me", a mention, a member; `loose` also accepts an
     unknown capitalised name ("Kevin") where only a person can stand."""
     p = phrase.strip().lstrip("@")
@@ -198,7 +198,7 @@ def is_person(phrase: str, ctx: PlanningContext, loose: bool = False) -> bool:
     return loose and bool(re.fullmatch(r"[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?", p))
 
 
-def people_list(phrase: str, ctx: PlanningContext, loose: bool = False) -> list[str] | None:
+def people_list(phrase: str, ctx: PlannerInput, loose: bool = False) -> list[str] | None:
     """'me and Bob' → ['me', 'Bob']; None unless every part names a person."""
     parts = [p.strip(" .!?").lstrip("@") for p in _PEOPLE_SPLIT.split(phrase.strip())]
     parts = [re.sub(r"^(?:the|to)\s+", "", p, flags=re.I) for p in parts if p]
@@ -229,7 +229,7 @@ def task_phrase(msg: Message, s: str) -> str | None:
     return cleaned
 
 
-def iso(phrase: str, ctx: PlanningContext) -> str | None:
+def iso(phrase: str, ctx: PlannerInput) -> str | None:
     found = resolve_date(phrase, ctx.now)
     return found.isoformat() if found else None
 
@@ -373,7 +373,7 @@ _CREATE_HEAD = re.compile(
 _CREATE_BARE = re.compile(r"^(?:create|new task|task|todo|to-do)\b\s*:?", re.I)
 
 
-def wants_create(core: str, ctx: PlanningContext) -> bool:
+def wants_create(core: str, ctx: PlannerInput) -> bool:
     """'create …', 'add a task …', 'new task …', 'assign <title> to <person>', 'remind me to'."""
     if _CREATE_HEAD.match(core) or _CREATE_BARE.match(core):
         return True
@@ -400,19 +400,19 @@ _ADD_TO_LIST = re.compile(
 _GET_PERSON_TO = re.compile(r"^(?:get|have|ask)\s+(?P<who>\S+(?:\s+[A-Z]\w+)?)\s+to\s+(?P<rest>.+)$")
 
 
-def _get_person(core: str, ctx: PlanningContext) -> str | None:
+def _get_person(core: str, ctx: PlannerInput) -> str | None:
     m = _GET_PERSON_TO.match(core)
     return m.group("who") if m and is_person(m.group("who"), ctx) else None
 
 
-def _strip_slots(s: str, ctx: PlanningContext) -> str:
+def _strip_slots(s: str, ctx: PlannerInput) -> str:
     """`s` without its date and project clauses (to look at what is left)."""
     s, _ = take_due(s, ctx)
     s, _ = take_project(s, ctx)
     return s
 
 
-def plan_create(msg: Message, core: str, ctx: PlanningContext) -> ToolCall:
+def plan_create(msg: Message, core: str, ctx: PlannerInput) -> ToolCall:
     """Fill create_task's slots one by one, cutting each out; the rest is the title."""
     args: Args = {}
     s = core
@@ -474,7 +474,7 @@ _DUE_CUE = re.compile(
 )
 
 
-def take_due(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
+def take_due(s: str, ctx: PlannerInput) -> tuple[str, str | None]:
     """Cut out the due date: a date phrase after a cue word ("due", "by"), or one that
     ends a clause. A date inside a title ("Plan Friday social") stays."""
     offset = 0
@@ -503,7 +503,7 @@ _PROJECT_EXPLICIT = [
 _PROJECT_PREP = re.compile(r"(?:[,;]\s*)?\b(?:in|for|under|into|within|on)\s+(?:the\s+)?", re.I)
 
 
-def take_project(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
+def take_project(s: str, ctx: PlannerInput) -> tuple[str, str | None]:
     """Cut out 'in <project>', 'project <project>', 'in the <name> project'."""
     for pattern in _PROJECT_EXPLICIT:
         m = pattern.search(s)
@@ -529,7 +529,7 @@ def _cut(s: str, span: tuple[int, int]) -> str:
     return (before.rstrip(" ,;") + (", " if keep else " ") + after.lstrip(" ,;")).strip(" ,;")
 
 
-def project_name(phrase: str, ctx: PlanningContext) -> str:
+def project_name(phrase: str, ctx: PlannerInput) -> str:
     """The project's own name when the phrase names one clearly, else the phrase."""
     phrase = phrase.strip(" .,")
     found = resolve_project(phrase, _projects(ctx))
@@ -541,7 +541,7 @@ _SLOT_START = re.compile(
 )
 
 
-def known_project_at(s: str, start: int, ctx: PlanningContext) -> tuple[str, int] | None:
+def known_project_at(s: str, start: int, ctx: PlannerInput) -> tuple[str, int] | None:
     """The longest run of words from `start` (up to 4) that names a known project and ends
     its clause or meets the next slot ("… in marketing due fri"), and where it ends.
     "Prepare for hackathon judging" keeps its hackathon."""
@@ -566,7 +566,7 @@ _ASSIGN_CUE = re.compile(
 )
 
 
-def take_assign_clause(s: str, ctx: PlanningContext) -> tuple[str, list[str] | None]:
+def take_assign_clause(s: str, ctx: PlannerInput) -> tuple[str, list[str] | None]:
     """', assign to Tom' / 'and assign it to Tom' / '… for Samantha' anywhere but first: the
     last cue whose clause is all people ("Book room for SQL workshop for Samantha")."""
     for cue in reversed(list(_ASSIGN_CUE.finditer(s))):
@@ -581,7 +581,7 @@ def take_assign_clause(s: str, ctx: PlanningContext) -> tuple[str, list[str] | N
     return s, None
 
 
-def split_title_people(s: str, ctx: PlanningContext) -> tuple[str | None, list[str] | None]:
+def split_title_people(s: str, ctx: PlannerInput) -> tuple[str | None, list[str] | None]:
     """What is left of a create request → (title, people)."""
     s = s.strip(" ,.")
     m = re.match(r"^assign\s+(?P<title>.+)\s+to\s+(?P<people>.+)$", s, re.I)
@@ -604,7 +604,7 @@ def split_title_people(s: str, ctx: PlanningContext) -> tuple[str | None, list[s
     return _title_and_people(rest.strip(" ,:"), ctx)
 
 
-def _title_and_people(rest: str, ctx: PlanningContext) -> tuple[str | None, list[str] | None]:
+def _title_and_people(rest: str, ctx: PlannerInput) -> tuple[str | None, list[str] | None]:
     people: list[str] | None = None
     # a header before a colon: "for me in X: <title>", "to my list: <title>"
     if ":" in rest:
@@ -635,7 +635,7 @@ def tidy_title(title: str) -> str:
 
 # ---------------------------------------------------------------- update_task
 
-Rule = Callable[[Message, str, PlanningContext], Args | None]
+Rule = Callable[[Message, str, PlannerInput], Args | None]
 
 
 def _task_args(msg: Message, task: str, **changes: Any) -> Args:
@@ -645,7 +645,7 @@ def _task_args(msg: Message, task: str, **changes: Any) -> Args:
     return args
 
 
-def rule_rename(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_rename(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     patterns = [
         r"^(?:rename|retitle)\s+(?P<task>.+)\s+(?:to|as|into)\s+(?P<value>⟦\d+⟧)$",
         r"^(?:rename|retitle)\s+(?P<task>.+?)\s+(?:to|as|into)\s+(?P<value>.+)$",
@@ -659,7 +659,7 @@ def rule_rename(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_description(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_description(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     patterns = [
         r"^(?:set|change|update|make|add|put|edit|write)\s+(?:the\s+|a\s+)?"
         r"(?:description|desc|details|notes?)\s+(?:of|for|on|to)\s+(?P<task>.+?)\s*"
@@ -675,7 +675,7 @@ def rule_description(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_reassign(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_reassign(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     patterns = [
         r"^(?:re-?assign|hand(?:\s+over)?|handover|transfer|pass|give)\s+(?P<task>.+)\s+"
         r"(?:over\s+|back\s+)?to\s+(?P<people>.+?)(?:\s+instead)?$",
@@ -696,7 +696,7 @@ def rule_reassign(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_add_people(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_add_people(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     m = re.match(
         r"^(?:add|put|include|loop in|also assign|get)\s+(?P<people>.+?)\s+"
         r"(?:to|on|onto|in on|as (?:an? )?(?:assignee|helper|owner)s? (?:on|to|for))\s+"
@@ -709,7 +709,7 @@ def rule_add_people(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_due_change(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_due_change(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     patterns = [
         r"^(?:change|set|update|move|push|extend|make|bump|shift|put)\s+(?:back\s+)?(?:the\s+)?"
         r"(?:due\s+date|deadline|due|date)\s+(?:of|for|on)\s+(?P<task>.+?)\s+"
@@ -723,7 +723,7 @@ def rule_due_change(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return _due_from(msg, s, ctx, patterns)
 
 
-def rule_due_statement(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_due_statement(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     """'the catering order is now due Friday' (a statement, never a question)."""
     patterns = [
         r"^(?P<task>.+?)\s+(?:is\s+now\s+|should\s+be\s+|is\s+|will\s+be\s+|now\s+)?"
@@ -735,7 +735,7 @@ def rule_due_statement(msg: Message, s: str, ctx: PlanningContext) -> Args | Non
     return _due_from(msg, s, ctx, patterns)
 
 
-def _due_from(msg: Message, s: str, ctx: PlanningContext, patterns: list[str]) -> Args | None:
+def _due_from(msg: Message, s: str, ctx: PlannerInput, patterns: list[str]) -> Args | None:
     for pattern in patterns:
         m = re.match(pattern, s, re.I)
         if m and (due := iso(m.group("date"), ctx)):
@@ -752,7 +752,7 @@ _MOVE_SPLIT = re.compile(r"\s+(?:back\s+|out\s+|over\s+)?(?:to|into|under|until|
                          r"\s+", re.I)  # fmt: skip
 
 
-def rule_move(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_move(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     """'push X to next Friday' (due), 'move X to done' (status), 'move X into P' (project)."""
     m = _MOVE.match(s)
     if not m:
@@ -775,7 +775,7 @@ def rule_move(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_arrow(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_arrow(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     """'nav bug -> next friday', 'catering → done'."""
     m = re.match(r"^(?P<task>.+?)\s*(?:->|→|=>|-->)\s*(?P<dest>.+)$", s)
     if not m:
@@ -790,12 +790,12 @@ def rule_arrow(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
     return None
 
 
-def rule_archive(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_archive(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     m = re.match(r"^(?:archive|shelve|bin|trash|delete|scrap|cancel|kill)\s+(?P<task>.+)$", s, re.I)
     return _task_args(msg, m.group("task"), status="Archive") if m else None
 
 
-def rule_mark(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_mark(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     """'mark X as done', 'set X to in progress', 'tick off X', 'close X'."""
     patterns = [
         r"^(?:set|change|update|switch)\s+(?:the\s+)?status\s+(?:of|for|on)\s+(?P<task>.+?)\s+"
@@ -859,7 +859,7 @@ _PARTICIPLES: dict[str, str | None] = {
 }  # fmt: skip
 
 
-def rule_statement(msg: Message, s: str, ctx: PlanningContext) -> Args | None:
+def rule_statement(msg: Message, s: str, ctx: PlannerInput) -> Args | None:
     """What people report: 'I've just finished X', "I'm stuck on X", "X's sorted",
     '<@id> has finished X, please mark it done'. The first clause naming a task wins."""
     status: str | None = None
@@ -936,7 +936,7 @@ UPDATE_RULES: list[Rule] = [
 ]
 
 
-def plan_update(msg: Message, core: str, ctx: PlanningContext, question: bool) -> ToolCall | None:
+def plan_update(msg: Message, core: str, ctx: PlannerInput, question: bool) -> ToolCall | None:
     """A command about one task, or (unless a question) a statement about one."""
     rules = [*UPDATE_RULES] if question else [*UPDATE_RULES, rule_due_statement, rule_statement]
     for rule in rules:
@@ -974,7 +974,7 @@ _NOT_ONE_TASK = re.compile(
 )
 
 
-def plan_show_task(msg: Message, core: str, ctx: PlanningContext) -> ToolCall | None:
+def plan_show_task(msg: Message, core: str, ctx: PlannerInput) -> ToolCall | None:
     """'what's the status of the poster?', 'who is doing Order catering', 'any comments on X'."""
     said = core.strip().rstrip("?!. ")
     for pattern in _SHOW_TASK:
@@ -1030,7 +1030,7 @@ def plan_list_projects(core: str) -> ToolCall | None:
     return ToolCall(tool="list_projects", args=args)
 
 
-def plan_list_tasks(msg: Message, core: str, ctx: PlanningContext) -> ToolCall | None:
+def plan_list_tasks(msg: Message, core: str, ctx: PlannerInput) -> ToolCall | None:
     """'what's on my plate in marketing?', "Tom's overdue tasks", 'anything due tmrw'."""
     about_projects = re.search(r"\bprojects\b", core, re.I) and not re.search(r"\btasks?\b", core, re.I)
     if not _TASK_WORDS.search(core) or about_projects:
@@ -1079,7 +1079,7 @@ def take_list_status(s: str) -> tuple[str, str | list[str] | None]:
     return s, found or None
 
 
-def find_list_project(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
+def find_list_project(s: str, ctx: PlannerInput) -> tuple[str, str | None]:
     """A project named anywhere in a question ("my Sponsorship tasks", "in the website")."""
     m = re.search(r"\b(?:in|for|under|on|of)\s+(?:the\s+)?(?P<p>[^,;:?]+?)\s+(?:project|event)\b",
                   s, re.I)  # fmt: skip
@@ -1106,7 +1106,7 @@ _NOT_PROJECT_WORDS = {"task", "tasks", "my", "me", "i", "the", "what", "due", "i
                       "which", "whats", "what's", "of", "in", "for", "s"}  # fmt: skip
 
 
-def _could_name_project(phrase: str, ctx: PlanningContext) -> bool:
+def _could_name_project(phrase: str, ctx: PlannerInput) -> bool:
     words = phrase.lower().split()
     if words[0] in _NOT_PROJECT_WORDS or words[-1] in _NOT_PROJECT_WORDS:
         return False
@@ -1120,7 +1120,7 @@ _NOT_POSSESSIVE = {"what", "that", "it", "there", "here", "who", "where", "how",
 _TASKISH = r"(?:tasks?|stuff|work|todos?|to-dos?|list|plate|load|workload|things|jobs|items)"
 
 
-def find_assignee(s: str, ctx: PlanningContext) -> str | None:
+def find_assignee(s: str, ctx: PlannerInput) -> str | None:
     """Whose tasks: a possessive ("Carol's"), 'does P have', 'for P', or 'my'/'I'."""
     m = re.search(rf"(?P<who>{_MENTION})\s*(?:'s|s)?\b", s)
     if m:
@@ -1157,7 +1157,7 @@ def mentions_self(s: str) -> bool:
     return re.search(r"\b(?:my|mine|i|i'm|i've|me|myself)\b", _without_show_me(s), re.I) is not None
 
 
-def _bare_member(s: str, ctx: PlanningContext) -> str | None:
+def _bare_member(s: str, ctx: PlannerInput) -> str | None:
     """A member named by a bare first name or handle ("anything for tom?", "tasks carol")."""
     names = {m.handle.lower() for m in ctx.members} | {m.first_name.lower() for m in ctx.members}
     for m in re.finditer(r"[A-Za-z]+", s):
@@ -1172,7 +1172,7 @@ def _bare_member(s: str, ctx: PlanningContext) -> str | None:
 # ---------------------------------------------------------------- the planner
 
 
-def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
+def plan_text(text: str, ctx: PlannerInput) -> ToolCall:
     """Text → ToolCall, first matching intent wins; no tool for help, chit-chat, the rest."""
     msg = parse_message(text)
     core = strip_polite(msg.text)
@@ -1223,13 +1223,13 @@ def plan_bulk(call: ToolCall | None) -> ToolCall | None:
     return ToolCall(tool="update_tasks", args=args) if args.keys() & {"status", "due"} else call
 
 
-class OfflinePlanner:
+class OfflinePlanner(Planner):
     """Deterministic planner: the default without a model, and the fallback with one."""
 
     name = "offline"
 
-    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
-        return plan_text(text, ctx)
+    async def plan(self, text: str, facts: PlannerInput) -> PlanResult:
+        return PlanResult(call=plan_text(text, facts))
 
 
 __all__ = ["OfflinePlanner", "parse_message", "plan_text", "status_option"]

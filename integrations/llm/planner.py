@@ -13,7 +13,7 @@ Why it is shaped this way:
   string the gate will fail to resolve.
 - Every call's tokens and cost go on the command's meter (core/usage.py), which the
   usage ledger keeps per person and day; a person past the daily budget gets the offline
-  planner and a notice (`last_notice`).
+  planner and a notice, returned with the call (`PlanResult.notice`).
 
 `import litellm` takes seconds, so it happens on first use (or `warm_up()`), in a
 thread so the event loop keeps serving meanwhile.
@@ -27,7 +27,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +35,11 @@ import structlog
 from pydantic import ValidationError
 
 from core import usage as metering
+from core.actions import TOOLS
 from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
 from core.observability import span
-from core.planner import Planner, PlanningContext
-from core.tools import TOOLS, ToolCall, ToolSpec, validate_args
+from core.planner import Planner, PlannerInput, PlanResult, Reader
+from core.tools import ToolCall, ToolSpec, validate_args
 from integrations.llm.prompt import system_prompt
 from integrations.llm.schemas import tool_schemas
 
@@ -89,13 +90,10 @@ class ModelsUnavailable(Exception):
     """Every configured model failed (or is cooling down after a 429)."""
 
 
-class LLMPlanner:
-    """Plans with a chat model through litellm; the fallback planner covers every failure.
+class LLMPlanner(Planner):
+    """Plans with a chat model through litellm; the fallback planner covers every failure."""
 
-    `last_notice` is set by `plan()` when the person should be told something (today:
-    the budget notice) and cleared at the start of each `plan()`. Read it right after
-    awaiting `plan()`, before the next await, and it belongs to that request.
-    """
+    uses_extensions = True
 
     def __init__(
         self,
@@ -108,7 +106,7 @@ class LLMPlanner:
         tools: Mapping[str, ToolSpec] = TOOLS,
     ) -> None:
         self.settings = settings
-        self.fallback = fallback
+        self.fallback: Planner = fallback
         self.usage = usage if usage is not None else metering.MemoryUsageLedger()
         self.specs = tools
         self.tools = tool_schemas({
@@ -116,10 +114,9 @@ class LLMPlanner:
             "progress": progress_options or ProjectProperties().progress_options,
         }, tools)
         # Runs a read the model asked for mid-planning (an extension tool) and returns what it
-        # said; set by the service. Without it, every tool call ends the planning.
-        self.reader: Callable[[ToolCall, PlanningContext], Awaitable[str | None]] | None = None
+        # said; set by the request handler. Without it, every tool call ends the planning.
+        self.reader: Reader | None = None
         self.stats = PlannerStats()
-        self.last_notice: str | None = None
         self._cooldown_until: dict[str, float] = {}
         self._litellm: ModuleType | None = None
 
@@ -138,30 +135,27 @@ class LLMPlanner:
         except Exception as exc:  # warming is an optimisation; the first real call will tell
             log.info("llm_warm_up_failed", error=repr(exc))
 
-    async def plan(self, text: str, ctx: PlanningContext) -> ToolCall:
-        self.last_notice = None
+    async def plan(self, text: str, facts: PlannerInput) -> PlanResult:
         self.stats.requests += 1
-        if await self._over_budget(ctx):
+        if await self._over_budget(facts):
             self.stats.budget_skips += 1
-            self.last_notice = BUDGET_NOTICE
             log.info("llm_budget_reached", budget_usd=self.settings.daily_budget_usd)
-            return await self._fall_back(text, ctx, "budget")
+            return await self._fall_back(text, facts, "budget", notice=BUDGET_NOTICE)
         try:
-            return await self._plan(text, ctx)
+            return PlanResult(call=await self._plan(text, facts))
         except ModelsUnavailable as exc:
             log.warning("llm_unavailable", reason=str(exc))
-            self.last_notice = OUTAGE_NOTICE
-            return await self._fall_back(text, ctx, "unavailable")
+            return await self._fall_back(text, facts, "unavailable", notice=OUTAGE_NOTICE)
         except MalformedAnswer as exc:
             log.warning("llm_malformed_after_repair", error=str(exc))
-            return await self._fall_back(text, ctx, "malformed")
+            return await self._fall_back(text, facts, "malformed")
         except Exception as exc:  # a bug or an unforeseen library error: still never the user's problem
             log.warning("llm_planner_error", error=repr(exc), exc_info=True)
-            return await self._fall_back(text, ctx, "error")
+            return await self._fall_back(text, facts, "error")
 
     # ---- one message -------------------------------------------------------------------
 
-    async def _plan(self, text: str, ctx: PlanningContext) -> ToolCall:
+    async def _plan(self, text: str, ctx: PlannerInput) -> ToolCall:
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": system_prompt(ctx, text)},
             {"role": "user", "content": text},
@@ -186,7 +180,7 @@ class LLMPlanner:
         return spec is not None and spec.impact == "read" and spec.source != "notion"
 
     async def _answer(
-        self, messages: list[dict[str, Any]], text: str, ctx: PlanningContext, *, after_reads: bool = False,
+        self, messages: list[dict[str, Any]], text: str, ctx: PlannerInput, *, after_reads: bool = False,
     ) -> ToolCall:
         response, model = await self._complete(messages)
         try:
@@ -239,7 +233,7 @@ class LLMPlanner:
         }
 
     async def _read(
-        self, response: Any, text: str, ctx: PlanningContext, *, after_reads: bool = False
+        self, response: Any, text: str, ctx: PlannerInput, *, after_reads: bool = False
     ) -> ToolCall:
         """The answer as a ToolCall, or MalformedAnswer saying what to fix."""
         message = response.choices[0].message
@@ -255,18 +249,21 @@ class LLMPlanner:
             log.warning("llm_several_tool_calls", count=len(calls), used=calls[0].function.name)
         return parse_tool_call(calls[0].function.name, calls[0].function.arguments, self.specs)
 
-    async def _intent(self, text: str, ctx: PlanningContext) -> str:
+    async def _intent(self, text: str, ctx: PlannerInput) -> str:
         """The model chose no tool: the offline grammar tells help and thanks from the rest."""
         try:
-            offline = await self.fallback.plan(text, ctx)
+            offline = (await self.fallback.plan(text, ctx)).call
         except Exception:
             return "out_of_scope"
         return (offline.intent or "help") if offline.tool is None else "out_of_scope"
 
-    async def _fall_back(self, text: str, ctx: PlanningContext, why: str) -> ToolCall:
+    async def _fall_back(
+        self, text: str, facts: PlannerInput, why: str, *, notice: str | None = None
+    ) -> PlanResult:
         self.stats.fallbacks += 1
         log.info("llm_fallback", reason=why)
-        return await self.fallback.plan(text, ctx)
+        offline = await self.fallback.plan(text, facts)
+        return PlanResult(call=offline.call, notice=notice or offline.notice)
 
     # ---- accounting and failures --------------------------------------------------------
 
@@ -286,7 +283,7 @@ class LLMPlanner:
         return {"gen_ai.usage.input_tokens": prompt, "gen_ai.usage.output_tokens": completion,
                 "llm.cost_usd": round(cost, 6)}
 
-    async def _over_budget(self, ctx: PlanningContext) -> bool:
+    async def _over_budget(self, ctx: PlannerInput) -> bool:
         """True when a budget is set and this person's spend today (every replica's, kept
         by the ledger) has reached it."""
         budget = self.settings.daily_budget_usd

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from core.domain import Member
-from core.planner import PlanningContext
+from core.planner import PlannerInput
 
 HISTORY_TURNS = 3
 HISTORY_CHARS = 200
@@ -38,7 +38,7 @@ Blocked; "ready for review" To Review; "archive" sets status Archive; "add <pers
 MAX_LISTED = 40  # names listed in full up to this; past it, only those the message could mean
 
 
-def system_prompt(ctx: PlanningContext, text: str = "") -> str:
+def system_prompt(ctx: PlannerInput, text: str = "") -> str:
     """The whole system message for one request. A large club lists only the members and
     projects the message (or the last turns) could mean, so the prompt stays flat as the
     workspace grows; the gate resolves every name anyway."""

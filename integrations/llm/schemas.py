@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from core.tools import TOOLS, ToolSpec
+from core.actions import TOOLS
+from core.tools import ToolSpec
 
 Schema = dict[str, Any]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.bootstrap import App
+from bot.bootstrap import App
 
 
 @pytest.mark.parametrize(

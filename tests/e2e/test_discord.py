@@ -17,8 +17,8 @@ import pytest
 import structlog
 from rigs.discord_rig import DEFER_MESSAGE, DEFER_UPDATE, EPHEMERAL, MESSAGE, MODAL, DiscordRig
 
+from bot.bootstrap import App
 from bot.discord import DarcyClient, build_client, invite_url, render, run_discord
-from core.bootstrap import App
 from core.bus import MessageBus
 from core.config import ConfigError, DiscordSettings, load_settings
 from core.messages import ActionExecuted, DecisionMade

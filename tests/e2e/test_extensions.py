@@ -15,7 +15,7 @@ import pytest
 from club_plugins import club_tools
 from rigs.scripted_planner import ScriptedPlanner
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 from core.planner.offline import OfflinePlanner
@@ -57,7 +57,7 @@ async def club(clock) -> AsyncIterator[App]:
 
 
 async def test_extension_tools_are_declared_once_with_their_impact(club: App) -> None:
-    specs = club.darcy.registry.specs
+    specs = club.deps.registry.specs
     assert (
         specs["opening_hours"].impact == "read"
         and specs["opening_hours"].source == "plugin:club_plugins.club_tools"
@@ -65,7 +65,7 @@ async def test_extension_tools_are_declared_once_with_their_impact(club: App) ->
     assert specs["order_pizza"].impact == "write"
     assert specs["list_events"].impact == "read" and specs["list_events"].source == "mcp:calendar"
     assert specs["book_room"].impact == "write"  # no read-only annotation: confirmed first
-    assert club.darcy.registry.problems == []
+    assert club.deps.registry.problems == []
 
 
 async def test_a_plugin_read_runs_at_once_and_a_write_asks_first(club: App) -> None:
@@ -129,7 +129,7 @@ async def test_a_server_that_fails_to_start_is_reported_and_darcy_starts(clock) 
     application = await bootstrap(settings, clock=clock)
     try:
         assert any(
-            p.startswith("MCP server broken: could not start") for p in application.darcy.registry.problems
+            p.startswith("MCP server broken: could not start") for p in application.deps.registry.problems
         )
         reply = await ask(application, "carol", "show me Carol's tasks in Hackathon 2026")
         assert "Carol Jensen's tasks" in reply.text
@@ -138,6 +138,6 @@ async def test_a_server_that_fails_to_start_is_reported_and_darcy_starts(clock) 
 
 
 async def test_the_offline_planner_says_extension_tools_need_a_model(club: App) -> None:
-    club.darcy.planner = OfflinePlanner()
+    club.deps.planner = OfflinePlanner()
     reply = await ask(club, "dan", "help")
     assert "opening_hours" in reply.text and "only use with an AI model configured" in reply.text

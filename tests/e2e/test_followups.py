@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.bootstrap import App
+from bot.bootstrap import App
 
 HIRO = "00000000-0000-4000-8000-000000001007"
 CAROL = "00000000-0000-4000-8000-000000001002"

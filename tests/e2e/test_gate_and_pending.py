@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.domain import TaskChanges
 from core.messages import Confirm, HandleRequest
@@ -37,9 +37,9 @@ MATRIX = [
 
 @pytest.mark.parametrize(("who", "role", "text", "decision"), MATRIX)
 async def test_default_permission_matrix(app: App, who: str, role: str, text: str, decision: str) -> None:
-    members = {m.handle: m for m in await app.darcy.directory.members()}
+    members = {m.handle: m for m in await app.deps.directory.members()}
     assert members[who].role == role
-    result = await app.darcy.explain(members[who], text)
+    result = await app.requests.explain(members[who], text)
     assert result.decision == decision, result.message
     if decision == "deny":
         assert result.message.startswith("Sorry, I can't do that:")
@@ -47,8 +47,8 @@ async def test_default_permission_matrix(app: App, who: str, role: str, text: st
 
 
 async def test_a_denial_names_who_can_help(app: App) -> None:
-    bob = next(m for m in await app.darcy.directory.members() if m.handle == "bob")
-    result = await app.darcy.explain(bob, "archive Design recruitment poster")
+    bob = next(m for m in await app.deps.directory.members() if m.handle == "bob")
+    result = await app.requests.explain(bob, "archive Design recruitment poster")
     assert "ask Alice Nguyen (the project's lead)" in result.message
 
 

@@ -11,7 +11,7 @@ import pytest
 import pytest_asyncio
 from rigs.openai_server import OpenAIServer, text, tool_call
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import HandleRequest
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from rigs.scripted_planner import ScriptedPlanner
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 from core.tools import ToolCall
@@ -114,10 +114,10 @@ async def club(calendar: CalendarService, clock) -> AsyncIterator[App]:
 
 
 async def test_the_http_servers_tools_are_declared_with_their_impact(club: App) -> None:
-    specs = club.darcy.registry.specs
+    specs = club.deps.registry.specs
     assert specs["list_events"].impact == "read" and specs["list_events"].source == "mcp:calendar"
     assert specs["book_room"].impact == "write" and specs["book_room"].source == "mcp:calendar"
-    assert club.darcy.registry.problems == []
+    assert club.deps.registry.problems == []
 
 
 async def test_a_read_runs_at_once_and_a_write_is_confirmed_then_done_once(
@@ -158,12 +158,12 @@ async def test_a_server_down_at_start_is_reported_and_darcy_starts(clock) -> Non
     url = nothing_listening()
     application = await darcy_with_calendar_at(url, clock, timeout_seconds=5)
     try:
-        [problem] = application.darcy.registry.problems
+        [problem] = application.deps.registry.problems
         assert problem == (
             "MCP server calendar: could not start or list its tools "
             "(ConnectError: All connection attempts failed)"
         )
-        assert "list_events" not in application.darcy.registry.specs
+        assert "list_events" not in application.deps.registry.specs
         reply = await ask(application, "carol", "show me Carol's tasks in Hackathon 2026")
         assert "Carol Jensen's tasks in Hackathon 2026 (2):" in reply.text
     finally:

@@ -8,11 +8,10 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from core.bootstrap import App
-from core.executor import execute
+from bot.bootstrap import App
+from core.actions.base import Run
 from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
-from core.recovery import recover_interrupted
 from integrations.db.tables import PendingActionRow
 
 
@@ -49,17 +48,9 @@ async def test_an_interrupted_create_that_landed_is_marked_done_not_redone(app: 
         app, "carol", "assign Book photographer to Hiro due Friday in Industry Night"
     )
     action = await app.db.pending.get(pending_id)
-    await execute(
-        pending_id,
-        action.tool,
-        action.plan,
-        store=app.store,
-        identity=app.db.identity,
-        platform="terminal",
-        chat_user_id="carol",
-        before=None,
-    )  # the write landed, then: kill
-    report = await recover_interrupted(app.darcy, older_than=timedelta(0))
+    tool = app.deps.registry.tool(action.tool)
+    await tool.execute(Run(action, None, None, app.deps.ports))  # the write landed, then: kill
+    report = await app.recover(older_than=timedelta(0))
     assert report == [f"{pending_id} create_task: executed (found done in Notion after a restart)"]
     assert (await app.db.pending.get(pending_id)).state is PendingState.EXECUTED
     again = await app.bus.execute(Confirm(platform="terminal", user_id="carol", pending_id=pending_id))
@@ -69,7 +60,7 @@ async def test_an_interrupted_create_that_landed_is_marked_done_not_redone(app: 
 
 async def test_an_interrupted_update_that_did_not_land_is_reported_failed(app: App) -> None:
     pending_id = await _interrupted(app, "dan", "I've just finished sending out the recruitment forms")
-    report = await recover_interrupted(app.darcy, older_than=timedelta(0))
+    report = await app.recover(older_than=timedelta(0))
     assert report == [f"{pending_id} update_task: failed (interrupted by a restart; not done)"]
     again = await app.bus.execute(Confirm(platform="terminal", user_id="dan", pending_id=pending_id))
     assert again.text == "That request failed earlier. Nothing was changed."
@@ -80,7 +71,7 @@ async def test_an_interrupted_update_that_did_not_land_is_reported_failed(app: A
 
 async def test_recent_confirmations_are_left_to_the_replica_doing_them(app: App) -> None:
     await _interrupted(app, "dan", "I've just finished sending out the recruitment forms")
-    assert await recover_interrupted(app.darcy) == []  # moved under a minute ago: still in flight
+    assert await app.recover() == []  # moved under a minute ago: still in flight
 
 
 async def test_a_confirmation_altered_in_the_database_is_not_executed(app: App) -> None:

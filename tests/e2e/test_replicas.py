@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Cancel, Confirm, HandleRequest
 from core.pending import PendingState
@@ -97,14 +97,14 @@ async def test_a_cancel_racing_a_confirm_on_the_other_replica_writes_at_most_onc
 async def test_a_cancel_that_loses_the_race_does_not_claim_nothing_changed(replicas: tuple[App, App]) -> None:
     one, two = replicas
     pending_id = await ask(one, "Print flyers")
-    read = one.darcy.pending.get
+    read = one.deps.pending.get
 
     async def read_then_the_other_replica_confirms(wanted: str):  # the race, made deterministic
         action = await read(wanted)
         await two.bus.execute(click(pending_id))
         return action
 
-    one.darcy.pending.get = read_then_the_other_replica_confirms  # type: ignore[method-assign]
+    one.deps.pending.get = read_then_the_other_replica_confirms  # type: ignore[method-assign]
     cancelled = await one.bus.execute(Cancel(platform="slack", user_id=CAROL, pending_id=pending_id))
     assert pages(one, "Print flyers") == 1
     assert cancelled.decision != "cancelled", cancelled.text

@@ -1,4 +1,4 @@
-"""`darcy run` as a service (bot/service.py): health endpoints, and a graceful stop on SIGTERM
+"""`darcy run` as a service (bot/runner.py): health endpoints, and a graceful stop on SIGTERM
 that finishes the request in flight, refuses new ones and keeps pending actions in the database.
 
 Adapters here are stand-ins with the real runners' shape (`async def run(app, settings)`,
@@ -19,19 +19,20 @@ import aiohttp
 import pytest
 import structlog
 
-from bot import service
-from bot.service import RESTARTING, AdapterFailed, Service, configured_runners, serve
-from core.bootstrap import App, bootstrap
+from bot import runner
+from bot.bootstrap import App, bootstrap
+from bot.runner import RESTARTING, AdapterFailed, Service, configured_runners, serve
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
+from core.planner import Planner
 from core.planner.offline import OfflinePlanner
 from integrations.db.repository import Database
 
 ASSIGN = "assign Book photographer to Hiro due Friday in Industry Night"
 
 
-class HeldPlanner:
+class HeldPlanner(Planner):
     """The offline planner, held at the door until the test lets the request through."""
 
     def __init__(self) -> None:
@@ -190,7 +191,7 @@ async def test_run_without_an_adapter_explains_and_exits_2(
 ) -> None:
     for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    assert await service.run(load_settings(), health_port=0) == 2
+    assert await runner.run(load_settings(), health_port=0) == 2
     said = capsys.readouterr().err
     assert "no chat adapter is configured: set DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN" in said
 

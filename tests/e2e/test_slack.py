@@ -29,9 +29,9 @@ from rigs.slack_rig import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bootstrap import App
 from bot.slack import render
 from bot.slack.app import build_app, run_slack, serve_http
-from core.bootstrap import App
 from core.config import ConfigError, SlackSettings
 from core.messages import Choose, Command, HandleRequest
 from core.replies import Reply, TaskLine

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import pytest
 from rigs.slack_rig import APP_TOKEN, BOT_TOKEN, Message, SlackEmulator, SocketModeUser
 
+from bot.bootstrap import App
 from bot.slack.app import run_slack
-from core.bootstrap import App
 from core.config import ConfigError, SlackSettings
 
 CAROL = "U00001002"  # a lead (config/demo-workspace.json)

@@ -3,7 +3,7 @@ comments, read from Notion now; and comments Darcy writes show in Notion as the 
 
 from __future__ import annotations
 
-from core.bootstrap import App
+from bot.bootstrap import App
 
 RECRUIT_JUDGES = "Recruit judges"
 

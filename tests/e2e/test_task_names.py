@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from core.bootstrap import App
+from bot.bootstrap import App
 from core.domain import NewTask
 from core.messages import HandleRequest
 
@@ -36,7 +36,7 @@ async def test_a_task_made_in_notion_meanwhile_is_found(app: App, chat) -> None:
     carol = chat("carol")
     await carol.say("mark Recruit judges done")  # the task list is read now
     await carol.say("n")
-    carol_id = next(m for m in await app.darcy.directory.members() if m.handle == "carol").notion_user_id
+    carol_id = next(m for m in await app.deps.directory.members() if m.handle == "carol").notion_user_id
     await app.store.create_task(NewTask(title="Print lanyards", assignee_ids=[carol_id]))  # in Notion
 
     screen = await carol.say("mark Print lanyards done")

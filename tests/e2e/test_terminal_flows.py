@@ -3,7 +3,7 @@ built-in Notion-compatible server, asserting what a person sees and what lands i
 
 from __future__ import annotations
 
-from core.bootstrap import App
+from bot.bootstrap import App
 
 
 def titles(app: App) -> set[str]:

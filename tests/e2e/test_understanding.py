@@ -10,8 +10,8 @@ from types import ModuleType
 
 import pytest
 
+from bot.evaluation import predict
 from core.config import load_settings
-from core.evaluation import predict
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 CORPUS = SHARED / "eval" / "public.jsonl"

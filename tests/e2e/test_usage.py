@@ -19,8 +19,8 @@ import pytest_asyncio
 import structlog
 from rigs.openai_server import OpenAIServer, tool_call
 
+from bot.bootstrap import App, bootstrap
 from core import observability
-from core.bootstrap import App, bootstrap
 from core.config import Settings, load_settings
 from core.messages import Confirm, HandleRequest
 from integrations.llm.planner import BUDGET_NOTICE

@@ -35,13 +35,14 @@ from rigs.openai_server import (
     tool_calls,
 )
 
-from core import evaluation
-from core.bootstrap import bootstrap
+from bot import evaluation
+from bot.bootstrap import bootstrap
+from core.actions import TOOLS
 from core.config import ConfigError, PlannerSettings, ProjectProperties, TaskProperties, load_settings
 from core.domain import Member
-from core.planner import PlanningContext
+from core.planner import PlannerInput, PlanResult
 from core.planner.offline import OfflinePlanner
-from core.tools import TOOLS, ToolCall
+from core.tools import ToolCall
 from core.usage import MemoryUsageLedger, UsageEntry, metering
 from integrations.llm.planner import BUDGET_NOTICE, OUTAGE_NOTICE, LLMPlanner, build_planner
 from integrations.llm.schemas import tool_schemas
@@ -69,14 +70,14 @@ def members() -> tuple[Member, ...]:
     return tuple(Member(**{k: v for k, v in m.items() if k in fields}) for m in workspace()["members"])
 
 
-def context(handle: str | None, *, history: list[str] | None = None, days: int = 0) -> PlanningContext:
+def context(handle: str | None, *, history: list[str] | None = None, days: int = 0) -> PlannerInput:
     """What the service would give the planner for `handle` (unlinked or "unknown": no requester)."""
     raw = next((m for m in workspace()["members"] if m["handle"] == handle), None)
     requester = next((m for m in members() if m.handle == handle), None)
     if raw is None or not raw.get("linked", True):
         requester = None
     now = datetime.fromisoformat(workspace()["now"]).astimezone(ZoneInfo(workspace()["timezone"]))
-    return PlanningContext(
+    return PlannerInput(
         now=now + timedelta(days=days),
         requester=requester,
         members=list(members()),
@@ -166,7 +167,7 @@ async def test_labelled_call_flows_unchanged(
     raw = raw_args(args)
     rig.script(tool_call(tool, raw))
 
-    call = await planner.plan(said, context(user))
+    call = (await planner.plan(said, context(user))).call
 
     assert call == ToolCall(tool=tool, args=raw)
     assert rig.calls == 1 and planner.stats.fallbacks == 0
@@ -180,8 +181,8 @@ async def test_no_tool_is_no_tool(rig: OpenAIServer) -> None:
     planner = make(rig)
     rig.script(text("I can't check the weather, sorry."), text("I look after the club's tasks."))
 
-    weather = await planner.plan("what's the weather like in Melbourne today?", context("tom"))
-    helped = await planner.plan("help", context("sam"))
+    weather = (await planner.plan("what's the weather like in Melbourne today?", context("tom"))).call
+    helped = (await planner.plan("help", context("sam"))).call
 
     assert weather == ToolCall(tool=None, intent="out_of_scope")
     assert helped == ToolCall(tool=None, intent="help")
@@ -194,9 +195,9 @@ async def test_null_arguments_are_absent_and_ids_stay_strings(rig: OpenAIServer)
         tool_call("update_task", {"task": "notion-page-7f3a9c", "status": "Done"}),
     )
 
-    mine = await planner.plan("my tasks", context("dan"))
+    mine = (await planner.plan("my tasks", context("dan"))).call
     assert mine == ToolCall(tool="list_tasks", args={"assignee": "me"})
-    invented = await planner.plan("finish it", context("dan"))
+    invented = (await planner.plan("finish it", context("dan"))).call
     assert invented == ToolCall(tool="update_task", args={"task": "notion-page-7f3a9c", "status": "Done"})
 
 
@@ -208,13 +209,13 @@ async def test_a_call_written_as_text_is_read(rig: OpenAIServer) -> None:
         text('```json\n{"name": "whoami", "parameters": {}}\n```'),
     )
 
-    assert await planner.plan("bob's tasks", context("dan")) == ToolCall(
+    assert (await planner.plan("bob's tasks", context("dan"))).call == ToolCall(
         tool="list_tasks", args={"assignee": "Bob"}
     )
-    assert await planner.plan("who am I", context("dan")) == ToolCall(tool="whoami")
+    assert (await planner.plan("who am I", context("dan"))).call == ToolCall(tool="whoami")
 
     rig.script(text('{"name": "whoami", "arguments": {"me": true}}'), tool_call("whoami", {}))
-    assert await planner.plan("who am I", context("dan")) == ToolCall(tool="whoami")
+    assert (await planner.plan("who am I", context("dan"))).call == ToolCall(tool="whoami")
     assert rig.requests[-1]["messages"][-1]["role"] == "user"  # the repair, said as the user
     assert planner.stats.repairs == 1 and planner.stats.fallbacks == 0
 
@@ -230,7 +231,7 @@ async def test_several_tool_calls_use_the_first(rig: OpenAIServer) -> None:
         )
     )
 
-    call = await planner.plan("catering and badges are done", context("eve"))
+    call = (await planner.plan("catering and badges are done", context("eve"))).call
 
     assert call == ToolCall(tool="update_task", args={"task": "Order catering", "status": "Done"})
 
@@ -369,8 +370,8 @@ async def test_rate_limited_primary_falls_to_the_next_model_then_waits(rig: Open
     wanted = {"assignee": "me"}
     rig.script(rate_limited(retry_after=30), tool_call("list_tasks", wanted), tool_call("list_tasks", wanted))
 
-    first = await planner.plan("what are my tasks?", context("dan"))
-    second = await planner.plan("what are my tasks?", context("dan"))
+    first = (await planner.plan("what are my tasks?", context("dan"))).call
+    second = (await planner.plan("what are my tasks?", context("dan"))).call
 
     assert first == second == ToolCall(tool="list_tasks", args=wanted)
     # the second message skipped the primary: it asked to be left alone for 30 s
@@ -382,7 +383,7 @@ async def test_server_error_falls_to_the_next_model(rig: OpenAIServer) -> None:
     planner = make(rig)
     rig.script(error(500, "upstream exploded"), tool_call("whoami", {}))
 
-    assert await planner.plan("who am I?", context("dan")) == ToolCall(tool="whoami")
+    assert (await planner.plan("who am I?", context("dan"))).call == ToolCall(tool="whoami")
     assert rig.models() == ["primary-model", "secondary-model"]
 
 
@@ -391,7 +392,7 @@ async def test_timeout_falls_to_the_next_model_quickly(rig: OpenAIServer) -> Non
     rig.script(slow(3, tool_call("whoami", {})), tool_call("whoami", {}))
 
     began = time.monotonic()
-    call = await planner.plan("who am I?", context("dan"))
+    call = (await planner.plan("who am I?", context("dan"))).call
 
     assert call == ToolCall(tool="whoami")
     assert rig.calls == 2 and time.monotonic() - began < 1.5
@@ -402,10 +403,10 @@ async def test_every_model_failing_gives_the_offline_answer(rig: OpenAIServer) -
     rig.script(error(503, "overloaded"), rate_limited(retry_after=None))
     said, ctx = "show Priya's tasks in Marketing", context("bob")
 
-    call = await planner.plan(said, ctx)
+    planned = await planner.plan(said, ctx)
 
-    assert call == await OfflinePlanner().plan(said, ctx)
-    assert rig.calls == 2 and planner.stats.fallbacks == 1 and planner.last_notice == OUTAGE_NOTICE
+    assert planned.call == (await OfflinePlanner().plan(said, ctx)).call
+    assert rig.calls == 2 and planner.stats.fallbacks == 1 and planned.notice == OUTAGE_NOTICE
 
 
 async def test_unreachable_endpoint_gives_the_offline_answer(rig: OpenAIServer) -> None:
@@ -418,7 +419,7 @@ async def test_unreachable_endpoint_gives_the_offline_answer(rig: OpenAIServer) 
     planner = LLMPlanner(settings, fallback=OfflinePlanner())
     said, ctx = "what's overdue?", context("carol")
 
-    assert await planner.plan(said, ctx) == await OfflinePlanner().plan(said, ctx)
+    assert (await planner.plan(said, ctx)).call == (await OfflinePlanner().plan(said, ctx)).call
     assert planner.stats.failed_calls == 1 and planner.stats.fallbacks == 1
 
 
@@ -431,7 +432,7 @@ async def test_invalid_json_gets_one_repair_round(rig: OpenAIServer) -> None:
     broken = '{"task": "Order catering", "status": '
     rig.script(tool_call("update_task", broken), tool_call("update_task", good))
 
-    call = await planner.plan("catering's sorted", context("eve"))
+    call = (await planner.plan("catering's sorted", context("eve"))).call
 
     assert call == ToolCall(tool="update_task", args=good)
     assert rig.calls == 2 and planner.stats.repairs == 1 and planner.stats.fallbacks == 0
@@ -450,9 +451,9 @@ async def test_malformed_twice_gives_the_offline_answer(rig: OpenAIServer) -> No
     )
     said, ctx = "I've just finished sending out the recruitment forms", context("dan")
 
-    call = await planner.plan(said, ctx)
+    call = (await planner.plan(said, ctx)).call
 
-    assert call == await OfflinePlanner().plan(said, ctx)
+    assert call == (await OfflinePlanner().plan(said, ctx)).call
     assert rig.calls == 2 and planner.stats.repairs == 1 and planner.stats.fallbacks == 1
 
 
@@ -463,7 +464,7 @@ async def test_unknown_tool_gets_a_repair_naming_the_tools(rig: OpenAIServer) ->
         tool_call("update_task", {"task": "Order catering", "status": "Archive"}),
     )
 
-    call = await planner.plan("get rid of order catering", context("alice"))
+    call = (await planner.plan("get rid of order catering", context("alice"))).call
 
     assert call == ToolCall(tool="update_task", args={"task": "Order catering", "status": "Archive"})
     told = rig.requests[1]["messages"][-1]["content"]
@@ -477,7 +478,7 @@ async def test_wrong_types_get_a_repair_with_the_validation_error(rig: OpenAISer
         tool_call("create_task", {"title": "Book photographer", "assignees": ["Hiro"]}),
     )
 
-    call = await planner.plan("assign Book photographer to hiro", context("carol"))
+    call = (await planner.plan("assign Book photographer to hiro", context("carol"))).call
 
     assert call == ToolCall(tool="create_task", args={"title": "Book photographer", "assignees": ["Hiro"]})
     assert "assignees" in rig.requests[1]["messages"][-1]["content"]
@@ -488,7 +489,7 @@ async def test_a_failed_repair_call_falls_back_offline(rig: OpenAIServer) -> Non
     rig.script(tool_call("nope", {}), error(500), error(500))
     said, ctx = "who am I?", context("dan")
 
-    assert await planner.plan(said, ctx) == await OfflinePlanner().plan(said, ctx)
+    assert (await planner.plan(said, ctx)).call == (await OfflinePlanner().plan(said, ctx)).call
     assert rig.calls == 3 and planner.stats.fallbacks == 1
 
 
@@ -517,17 +518,17 @@ async def test_usage_is_counted_from_the_servers_usage(rig: OpenAIServer) -> Non
 
 
 async def plan_charged(
-    planner: LLMPlanner, said: str, ctx: PlanningContext, ledger: MemoryUsageLedger
-) -> ToolCall:
+    planner: LLMPlanner, said: str, ctx: PlannerInput, ledger: MemoryUsageLedger
+) -> PlanResult:
     """Plan as inside a command: what the meter charged goes to the ledger (UsageRecorder's part)."""
     with metering() as meter:
-        call = await planner.plan(said, ctx)
+        planned = await planner.plan(said, ctx)
     assert ctx.requester is not None
     await ledger.record(UsageEntry(
         at=ctx.now, day=ctx.now.date(), correlation_id="test", command="HandleRequest", platform="terminal",
         user_id=ctx.requester.handle, notion_user_id=ctx.requester.notion_user_id, cost_usd=meter.cost_usd,
     ))
-    return call
+    return planned
 
 
 async def test_daily_budget_switches_that_user_offline_with_a_notice(rig: OpenAIServer) -> None:
@@ -537,20 +538,20 @@ async def test_daily_budget_switches_that_user_offline_with_a_notice(rig: OpenAI
     rig.script(tool_call("whoami", {}, **expensive), tool_call("whoami", {}), tool_call("whoami", {}))
     said = "who am I?"
 
-    assert await plan_charged(planner, said, context("dan"), ledger) == ToolCall(tool="whoami")
-    assert planner.last_notice is None
+    first = await plan_charged(planner, said, context("dan"), ledger)
+    assert first.call == ToolCall(tool="whoami") and first.notice is None
     dan = context("dan").requester
     assert dan is not None and await ledger.spent_usd(dan.notion_user_id, context("dan").now.date()) > 0.01
 
     over = await planner.plan("what's overdue?", context("dan"))
-    assert over == await OfflinePlanner().plan("what's overdue?", context("dan"))
-    assert planner.last_notice == BUDGET_NOTICE and rig.calls == 1
+    assert over.call == (await OfflinePlanner().plan("what's overdue?", context("dan"))).call
+    assert over.notice == BUDGET_NOTICE and rig.calls == 1
     assert planner.stats.budget_skips == 1
 
-    await planner.plan(said, context("alice"))  # another person still has the model
-    assert planner.last_notice is None and rig.calls == 2
-    await planner.plan(said, context("dan", days=1))  # and so has dan, tomorrow
-    assert planner.last_notice is None and rig.calls == 3
+    alice = await planner.plan(said, context("alice"))  # another person still has the model
+    assert alice.notice is None and rig.calls == 2
+    tomorrow = await planner.plan(said, context("dan", days=1))  # and so has dan, tomorrow
+    assert tomorrow.notice is None and rig.calls == 3
 
 
 # ---------------------------------------------------------------- building

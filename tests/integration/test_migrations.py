@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.identity import LinkTaken
 from core.messages import Confirm, HandleRequest
@@ -201,7 +201,7 @@ async def test_a_database_made_before_alembic_is_adopted_with_its_rows(
         assert await db.identity.lookup("slack", "U1") == "notion-a"
         action = await db.pending.get("p1")
         assert action is not None and action.state is PendingState.PENDING
-        assert action.plan == {"title": "Print flyers"} and action.created_at == T0
+        assert action.resolved == {"title": "Print flyers"} and action.created_at == T0
         [row] = await db.audit.rows()
         assert (row.correlation_id, row.decision, row.at.replace(tzinfo=row.at.tzinfo or UTC)) == (
             "corr-1",
@@ -361,7 +361,7 @@ async def test_two_accounts_confirming_the_same_notion_user_link_one(replicas: t
 async def test_a_link_taken_after_the_check_is_refused_by_the_database(replicas: tuple[App, App]) -> None:
     one, two = replicas
     first, second = await offer(one, FIRST), await offer(two, SECOND)
-    holder = two.darcy.identity.holder
+    holder = two.deps.identity.holder
 
     async def checked_before_the_other_link(platform: str, notion_user_id: str) -> str | None:
         found = await holder(platform, notion_user_id)  # nobody yet…
@@ -369,10 +369,10 @@ async def test_a_link_taken_after_the_check_is_refused_by_the_database(replicas:
         assert done.decision == "executed", done.text  # …then the other replica links Zoe
         return found
 
-    two.darcy.identity.holder = checked_before_the_other_link  # type: ignore[method-assign]
+    two.deps.identity.holder = checked_before_the_other_link  # type: ignore[method-assign]
     refused = await two.bus.execute(Confirm(platform="slack", user_id=SECOND, pending_id=second))
     assert (refused.decision, refused.text) == ("deny", LINK_TAKEN)
-    two.darcy.identity.holder = holder  # type: ignore[method-assign]
+    two.deps.identity.holder = holder  # type: ignore[method-assign]
     assert await two.db.identity.lookup("slack", SECOND) is None
     zoe = await two.db.identity.lookup("slack", FIRST)
     assert zoe is not None and await two.db.identity.holder("slack", zoe) == FIRST

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import structlog
 
+from bot.bootstrap import App, bootstrap
 from core import observability
-from core.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 
@@ -72,7 +72,6 @@ async def test_a_whole_request_logs_its_context_on_every_line_and_never_a_secret
         planner={"api_key_env": "CLUB_LLM_KEY"},
     )
     app = await bootstrap(settings, clock=clock)
-    observability.instrument(app)
     try:
         asked = HandleRequest(platform="slack", user_id="U00001002", text=ASSIGN)
         reply = await app.bus.execute(asked)
@@ -171,7 +170,6 @@ async def test_tracing_off_imports_no_opentelemetry(monkeypatch: pytest.MonkeyPa
     for name in [m for m in sys.modules if m.split(".")[0] == "opentelemetry"] + ["opentelemetry"]:
         monkeypatch.setitem(sys.modules, name, None)  # any import of it now fails
     assert observability.configure_tracing("none") == "none"
-    observability.instrument(app)
     reply = await app.bus.execute(HandleRequest(platform="terminal", user_id="carol", text=ASSIGN))
     assert reply.decision == "confirm"  # a whole request, and nothing tried to import it
     with pytest.raises(RuntimeError, match=r"pip install 'darcy\[otel\]'"):
@@ -185,7 +183,6 @@ async def test_a_request_is_a_span_tree(app: App, tracing: None, captured: io.St
 
     memory = InMemorySpanExporter()
     observability.configure_tracing(memory)
-    observability.instrument(app)
     asked = HandleRequest(platform="discord", user_id="710000000000001002", text=ASSIGN)
     reply = await app.bus.execute(asked)
     spans = {span.name: span for span in memory.get_finished_spans()}
@@ -218,7 +215,6 @@ async def test_the_console_exporter_prints_a_tree(app: App, tracing: None) -> No
     pytest.importorskip("opentelemetry.sdk")
     out = io.StringIO()
     assert observability.configure_tracing("console", stream=out) == "console"
-    observability.instrument(app)
     await app.bus.execute(HandleRequest(platform="terminal", user_id="carol", text=ASSIGN))
     tree = out.getvalue().splitlines()
     assert tree[0].startswith("trace ")
@@ -252,7 +248,6 @@ async def test_otlp_sends_the_spans_to_the_collector(
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_PROTOCOL", raising=False)
     try:
         assert observability.configure_tracing("otlp") == "otlp"
-        observability.instrument(app)
         await app.bus.execute(HandleRequest(platform="slack", user_id="U00001002", text=ASSIGN))
         await asyncio.to_thread(observability.shutdown_tracing)  # the exporter's thread posts to us
     finally:

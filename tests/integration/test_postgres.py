@@ -25,7 +25,7 @@ from e2e.test_terminal_flows import (  # noqa: F401
     test_verification_links_then_answers_the_original_request,
 )
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.pending import PendingAction, PendingKind, PendingState
 from integrations.db.repository import Database
@@ -53,7 +53,7 @@ def action(pending_id: str = "p1", *, minutes: float = 10) -> PendingAction:
         user_id="710000000000001002",
         channel_id="c1",
         tool="update_task",
-        plan={"args": {"task": "forms", "status": "Done"}, "field": "task", "raw": "forms"},
+        resolved={"args": {"task": "forms", "status": "Done"}, "field": "task", "raw": "forms"},
         options=[("page-1", "Send out recruitment forms"), ("page-2", "Send out judge sign-up forms")],
         summary="mark it done",
         text="I've finished the forms",
@@ -145,7 +145,7 @@ async def test_the_audit_log_is_kept_in_utc(db: Database) -> None:
     await db.audit.record(at=NOW - timedelta(minutes=5), page_id="new", args={"title": "Poster"}, **row)
     await db.audit.record(at=NOW, decision="confirm", correlation_id="d", platform="slack", user_id="U2")
     last = await db.audit.last_execution("slack", "U1", NOW - timedelta(minutes=15))
-    assert last is not None and last.page_id == "new" and last.plan == {"title": "Poster"}
+    assert last is not None and last.page_id == "new" and last.resolved == {"title": "Poster"}
     assert last.at == NOW - timedelta(minutes=5)
     assert await db.audit.last_execution("slack", "U1", NOW - timedelta(minutes=1)) is None
     assert [r.page_id for r in await db.audit.rows(user_id="U1")] == ["old", "new"]

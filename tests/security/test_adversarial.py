@@ -25,7 +25,7 @@ import pytest
 import pytest_asyncio
 from rigs.openai_server import OpenAIServer, Scripted, tool_call, tool_calls
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.domain import TaskChanges
 from core.messages import Confirm, HandleRequest

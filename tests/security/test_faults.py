@@ -20,7 +20,7 @@ import pytest_asyncio
 from rigs.openai_server import OpenAIServer, error, slow, text, tool_call
 from sqlalchemy import event
 
-from core.bootstrap import App, bootstrap
+from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
@@ -305,7 +305,7 @@ async def llm_app(llm_rig: OpenAIServer) -> AsyncIterator[App]:
     application = await bootstrap(settings, clock=lambda: NOW)
     # litellm's import and its first call's lazy imports (≈6 s) are paid here, with time to spare,
     # not inside a 0.5 s timeout under test.
-    planner: Any = application.darcy.planner
+    planner: Any = application.deps.planner.inner  # the LLM planner inside its tracing
     await planner.warm_up()
     planner.settings.timeout_seconds = 10
     llm_rig.script(text("Hello!"))

@@ -19,8 +19,8 @@ import pytest
 from rigs.slack_rig import BOT_TOKEN, SIGNING_SECRET, SlackEmulator, SlackUser, block_actions, payload_body
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.bootstrap import App
 from bot.slack.app import build_app
-from core.bootstrap import App
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest, new_id
 from core.pending import PendingState
 from core.replies import Reply

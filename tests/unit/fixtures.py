@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.domain import Member, Project, Task
-from core.planner import PlanningContext
+from core.planner import PlannerInput
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKSPACE = ROOT / "config" / "demo-workspace.json"
@@ -79,12 +79,12 @@ def handle_of(user_id: str) -> str:
     return next(m.handle for m in members() if m.notion_user_id == user_id)
 
 
-def context(handle: str | None, platform: str = "terminal") -> PlanningContext:
+def context(handle: str | None, platform: str = "terminal") -> PlannerInput:
     """A planning context for `handle` (None or "unknown": a chat user not linked yet)."""
     requester = member(handle) if handle and handle != "unknown" else None
     if requester is not None and not _linked(handle or ""):
         requester = None
-    return PlanningContext(
+    return PlannerInput(
         now=now(),
         requester=requester,
         members=members(),

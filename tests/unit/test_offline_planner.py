@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from fixtures import ROOT, WORKSPACE, context, handle_of, members, projects, tasks
 
+from core.actions import TOOLS
 from core.domain import Member
 from core.planner.offline import OfflinePlanner, plan_text
 from core.resolve import resolve_person, resolve_project, resolve_task
@@ -89,7 +90,7 @@ def judge_case(case: dict[str, Any], score: ModuleType, ws: Any) -> str | None:
     """None for a hit, else why not."""
     platform = case.get("platform", "terminal")
     call = plan_text(case["text"], context(case["user"], platform))
-    validate_args(call) if call.tool else None
+    validate_args(call, TOOLS) if call.tool else None
     expect = case["expect"]
     if expect.get("decision") == "verify":
         wanted = expect.get("tool")
@@ -204,5 +205,5 @@ def test_small_talk_intents() -> None:
 
 
 def test_planner_protocol_is_async() -> None:
-    call = asyncio.run(OfflinePlanner().plan("what are my tasks?", context("dan")))
-    assert call == ToolCall(tool="list_tasks", args={"assignee": "me"})
+    planned = asyncio.run(OfflinePlanner().plan("what are my tasks?", context("dan")))
+    assert planned.call == ToolCall(tool="list_tasks", args={"assignee": "me"}) and planned.notice is None

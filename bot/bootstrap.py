@@ -1,6 +1,7 @@
 """The composition root: builds one Darcy (bus, handlers, dependencies) from settings.
 
-Tests build a whole app in one call, swapping any dependency by keyword.
+The one module that wires core to the integrations (Notion, the database, the LLM, MCP),
+above the layers. Tests build a whole app in one call, swapping any dependency by keyword.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,11 +22,18 @@ from core.bus import MessageBus
 from core.config import ConfigError, Person, Settings, seed_people
 from core.directory import Directory
 from core.gate import Gate
+from core.handlers import guarded
+from core.handlers.click import ClickHandler
+from core.handlers.deps import Deps
+from core.handlers.replies import Responder
+from core.handlers.request import RequestHandler
+from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
 from core.ports import TaskStore
 from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
-from core.service import Darcy
+from core.replies import Reply
 from core.usage import UsageRecorder
 from integrations.db.repository import Database
 from integrations.db.usage import SqlUsageLedger
@@ -38,7 +46,9 @@ MEMORY_DB = "sqlite+aiosqlite://"
 class App:
     settings: Settings
     bus: MessageBus
-    darcy: Darcy
+    deps: Deps
+    requests: RequestHandler
+    clicks: ClickHandler
     store: TaskStore
     db: Database
     usage: SqlUsageLedger
@@ -46,6 +56,13 @@ class App:
     clock: Callable[[], datetime]
     closers: list[Callable[[], Any]] = field(default_factory=list)
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
+
+    async def recover(self, older_than: timedelta = timedelta(minutes=1)) -> list[str]:
+        """Settle actions a crash left between the click and the write (core/recovery.py)."""
+        deps = self.deps
+        return await recover_interrupted(
+            deps.pending, deps.audit, deps.registry, deps.ports, self.clock, older_than=older_than
+        )
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):
@@ -108,35 +125,48 @@ async def bootstrap(
         from integrations.llm.planner import build_planner  # litellm itself loads on first use
 
         planner = build_planner(settings, tools=registry.specs, usage=ledger)
-    if (warm_up := getattr(planner, "warm_up", None)) is not None:
-        warming = asyncio.create_task(warm_up())  # litellm's ≈5 s import, off the first message
+    warming = asyncio.create_task(planner.warm_up())  # litellm's ≈5 s import, off the first message
 
-        async def stop_warming() -> None:
-            warming.cancel()
+    async def stop_warming() -> None:
+        warming.cancel()
 
-        closers.append(stop_warming)
+    closers.append(stop_warming)
+    observability.protect(settings)
     bus = MessageBus()
     bus.add_middleware(UsageRecorder(ledger, clock))  # outermost: every command is metered
-    directory = Directory(store, people, task_names_seconds=settings.notion.task_names_seconds)
+    observability.subscribe(bus)  # the request's log context and root span, inside the meter
+    traced_store = TracedTaskStore(store)  # a cached read shows as a span of ~0 ms
+    directory = Directory(traced_store, people, task_names_seconds=settings.notion.task_names_seconds)
     gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
-    darcy = Darcy(
+    deps = Deps(
         settings=settings,
-        store=store,
+        store=traced_store,
         directory=directory,
-        gate=gate,
-        planner=planner,
+        gate=TracedGate(gate),
+        planner=TracedPlanner(planner),
         identity=db.identity,
-        pending=db.pending,
+        pending=TracedPending(db.pending),
         audit=db.audit,
         bus=bus,
         clock=clock,
     )
-    darcy.register(bus)
-    observability.subscribe(bus)
+    responder = Responder(deps)
+    requests = RequestHandler(deps, responder)
+    clicks = ClickHandler(deps, responder, requests)
+    command_handlers: dict[type[Command], Callable[[Any], Awaitable[Reply]]] = {
+        HandleRequest: requests.handle,
+        Confirm: clicks.confirm,
+        Cancel: clicks.cancel,
+        Choose: clicks.choose,
+    }
+    for command, handler in command_handlers.items():
+        bus.handle_command(command, guarded(handler))
     app = App(
         settings=settings,
         bus=bus,
-        darcy=darcy,
+        deps=deps,
+        requests=requests,
+        clicks=clicks,
         store=store,
         db=db,
         usage=ledger,
@@ -145,8 +175,7 @@ async def bootstrap(
         closers=closers,
         emulator=emulator,
     )
-    observability.instrument(app)  # spans and log context for the planner, gate, reply, store
-    await recover_interrupted(darcy)
+    await app.recover()
     return app
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.bootstrap import bootstrap
+from bot.bootstrap import bootstrap
 from core.config import Settings
 from core.messages import HandleRequest
 from core.planner import Planner

@@ -31,10 +31,10 @@ from core.messages import Command
 from core.replies import Reply
 
 if TYPE_CHECKING:
-    from core.bootstrap import App
+    from bot.bootstrap import App
     from core.config import Settings
 
-log = structlog.get_logger("darcy.service")
+log = structlog.get_logger("darcy.runner")
 
 Runner = Callable[["App", "Settings"], Awaitable[None]]
 ADAPTERS = {"discord": ("bot.discord", "run_discord"), "slack": ("bot.slack", "run_slack")}
@@ -308,7 +308,7 @@ async def run(
 ) -> int:
     """Bootstrap Darcy, serve until stopped, close everything. Returns the process's exit code:
     0 after a signal, 1 if an adapter failed, 2 for a configuration problem."""
-    from core.bootstrap import bootstrap
+    from bot.bootstrap import bootstrap
     from core.config import ConfigError
 
     observability.configure_logging(os.environ.get("DARCY_LOG_LEVEL") or "info")
@@ -331,7 +331,6 @@ async def run(
         except ConfigError as exc:
             _say(str(exc))
             return 2
-        observability.instrument(app)
         try:
             await serve(app, runners=chosen, health_port=health_port, host=host, grace_seconds=grace_seconds)
         except AdapterFailed as exc:

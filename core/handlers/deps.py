@@ -1,0 +1,56 @@
+"""What the command handlers share: the ports and services the composition root built."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core import usage
+from core.actions.base import Ports
+from core.bus import MessageBus
+from core.config import Settings
+from core.conversation import Conversation, Conversations
+from core.directory import Directory
+from core.domain import Member
+from core.gate import Assessor
+from core.identity import AuditLog, IdentityRepository
+from core.pending import PendingRepository
+from core.planner import Planner
+from core.ports import TaskStore
+from core.registry import ToolRegistry
+
+
+@dataclass
+class Deps:
+    settings: Settings
+    store: TaskStore
+    directory: Directory
+    gate: Assessor
+    planner: Planner
+    identity: IdentityRepository
+    pending: PendingRepository
+    audit: AuditLog
+    bus: MessageBus
+    clock: Callable[[], datetime]
+    conversations: Conversations = field(default_factory=Conversations)
+
+    @property
+    def registry(self) -> ToolRegistry:
+        return self.gate.registry
+
+    @property
+    def ports(self) -> Ports:
+        return Ports(self.store, self.directory, self.identity, self.settings)
+
+    def conversation(self, platform: str, channel_id: str, user_id: str) -> Conversation:
+        return self.conversations.get((platform, channel_id, user_id), self.clock())
+
+    async def requester(self, platform: str, user_id: str, *, charged: bool = True) -> Member | None:
+        """The member behind a chat account; `charged`: the command being handled is theirs
+        (their usage line and daily budget)."""
+        notion_id = await self.identity.lookup(platform, user_id)
+        member = await self.directory.member(notion_id) if notion_id else None
+        if member is not None and charged:
+            usage.attribute(member.notion_user_id, member.handle)
+        return member

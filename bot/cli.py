@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 if TYPE_CHECKING:  # imported lazily at run time, so `darcy --help` stays instant
     from core.config import Settings
 
+T = TypeVar("T")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
 app = typer.Typer(
@@ -200,6 +202,22 @@ async def _tool_problems(settings: Settings) -> list[str]:
     return registry.problems
 
 
+def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work` on Darcy's database (migrated to the current schema first), then close it."""
+
+    async def run() -> T:
+        from integrations.db.repository import Database
+
+        db = Database(settings.database.url)
+        try:
+            await db.create_schema()
+            return await work(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
 @app.command()
 def audit(
     since: Annotated[str | None, typer.Option(help="ISO date or time, e.g. 2026-11-18.")] = None,
@@ -219,18 +237,8 @@ def audit(
         typer.echo(f"darcy: --since {since!r} is not an ISO date or time", err=True)
         raise typer.Exit(2) from exc
 
-    async def rows() -> list:
-        from integrations.db.repository import Database
-
-        db = Database(settings.database.url)
-        try:
-            await db.create_schema()
-            return await db.audit.rows(user_id=user, since=start)
-        finally:
-            await db.close()
-
     table = Table("when (UTC)", "platform", "user", "tool", "decision", "page", "text")
-    for row in asyncio.run(rows()):
+    for row in _with_database(settings, lambda db: db.audit.rows(user_id=user, since=start)):
         table.add_row(
             f"{row.at:%Y-%m-%d %H:%M:%S}",
             row.platform,
@@ -269,18 +277,10 @@ def usage(
         typer.echo(f"darcy: {bad}", err=True)
         raise typer.Exit(2)
 
-    async def lines() -> list:
-        from integrations.db.repository import Database
-        from integrations.db.usage import SqlUsageLedger
+    from integrations.db.usage import SqlUsageLedger
 
-        db = Database(settings.database.url)
-        try:
-            await db.create_schema()
-            return await SqlUsageLedger(db).report(start, by)  # type: ignore[arg-type]
-        finally:
-            await db.close()
-
-    table: Table = usage_table(asyncio.run(lines()), by, start, settings.planner.daily_budget_usd)
+    lines = _with_database(settings, lambda db: SqlUsageLedger(db).report(start, by))  # type: ignore[arg-type]
+    table: Table = usage_table(lines, by, start, settings.planner.daily_budget_usd)
     Console().print(table)
 
 
@@ -305,18 +305,8 @@ def links(config: ConfigOption = None) -> None:
     """List who is linked to which Notion user."""
     settings = _settings(config)
 
-    async def show() -> None:
-        from integrations.db.repository import Database
-
-        db = Database(settings.database.url)
-        try:
-            await db.create_schema()
-            for link in await db.identity.all():
-                typer.echo(f"{link.platform}\t{link.platform_user_id}\t{link.notion_user_id}\t{link.via}")
-        finally:
-            await db.close()
-
-    asyncio.run(show())
+    for link in _with_database(settings, lambda db: db.identity.all()):
+        typer.echo(f"{link.platform}\t{link.platform_user_id}\t{link.notion_user_id}\t{link.via}")
 
 
 @app.command()
@@ -329,29 +319,26 @@ def link(
     """Link a chat user to a Notion user (an admin's override of the verification flow)."""
     settings = _settings(config)
 
-    async def do() -> None:
+    async def do(db: Any) -> str | None:
+        """None once linked; else who holds that Notion user."""
         from core.identity import LinkTaken
-        from integrations.db.repository import Database
 
-        db = Database(settings.database.url)
-        try:
-            await db.create_schema()
-            holder = await db.identity.holder(platform, notion_user_id)
-            if holder in (None, user_id):
-                try:
-                    await db.identity.link(platform, user_id, notion_user_id, via="admin")
-                except LinkTaken:  # linked elsewhere since the look-up: the database refused this one
-                    holder = await db.identity.holder(platform, notion_user_id)
-                else:
-                    typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
-                    return
-            who = f"{platform} user {holder}" if holder else f"another {platform} user"
-            typer.echo(f"darcy: that Notion user is already linked to {who}; unlink it first", err=True)
-            raise typer.Exit(1)
-        finally:
-            await db.close()
+        holder = await db.identity.holder(platform, notion_user_id)
+        if holder in (None, user_id):
+            try:
+                await db.identity.link(platform, user_id, notion_user_id, via="admin")
+            except LinkTaken:  # linked elsewhere since the look-up: the database refused this one
+                return await db.identity.holder(platform, notion_user_id) or ""
+            return None
+        return holder
 
-    asyncio.run(do())
+    holder = _with_database(settings, do)
+    if holder is None:
+        typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
+        return
+    who = f"{platform} user {holder}" if holder else f"another {platform} user"
+    typer.echo(f"darcy: that Notion user is already linked to {who}; unlink it first", err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
@@ -363,17 +350,7 @@ def unlink(
     """Remove a chat user's link; they will be asked to verify again."""
     settings = _settings(config)
 
-    async def do() -> bool:
-        from integrations.db.repository import Database
-
-        db = Database(settings.database.url)
-        try:
-            await db.create_schema()
-            return await db.identity.unlink(platform, user_id)
-        finally:
-            await db.close()
-
-    if not asyncio.run(do()):
+    if not _with_database(settings, lambda db: db.identity.unlink(platform, user_id)):
         typer.echo(f"darcy: {platform} user {user_id} was not linked", err=True)
         raise typer.Exit(1)
     typer.echo(f"unlinked {platform} user {user_id}")

@@ -16,7 +16,6 @@ from core.identity import Execution
 from core.registry import ToolRegistry
 from core.tools import ToolCall
 
-
 DAN = "00000000-0000-4000-8000-000000001003"
 
 

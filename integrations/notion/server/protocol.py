@@ -1,7 +1,7 @@
 """The emulator's wire protocol: Notion's error objects, list objects, cursors and body checks.
 
-Shared by the request handlers (server.py), the property-value validation
-(server_values.py) and the filters (server_filters.py), so every answer has the shape
+Shared by the request handlers (app.py), the property-value validation
+(values.py) and the filters (filters.py), so every answer has the shape
 of the real API's. Sources are cited next to each shape.
 """
 

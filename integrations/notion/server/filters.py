@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.notion.seed import plain_text
-from integrations.notion.server_protocol import JSON, as_uuid, instant, invalid, iso_date_string, should
+from integrations.notion.server.protocol import JSON, as_uuid, instant, invalid, iso_date_string, should
 
 Predicate = Callable[[JSON], bool]
 SortKey = Callable[[JSON], Any]

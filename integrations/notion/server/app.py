@@ -11,8 +11,8 @@ withdraw a capability (`restrict`), and read what it was asked (`request_log`,
 `requests`).
 
 Reference: https://developers.notion.com/reference/intro (each handler cites its page).
-Filters and sorts live in server_filters.py, property values in server_values.py,
-the wire helpers (errors, lists, cursors) in server_protocol.py.
+Filters and sorts live in filters.py, property values in values.py,
+the wire helpers (errors, lists, cursors) in protocol.py.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from typing import Any
 from aiohttp import web
 
 from integrations.notion.seed import JSON, SeedState, new_page, plain_text, property_value, workspace_state
-from integrations.notion.server_faults import Fault, Faults
-from integrations.notion.server_filters import compile_filter, compile_sorts, plain_value, sorted_empty_last
-from integrations.notion.server_protocol import (
+from integrations.notion.server.faults import Fault, Faults
+from integrations.notion.server.filters import compile_filter, compile_sorts, plain_value, sorted_empty_last
+from integrations.notion.server.protocol import (
     ApiError,
     check_keys,
     invalid,
@@ -43,7 +43,7 @@ from integrations.notion.server_protocol import (
     read_body,
     should,
 )
-from integrations.notion.server_values import PropertyValues, rich_text_items
+from integrations.notion.server.values import PropertyValues, rich_text_items
 
 # Body keys each endpoint accepts (the reference page of each handler lists them).
 QUERY_KEYS = ("sorts", "filter", "start_cursor", "page_size", "archived", "in_trash", "result_type")

@@ -13,8 +13,8 @@ import uuid
 from typing import Any
 
 from integrations.notion.seed import ANNOTATIONS, JSON, SeedState, property_value
-from integrations.notion.server_filters import find_property
-from integrations.notion.server_protocol import MAX_TEXT, as_list, invalid, iso_date_string, should, shown
+from integrations.notion.server.filters import find_property
+from integrations.notion.server.protocol import MAX_TEXT, as_list, invalid, iso_date_string, should, shown
 
 WRITABLE = ("title", "rich_text", "status", "select", "people", "relation", "date", "checkbox")
 

@@ -24,7 +24,7 @@ from typing import Any, TextIO, TypeVar
 
 from notion_client.errors import APIResponseError
 
-from core.config import NotionSettings, Settings
+from core.config import NotionSettings, Settings, notion_id
 from integrations.notion.config_draft import draft_mapping, render_toml
 from integrations.notion.errors import store_error
 from integrations.notion.retry import error_code
@@ -317,7 +317,7 @@ class _Checks:
         project = self.expect(props, "tasks", "project", t.project, [t.project_type], type_key="project_type")
         if project is not None and t.project_type == "relation" and projects is not None:
             target = project["relation"].get("data_source_id")
-            if target != projects.get("id"):
+            if notion_id(target or "") != notion_id(projects.get("id") or ""):
                 self.report.problem(
                     f"tasks.project “{t.project}” relates to data source {target}, "
                     f"not to notion.projects_data_source_id",

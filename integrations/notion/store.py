@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import httpx
 from notion_client import AsyncClient
 
-from core.config import NotionSettings
+from core.config import NotionSettings, notion_id
 from core.domain import NewTask, Project, Task, TaskChanges, TaskComment, TaskQuery
 from integrations.notion.cache import TTLCache
 from integrations.notion.errors import NotionStoreError, store_error
@@ -57,8 +57,9 @@ class NotionTaskStore:
     ) -> None:
         self.client = client
         self.settings = settings
-        self.tasks_data_source_id = tasks_data_source_id
-        self.projects_data_source_id = projects_data_source_id
+        # Compared with the parent Notion names in its answers, which is always dashed.
+        self.tasks_data_source_id = notion_id(tasks_data_source_id)
+        self.projects_data_source_id = notion_id(projects_data_source_id)
         self.mapping = TaskMapping(settings.tasks, timezone)
         self.projects_mapping = ProjectMapping(settings.projects, settings.tasks)
         self.retry = RetryPolicy.from_settings(settings)
@@ -163,8 +164,9 @@ class NotionTaskStore:
         return [self.mapping.task(page) for page in pages]
 
     async def get_task(self, task_id: str) -> Task:
+        task_id = notion_id(task_id)
         page = await self._read("read the task", lambda: self.client.pages.retrieve(page_id=task_id))
-        if page.get("parent", {}).get("data_source_id") != self.tasks_data_source_id:
+        if notion_id(page.get("parent", {}).get("data_source_id") or "") != self.tasks_data_source_id:
             raise NotionStoreError(
                 f"Could not read the task: {task_id} is not a task.", code="object_not_found", status=404
             )

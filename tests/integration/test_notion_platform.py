@@ -5,6 +5,7 @@ built-in server made to answer as Notion does, or reads a recorded Notion payloa
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -15,6 +16,8 @@ import httpx
 import pytest
 
 from core.config import NotionSettings
+from core.domain import TaskQuery
+from integrations.notion.doctor import doctor
 from integrations.notion.server import NotionEmulator
 from integrations.notion.store import NotionTaskStore
 
@@ -61,6 +64,55 @@ def task_id(emu: NotionEmulator, title: str = "Recruit judges") -> str:
     row = emu.task_by_title(title)
     assert row is not None
     return str(row["id"])
+
+
+# ---- 1. IDs pasted without dashes --------------------------------------------------------------
+
+
+async def test_an_undashed_data_source_id_still_reads_a_task_at_the_click(
+        emulator: NotionEmulator) -> None:
+    """list_tasks worked and get_task (the read at a confirm click) said "not a task"."""
+    store = connect(emulator, tasks=undashed(emulator.tasks_data_source_id),
+                    projects=undashed(emulator.projects_data_source_id))
+    try:
+        listed = await store.list_tasks(TaskQuery())
+        read = await store.get_task(listed[0].id)
+        assert (read.id, read.title) == (listed[0].id, listed[0].title)
+        pasted = await store.get_task(undashed(listed[0].id).upper())  # a page ID from a URL
+        assert pasted.id == listed[0].id  # answered with dashes, as Notion answers
+    finally:
+        await store.aclose()
+
+
+def test_the_config_keeps_notion_ids_in_one_form() -> None:
+    dashed = str(uuid.uuid4())
+    settings = NotionSettings.model_validate({
+        "tasks_data_source_id": undashed(dashed).upper(),
+        "projects_data_source_id": f" {{{dashed}}} "})
+    assert settings.tasks_data_source_id == dashed
+    assert settings.projects_data_source_id == dashed
+    # Not an ID at all: kept as written, for the doctor to report.
+    assert NotionSettings(tasks_data_source_id="tasks").tasks_data_source_id == "tasks"
+
+
+async def test_the_doctor_and_the_click_agree_on_an_undashed_id(emulator: NotionEmulator) -> None:
+    """The doctor said "No problems" for a config whose every click failed."""
+    settings = NotionSettings.model_validate({
+        "embedded": False, "retry_initial_seconds": 0.01,
+        "tasks_data_source_id": undashed(emulator.tasks_data_source_id),
+        "projects_data_source_id": undashed(emulator.projects_data_source_id)})
+    out = io.StringIO()
+    status = await doctor(settings, base_url=emulator.base_url or "", token=emulator.token, out=out)
+    # The store exactly as the application builds it from the config (core/bootstrap.py).
+    assert settings.tasks_data_source_id and settings.projects_data_source_id
+    store = connect(emulator, settings, tasks=settings.tasks_data_source_id,
+                    projects=settings.projects_data_source_id)
+    try:
+        first = (await store.list_tasks(TaskQuery()))[0]
+        assert (await store.get_task(first.id)).title == first.title
+    finally:
+        await store.aclose()
+    assert status == 0, out.getvalue()
 
 
 # ---- 2. The 2000-character limit counts UTF-16 units ------------------------------------------

@@ -19,7 +19,7 @@ from core.config import ProjectProperties, TaskProperties
 from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
 
 JSON = dict[str, Any]
-MAX_TEXT = 2000  # Notion's limit for one rich-text item
+MAX_TEXT = 2000  # Notion's limit for one rich-text item, in UTF-16 code units
 
 
 class TaskMapping:
@@ -240,11 +240,20 @@ class ProjectMapping:
 
 
 def rich_text(content: str) -> list[JSON]:
-    """Rich-text items, split at Notion's 2000-character limit per item."""
-    return [
-        {"type": "text", "text": {"content": content[i : i + MAX_TEXT]}}
-        for i in range(0, len(content), MAX_TEXT)
-    ]
+    """Rich-text items, split at Notion's limit of 2000 per item. Notion counts UTF-16 code
+    units (JavaScript's `.length`): a character beyond the Basic Multilingual Plane, an
+    emoji, counts 2. A character is never split between items."""
+    chunks: list[str] = []
+    start = units = 0
+    for i, char in enumerate(content):
+        size = 2 if ord(char) > 0xFFFF else 1
+        if units + size > MAX_TEXT:
+            chunks.append(content[start:i])
+            start, units = i, 0
+        units += size
+    if start < len(content):
+        chunks.append(content[start:])
+    return [{"type": "text", "text": {"content": chunk}} for chunk in chunks]
 
 
 def people(user_ids: list[str]) -> JSON:

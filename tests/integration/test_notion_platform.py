@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from core.config import NotionSettings
-from core.domain import TaskQuery
+from core.domain import NewTask, TaskQuery
 from integrations.notion.doctor import doctor
+from integrations.notion.mapping import rich_text
 from integrations.notion.server import NotionEmulator
 from integrations.notion.store import NotionTaskStore
 
@@ -129,6 +130,26 @@ async def test_the_server_counts_rich_text_in_utf16_units(raw: httpx.AsyncClient
     over = await raw.post("/pages", json=page("😀" * 1001))  # 1001 code points, 2002 units
     assert (over.status_code, over.json()["code"]) == (400, "validation_error")
     assert "2002" in over.json()["message"]
+
+
+def test_rich_text_items_are_cut_at_2000_utf16_units() -> None:
+    text = "a" + "😀" * 1500 + "b" * 1000
+    items = rich_text(text)
+    contents = [item["text"]["content"] for item in items]
+    assert "".join(contents) == text
+    assert all(utf16(content) <= 2000 for content in contents)
+    assert [utf16(c) for c in contents] == [1999, 2000, 2]  # no emoji split in two
+
+
+async def test_a_long_description_with_emoji_is_created(store: NotionTaskStore,
+                                                        emulator: NotionEmulator) -> None:
+    """1500 emoji + 1000 letters went out as items of 3500 and 500 units: a 400."""
+    description = "😀" * 1500 + "a" * 1000
+    title = "Party 🎉" + "🎈" * 1100
+    created = await store.create_task(NewTask(title=title, description=description))
+    assert (created.title, created.description) == (title, description)
+    row = emulator.task_by_title(title)
+    assert row is not None and row["description"] == description
 
 
 # ---- 5. More than 25 people or related pages -------------------------------------------------

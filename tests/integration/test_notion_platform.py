@@ -5,7 +5,9 @@ built-in server made to answer as Notion does, or reads a recorded Notion payloa
 
 from __future__ import annotations
 
+import asyncio
 import io
+import itertools
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ import pytest
 
 from core.config import NotionSettings
 from core.domain import NewTask, TaskQuery
+from core.ports import StoreError
 from integrations.notion.doctor import doctor
 from integrations.notion.mapping import rich_text
 from integrations.notion.server import NotionEmulator
@@ -150,6 +153,54 @@ async def test_a_long_description_with_emoji_is_created(store: NotionTaskStore,
     assert (created.title, created.description) == (title, description)
     row = emulator.task_by_title(title)
     assert row is not None and row["description"] == description
+
+
+# ---- 3. 529 service_overload is a 429 ----------------------------------------------------------
+
+
+def query_times(emu: NotionEmulator) -> list[float]:
+    return [r.at for r in emu.requests if r.path.endswith("/query")]
+
+
+async def test_a_529_waits_for_retry_after_and_goes_again(store: NotionTaskStore,
+                                                          emulator: NotionEmulator) -> None:
+    """Treated as a plain 5xx: three quick tries, then the user saw an error."""
+    emulator.fail_next(529, "service_overload", times=3, path="/query", retry_after=0.3)
+    assert await store.list_tasks(TaskQuery())
+    times = query_times(emulator)
+    assert len(times) == 4
+    assert all(later - earlier >= 0.28 for earlier, later in itertools.pairwise(times))
+
+
+async def test_a_529_pauses_everyone_sharing_the_limiter(emulator: NotionEmulator) -> None:
+    """Only a 429 paused the process-wide bucket; another caller went straight on."""
+    settings = SETTINGS.model_copy(update={"requests_per_second": 50.0, "burst": 10})
+    first, second = connect(emulator, settings, rate_limit=True), connect(emulator, settings,
+                                                                         rate_limit=True)
+    emulator.fail_next(529, "service_overload", path="/query", retry_after=0.5)
+    try:
+        listing = asyncio.create_task(first.list_tasks(TaskQuery()))
+        while not emulator.faults.fired:
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)  # the 529 is back at the first caller's transport
+        await second.list_users()
+        assert await listing
+    finally:
+        await first.aclose()
+        await second.aclose()
+    overloaded = query_times(emulator)[0]
+    users = next(r.at for r in emulator.requests if r.path == "/v1/users")
+    assert users - overloaded >= 0.45
+
+
+async def test_a_lasting_529_tells_the_user_notion_is_overloaded(store: NotionTaskStore,
+                                                                emulator: NotionEmulator) -> None:
+    emulator.fail_next(529, "service_overload", times=SETTINGS.rate_limit_retries + 1,
+                       path="/query", retry_after=0.01)
+    with pytest.raises(StoreError) as raised:
+        await store.list_tasks(TaskQuery())
+    assert "Notion is overloaded" in str(raised.value)
+    assert len(query_times(emulator)) == SETTINGS.rate_limit_retries + 1
 
 
 # ---- 5. More than 25 people or related pages -------------------------------------------------

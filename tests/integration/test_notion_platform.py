@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from core.config import NotionSettings
-from core.domain import NewTask, TaskQuery
+from core.domain import NewTask, TaskChanges, TaskQuery
 from core.ports import StoreError
 from integrations.notion.doctor import doctor
-from integrations.notion.mapping import rich_text
+from integrations.notion.mapping import TaskMapping, rich_text
 from integrations.notion.server import NotionEmulator
 from integrations.notion.store import NotionTaskStore
 
@@ -203,6 +203,42 @@ async def test_a_lasting_529_tells_the_user_notion_is_overloaded(store: NotionTa
     assert len(query_times(emulator)) == SETTINGS.rate_limit_retries + 1
 
 
+# ---- 4. Groups and bots in a people property -------------------------------------------------
+
+
+def test_a_recorded_people_value_yields_only_people() -> None:
+    page = {"id": "p", "properties": {PEOPLE: RECORDED["people_value"]}}
+    task = TaskMapping(SETTINGS.tasks).task(page)
+    person, partial = RECORDED["person"]["id"], RECORDED["people_value"]["people"][2]["id"]
+    assert task.assignee_ids == [person, partial]  # not the bot, not the group
+
+
+async def test_groups_and_bots_are_not_assignees(store: NotionTaskStore,
+                                                 emulator: NotionEmulator) -> None:
+    page_id = task_id(emulator)
+    people = [entry["id"] for entry in emulator.people(page_id, PEOPLE)]
+    group, bot = emulator.add_group("Marketing team"), emulator.add_bot("Zapier")
+    emulator.set_people(page_id, PEOPLE, [*people, group, bot])
+    assert (await store.get_task(page_id)).assignee_ids == people
+    listed = next(t for t in await store.list_tasks(TaskQuery()) if t.id == page_id)
+    assert listed.assignee_ids == people
+
+
+async def test_changing_assignees_keeps_groups_and_bots_as_they_were(
+        store: NotionTaskStore, emulator: NotionEmulator) -> None:
+    """The group went back as {"object": "user"}: refused, or the group was lost."""
+    page_id = task_id(emulator)
+    alice = emulator.people(page_id, PEOPLE)[0]["id"]
+    newcomer = emulator.add_person("Nia Newcomer", "nia@example.org")
+    group, bot = emulator.add_group("Marketing team"), emulator.add_bot("Zapier")
+    emulator.set_people(page_id, PEOPLE, [alice, group, bot])
+    updated = await store.update_task(page_id, TaskChanges(assignee_ids=[alice, newcomer]))
+    assert updated.assignee_ids == [alice, newcomer]
+    stored = {(e["object"], e["id"], e.get("type")) for e in emulator.people(page_id, PEOPLE)}
+    assert stored == {("user", alice, "person"), ("user", newcomer, "person"),
+                      ("group", group, None), ("user", bot, "bot")}
+
+
 # ---- 5. More than 25 people or related pages -------------------------------------------------
 
 
@@ -226,6 +262,44 @@ async def test_the_server_shows_25_references_and_lists_the_rest(raw: httpx.Asyn
                           params={"start_cursor": first["next_cursor"]})).json()
     listed = [item["people"]["id"] for item in first["results"] + rest["results"]]
     assert (listed, rest["has_more"]) == (volunteers, False)
+
+
+async def test_more_than_25_people_are_all_read(store: NotionTaskStore,
+                                                emulator: NotionEmulator) -> None:
+    page_id = task_id(emulator)
+    volunteers = [emulator.add_person(f"Volunteer {i}") for i in range(30)]
+    emulator.set_people(page_id, PEOPLE, volunteers)
+    assert (await store.get_task(page_id)).assignee_ids == volunteers
+    listed = next(t for t in await store.list_tasks(TaskQuery()) if t.id == page_id)
+    assert listed.assignee_ids == volunteers
+
+
+async def test_adding_an_assignee_to_a_crowded_task_keeps_everyone(
+        store: NotionTaskStore, emulator: NotionEmulator) -> None:
+    """Read as 25, written back as 26: four people dropped."""
+    page_id = task_id(emulator)
+    volunteers = [emulator.add_person(f"Volunteer {i}") for i in range(29)]
+    emulator.set_people(page_id, PEOPLE, volunteers)
+    task = await store.get_task(page_id)
+    newcomer = emulator.add_person("Nia Newcomer")
+    await store.update_task(page_id, TaskChanges(assignee_ids=[*task.assignee_ids, newcomer]))
+    assert [e["id"] for e in emulator.people(page_id, PEOPLE)] == [*volunteers, newcomer]
+
+
+async def test_more_than_25_related_projects_are_all_read(store: NotionTaskStore,
+                                                          emulator: NotionEmulator,
+                                                          raw: httpx.AsyncClient) -> None:
+    projects = []
+    for i in range(30):
+        made = await raw.post("/pages", json={
+            "parent": {"data_source_id": emulator.projects_data_source_id},
+            "properties": {"Name": {"title": [{"text": {"content": f"Stall {i}"}}]}}})
+        projects.append(made.json()["id"])
+    page_id = task_id(emulator)
+    linked = await raw.patch(f"/pages/{page_id}", json={
+        "properties": {"Event/Project": {"relation": [{"id": p} for p in projects]}}})
+    assert linked.json()["properties"]["Event/Project"]["has_more"] is True
+    assert (await store.get_task(page_id)).project_ids == projects
 
 
 # ---- 7. The server answers as Notion does -----------------------------------------------------

@@ -302,6 +302,54 @@ async def test_more_than_25_related_projects_are_all_read(store: NotionTaskStore
     assert (await store.get_task(page_id)).project_ids == projects
 
 
+# ---- 6. The doctor checks the comment capabilities -------------------------------------------
+
+
+def doctor_settings(emu: NotionEmulator) -> NotionSettings:
+    return NotionSettings.model_validate({
+        "embedded": False, "retry_initial_seconds": 0.01,
+        "tasks_data_source_id": emu.tasks_data_source_id,
+        "projects_data_source_id": emu.projects_data_source_id})
+
+
+async def run(emu: NotionEmulator, **options: Any) -> tuple[int, str]:
+    out = io.StringIO()
+    status = await doctor(doctor_settings(emu), base_url=emu.base_url or "", token=emu.token,
+                          out=out, **options)
+    return status, out.getvalue()
+
+
+async def test_the_doctor_reports_a_token_that_cannot_read_comments(
+        emulator: NotionEmulator) -> None:
+    emulator.restrict("comments_read")
+    status, out = await run(emulator)
+    assert status == 1, out
+    assert "cannot read comments" in out and "Read comments" in out
+
+
+async def test_the_doctor_reports_a_token_that_cannot_insert_comments(
+        emulator: NotionEmulator) -> None:
+    emulator.restrict("comments_insert")
+    status, out = await run(emulator)
+    assert status == 1, out
+    assert "cannot add comments" in out and "Insert comments" in out
+    assert not any(emulator.state.comments.values())  # the check wrote nothing
+
+
+async def test_the_doctor_passes_comment_capabilities_that_are_there(
+        emulator: NotionEmulator) -> None:
+    status, out = await run(emulator)
+    assert status == 0, out
+    assert "comments: readable and writable" in out
+    assert not any(emulator.state.comments.values())
+
+
+async def test_without_commenting_the_doctor_needs_no_insert(emulator: NotionEmulator) -> None:
+    emulator.restrict("comments_insert")
+    status, out = await run(emulator, comments=False)
+    assert status == 0, out
+
+
 # ---- 7. The server answers as Notion does -----------------------------------------------------
 
 

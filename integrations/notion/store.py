@@ -310,8 +310,11 @@ class NotionTaskStore:
         A page object holds at most 25 of them (a relation then says has_more); the rest come
         from the property-item endpoint, a paginated list of property_item objects
         (https://developers.notion.com/reference/retrieve-a-page-property)."""
-        properties = dict(page.get("properties", {}))
-        for name in self.mapping.truncated(page):
+        truncated = self.mapping.truncated(page)
+        if not truncated:
+            return page
+        properties = dict(page["properties"])
+        for name in truncated:
             prop = properties[name]
             kind = prop["type"]
             items = await self._collect(
@@ -323,7 +326,7 @@ class NotionTaskStore:
             properties[name] = {**prop, kind: [item[kind] for item in items if kind in item]}
             if kind == "relation":
                 properties[name]["has_more"] = False
-        return {**page, "properties": properties} if properties != page.get("properties", {}) else page
+        return {**page, "properties": properties}
 
     # ---- calling Notion ----------------------------------------------------------------
 

@@ -56,7 +56,7 @@ def rate_limited_emulator(workspace: dict[str, Any]) -> Any:
     from aiohttp import web
 
     from integrations.notion.server import NotionEmulator
-    from integrations.notion.server_protocol import json_response
+    from integrations.notion.server.protocol import json_response
 
     class RateLimitedEmulator(NotionEmulator):
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -112,6 +113,17 @@ class ProjectProperties(Section):
         return value or None  # TOML has no null: "" means "this board has none"
 
 
+def notion_id(value: str) -> str:
+    """One form for a Notion ID: dashed and lower-case. Notion accepts an ID with or without
+    dashes (one copied from a URL has none) but always answers with dashes, so an ID is
+    compared with an answer only in this form. Anything that is not an ID is kept as given."""
+    text = value.strip()
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        return text
+
+
 class NotionSettings(Section):
     """Where the workspace is. `embedded = true` runs the built-in Notion-compatible server."""
 
@@ -139,6 +151,11 @@ class NotionSettings(Section):
     task_names_seconds: float = Field(default=15.0, ge=0)
     tasks: TaskProperties = Field(default_factory=TaskProperties)
     projects: ProjectProperties = Field(default_factory=ProjectProperties)
+
+    @field_validator("tasks_data_source_id", "projects_data_source_id")
+    @classmethod
+    def _one_id_form(cls, value: str | None) -> str | None:
+        return notion_id(value) if value is not None else None
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env)

@@ -7,6 +7,6 @@ it well-behaved; `doctor` checks a config against a live workspace and `config_d
 drafts one.
 
 Server side: `seed` builds Notion objects from a workspace JSON, `server.NotionEmulator`
-serves them on loopback (with `server_protocol`, `server_filters`, `server_values` and
-`server_faults`).
+serves them on loopback (the `server` package: `app` the handlers, `protocol` the wire
+shapes, `filters`, `values` and `faults`).
 """

@@ -5,8 +5,9 @@ It connects with the configured token, reads both data sources' schemas
 every mismatch with the config: a missing property, a property of the wrong type, a status
 option Notion does not have, a data source the integration cannot see (Notion answers 404
 object_not_found for a page not shared with the integration, exactly as for a missing one,
-and 403 restricted_resource for a missing capability). Each problem comes with the fix in
-one line; the exit status is 1 if there is any problem.
+and 403 restricted_resource for a missing capability), and the comment capabilities Darcy
+needs (reading them for task details, inserting them when some role may comment). Each
+problem comes with the fix in one line; the exit status is 1 if there is any problem.
 
 With `write_config`, it also drafts the [notion.tasks] / [notion.projects] mapping from the
 live schema (config_draft.py) and prints it; the exit status then says whether the draft is
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from typing import Any, TextIO, TypeVar
 
 from notion_client.errors import APIResponseError
 
-from core.config import NotionSettings, Settings
+from core.config import NotionSettings, Settings, notion_id
 from integrations.notion.config_draft import draft_mapping, render_toml
 from integrations.notion.errors import store_error
 from integrations.notion.retry import error_code
@@ -40,6 +42,9 @@ TYPE_CHOICES = {
     "progress_type": ["select", "status"],
 }
 SHARE_FIX = "in Notion, open the {what} database → ⋯ → Connections → add the integration “{bot}”"
+CAPABILITY_FIX = (
+    "in the integration's settings (notion.so/profile/integrations) → Capabilities, allow “{name}”"
+)
 USERS_FIX = (
     "in the integration's settings (notion.so/profile/integrations) → Capabilities, "
     "allow “Read user information including email addresses”"
@@ -84,6 +89,7 @@ async def run_doctor(settings: Settings, *, write_config: bool = False, out: Tex
     the report (and the draft), return the exit status."""
     out = out or sys.stdout
     notion = settings.notion
+    comments = any(role.comment != "none" for role in settings.roles.values())
     if notion.embedded:
         workspace = json.loads(settings.workspace.seed.read_text(encoding="utf-8"))
         async with NotionEmulator(workspace) as emulator:
@@ -105,11 +111,14 @@ async def run_doctor(settings: Settings, *, write_config: bool = False, out: Tex
                 base_url=emulator.base_url or "",
                 token=emulator.token,
                 write_config=write_config,
+                comments=comments,
                 out=out,
             )
     base_url = notion.base_url or "https://api.notion.com"
     print(f"Checking the Notion workspace at {base_url}.", file=out)
-    return await doctor(notion, base_url=base_url, token=notion.token(), write_config=write_config, out=out)
+    return await doctor(
+        notion, base_url=base_url, token=notion.token(), write_config=write_config, comments=comments, out=out
+    )
 
 
 async def doctor(
@@ -118,10 +127,12 @@ async def doctor(
     base_url: str,
     token: str | None,
     write_config: bool = False,
+    comments: bool = True,
     out: TextIO | None = None,
 ) -> int:
+    """`comments`: some role may comment, so inserting comments must be allowed too."""
     out = out or sys.stdout
-    report = await diagnose(notion, base_url=base_url, token=token)
+    report = await diagnose(notion, base_url=base_url, token=token, comments=comments)
     for finding in report.findings:
         print(finding.render(), file=out)
     if report.problems:
@@ -149,7 +160,9 @@ async def doctor(
     return 0 if draft.complete else 1
 
 
-async def diagnose(notion: NotionSettings, *, base_url: str, token: str | None) -> Report:
+async def diagnose(
+    notion: NotionSettings, *, base_url: str, token: str | None, comments: bool = True
+) -> Report:
     """Every check, in the order an admin would fix them."""
     report = Report()
     if not token:
@@ -173,16 +186,19 @@ async def diagnose(notion: NotionSettings, *, base_url: str, token: str | None) 
         projects_data_source_id=notion.projects_data_source_id or "",
     )
     try:
-        await _Checks(store, notion, report).run()
+        await _Checks(store, notion, report, comments=comments).run()
     finally:
         await store.aclose()
     return report
 
 
 class _Checks:
-    def __init__(self, store: NotionTaskStore, notion: NotionSettings, report: Report) -> None:
+    def __init__(
+        self, store: NotionTaskStore, notion: NotionSettings, report: Report, *, comments: bool
+    ) -> None:
         self.store, self.client, self.notion, self.report = store, store.client, notion, report
         self.bot = "Darcy"
+        self.insert_comments = comments
 
     async def run(self) -> None:
         if not await self.token():
@@ -204,6 +220,7 @@ class _Checks:
         if tasks is not None:
             self.task_properties(tasks, projects)
             await self.sample(tasks)
+            await self.comments()
         if projects is not None and self.notion.tasks.project_type == "relation":
             self.project_properties(projects)
         await self.users()
@@ -298,6 +315,59 @@ class _Checks:
             return
         self.report.sample_tasks = page.get("results", [])
 
+    async def comments(self) -> None:
+        """Task details list a task's comments ("Read comments"); the add_comment tool writes
+        them ("Insert comments"), checked when some role may comment. Without one, Notion
+        answers 403 restricted_resource (https://developers.notion.com/guides/data-apis/
+        working-with-comments), which only a call shows: the capabilities are not readable.
+        Inserting is tried with a comment Notion must refuse, one without text: a 403 means
+        the capability is missing, a 400 validation_error that it is there, and nothing is
+        written either way. (Whether Notion checks the capability before the body is not
+        documented; if it checked the body first, a missing capability would pass here.)"""
+        if not self.report.sample_tasks:
+            self.report.warn(
+                "comments: no task to check the comment capabilities on",
+                "run the doctor again once the Tasks database has a task",
+            )
+            return
+        page_id = self.report.sample_tasks[0]["id"]
+        readable = await self.comment_check(
+            "read", "Read comments", lambda: self.client.comments.list(block_id=page_id, page_size=1)
+        )
+        writable = not self.insert_comments or await self.comment_check(
+            "add",
+            "Insert comments",
+            lambda: self.client.comments.create(parent={"page_id": page_id}, rich_text=[]),
+            refused="validation_error",  # expected: notion-client's warning about it is kept quiet
+        )
+        if readable and writable:
+            self.report.good(f"comments: readable{' and writable' if self.insert_comments else ''}")
+
+    async def comment_check(
+        self, verb: str, capability: str, request: Callable[[], Awaitable[Any]], refused: str | None = None
+    ) -> bool:
+        client_log = self.client.logger
+        level = client_log.level
+        if refused:
+            client_log.setLevel(logging.ERROR)
+        try:
+            await self.call(request)
+        except APIResponseError as error:
+            code = error_code(error)
+            if code == refused:
+                return True
+            if code == "restricted_resource":
+                self.report.problem(
+                    f"the integration cannot {verb} comments (restricted_resource)",
+                    CAPABILITY_FIX.format(name=capability),
+                )
+            else:
+                self.report.problem(f"cannot {verb} comments ({code})", "try again later")
+            return False
+        finally:
+            client_log.setLevel(level)
+        return True
+
     # ---- schema --------------------------------------------------------------------------
 
     def task_properties(self, schema: JSON, projects: JSON | None) -> None:
@@ -317,7 +387,7 @@ class _Checks:
         project = self.expect(props, "tasks", "project", t.project, [t.project_type], type_key="project_type")
         if project is not None and t.project_type == "relation" and projects is not None:
             target = project["relation"].get("data_source_id")
-            if target != projects.get("id"):
+            if notion_id(target or "") != notion_id(projects.get("id") or ""):
                 self.report.problem(
                     f"tasks.project “{t.project}” relates to data source {target}, "
                     f"not to notion.projects_data_source_id",

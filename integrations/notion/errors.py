@@ -47,6 +47,13 @@ def store_error(action: str, error: BaseException, token_env: str) -> StoreError
         return NotionStoreError(f"Could not {action}: {reason}.", code=code, status=error.status)
     if isinstance(error, RequestTimeoutError):
         return NotionStoreError(f"Could not {action}: Notion did not answer in time.", code="timeout")
+    if isinstance(error, HTTPResponseError) and error.status == 529:
+        # service_overload: notion-client 3.1.0 does not know the code, so it arrives unparsed.
+        return NotionStoreError(
+            f"Could not {action}: Notion is overloaded (service_overload); try again in a minute.",
+            code="service_overload",
+            status=529,
+        )
     if isinstance(error, HTTPResponseError):  # not a Notion error object (a proxy, an odd code)
         return NotionStoreError(
             f"Could not {action}: Notion answered HTTP {error.status} ({_short(error.body)}).",

@@ -3,7 +3,9 @@
 Notion allows an integration "an average of three requests per second; some bursts beyond
 the average rate are allowed", and asks clients to honour Retry-After on a 429
 (https://developers.notion.com/reference/request-limits). A token bucket gives exactly
-that: `burst` requests at once, then `rate` per second on average.
+that: `burst` requests at once, then `rate` per second on average. A 529 service_overload
+is handled as a 429 (the same page: "handle HTTP 429 and 529 responses and respect the
+Retry-After response header").
 
 The limiter sits in the httpx transport under notion-client, so it sees every request
 that reaches the wire, retries included, and nothing can bypass it. When a 429 comes
@@ -60,7 +62,7 @@ class TokenBucket:
             await asyncio.sleep(wait)
 
     def pause(self, seconds: float) -> None:
-        """Notion said 429: nobody sends before `seconds` from now, and the saved burst is spent."""
+        """Notion said 429 or 529: nobody sends before `seconds` from now, and the saved burst is spent."""
         with self._lock:
             now = time.monotonic()
             self._paused_until = max(self._paused_until, now + seconds)
@@ -100,7 +102,7 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 class LimitedTransport(httpx.AsyncBaseTransport):
-    """Waits for the bucket before each request, counts requests, pauses the bucket on 429."""
+    """Waits for the bucket before each request, counts requests, pauses the bucket on 429/529."""
 
     def __init__(self, bucket: TokenBucket | None, inner: httpx.AsyncBaseTransport | None = None) -> None:
         self.bucket = bucket
@@ -113,7 +115,7 @@ class LimitedTransport(httpx.AsyncBaseTransport):
         self.calls += 1
         usage.count_notion_call()  # charged to the command being handled, if any
         response = await self.inner.handle_async_request(request)
-        if response.status_code == 429 and self.bucket is not None:
+        if response.status_code in (429, 529) and self.bucket is not None:  # 529: service_overload
             seconds = retry_after_seconds(response.headers.get("retry-after"))
             self.bucket.pause(1.0 if seconds is None else seconds)
         return response

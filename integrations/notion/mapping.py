@@ -19,7 +19,11 @@ from core.config import ProjectProperties, TaskProperties
 from core.domain import NewTask, Project, Task, TaskChanges, TaskQuery
 
 JSON = dict[str, Any]
-MAX_TEXT = 2000  # Notion's limit for one rich-text item
+MAX_TEXT = 2000  # Notion's limit for one rich-text item, in UTF-16 code units
+# A page object shows at most 25 people or related pages per property
+# (https://developers.notion.com/reference/retrieve-a-page#limits); the rest are read
+# through the property-item endpoint.
+MAX_REFERENCES = 25
 
 
 class TaskMapping:
@@ -49,8 +53,9 @@ class TaskMapping:
             properties[props.darcy_id] = {"rich_text": rich_text(task.request_id)}
         return properties
 
-    def changes(self, changes: TaskChanges) -> JSON:
-        """Only the fields that are set."""
+    def changes(self, changes: TaskChanges, current: JSON | None = None) -> JSON:
+        """Only the fields that are set. New assignees replace the people of the `current`
+        page, whose groups and bots (never assignees) are written back as they were."""
         props = self.props
         properties: JSON = {}
         if changes.title is not None:
@@ -58,7 +63,8 @@ class TaskMapping:
         if changes.status is not None:
             properties[props.status] = self.status_value(changes.status)
         if changes.assignee_ids is not None:
-            properties[props.assignees] = people(changes.assignee_ids)
+            kept = other_people(value(current.get("properties", {}), props.assignees)) if current else []
+            properties[props.assignees] = people(changes.assignee_ids, kept)
         if changes.project_id is not None:
             properties[props.project] = self.project_value(changes.project_id)
         if changes.due is not None:
@@ -102,7 +108,7 @@ class TaskMapping:
             id=page["id"],
             title=text(value(values, props.title)),
             status=self.status_of(values),
-            assignee_ids=[user["id"] for user in value(values, props.assignees) or []],
+            assignee_ids=person_ids(value(values, props.assignees)),
             project_ids=project_ids,
             due=self.day_of(value(values, props.due)),
             description=text(value(values, props.description)) if props.description else "",
@@ -182,6 +188,25 @@ class TaskMapping:
             found.append({"property": due, "date": {"on_or_after": start.isoformat()}})
         return found
 
+    def truncated(self, page: JSON) -> list[str]:
+        """The properties this mapping reads whose value the page object may have cut at 25:
+        a relation that says has_more, people that fill all 25 places (a people value gives
+        no sign, so 25 means "maybe more")."""
+        values = page.get("properties", {})
+        names = [self.props.assignees]
+        if self.props.project_type == "relation":
+            names.append(self.props.project)
+        found = []
+        for name in names:
+            prop = values.get(name)
+            if not isinstance(prop, dict):
+                continue
+            cut_relation = prop.get("type") == "relation" and prop.get("has_more")
+            full_people = prop.get("type") == "people" and len(prop.get("people") or []) >= MAX_REFERENCES
+            if cut_relation or full_people:
+                found.append(name)
+        return found
+
     def sorts(self) -> list[JSON]:
         return [{"property": self.props.due, "direction": "ascending"}]
 
@@ -226,7 +251,7 @@ class ProjectMapping:
             id=page["id"],
             name=text(value(values, props.title)),
             progress=option_name(value(values, props.progress)) if props.progress else None,
-            lead_ids=[user["id"] for user in value(values, props.lead) or []] if props.lead else [],
+            lead_ids=person_ids(value(values, props.lead)) if props.lead else [],
         )
 
     def select_projects(self, data_source: JSON) -> list[Project]:
@@ -240,15 +265,36 @@ class ProjectMapping:
 
 
 def rich_text(content: str) -> list[JSON]:
-    """Rich-text items, split at Notion's 2000-character limit per item."""
+    """Rich-text items, split at Notion's limit of 2000 per item. Notion counts UTF-16 code
+    units (JavaScript's `.length`): a character beyond the Basic Multilingual Plane, an
+    emoji, counts 2. A character is never split between items."""
+    chunks: list[str] = []
+    start = units = 0
+    for i, char in enumerate(content):
+        size = 2 if ord(char) > 0xFFFF else 1
+        if units + size > MAX_TEXT:
+            chunks.append(content[start:i])
+            start, units = i, 0
+        units += size
+    if start < len(content):
+        chunks.append(content[start:])
+    return [{"type": "text", "text": {"content": chunk}} for chunk in chunks]
+
+
+def people(user_ids: list[str], kept: list[JSON] | None = None) -> JSON:
+    """A people value: the assignees as users, then what else it held (`kept`)."""
+    return {"people": [{"object": "user", "id": user_id} for user_id in user_ids] + (kept or [])}
+
+
+def other_people(entries: Any) -> list[JSON]:
+    """The groups and bots of a people value, as a request writes them back: a group as
+    {"object": "group"}, a bot as a user (PartialUserObjectRequest | GroupObjectRequest,
+    makenotion/notion-sdk-js src/api-endpoints/pages.ts)."""
     return [
-        {"type": "text", "text": {"content": content[i : i + MAX_TEXT]}}
-        for i in range(0, len(content), MAX_TEXT)
+        {"object": "group" if entry.get("object") == "group" else "user", "id": entry["id"]}
+        for entry in entries or []
+        if not _is_person(entry)
     ]
-
-
-def people(user_ids: list[str]) -> JSON:
-    return {"people": [{"object": "user", "id": user_id} for user_id in user_ids]}
 
 
 # ---- response values ---------------------------------------------------------------------
@@ -262,6 +308,19 @@ def value(values: JSON, name: str | None) -> Any:
 
 def text(items: Any) -> str:
     return "".join(item.get("plain_text", "") for item in items or [])
+
+
+def person_ids(entries: Any) -> list[str]:
+    """The people of a people value. It can also hold bots and groups
+    (`Array<UserValueResponse | GroupObjectResponse>`, makenotion/notion-sdk-js
+    src/api-endpoints/common.ts): they are nobody's assignee or lead."""
+    return [entry["id"] for entry in entries or [] if _is_person(entry)]
+
+
+def _is_person(entry: JSON) -> bool:
+    """A person user, or a partial user (only its id: an integration without the user
+    information capability sees no type; most are people)."""
+    return entry.get("object", "user") == "user" and entry.get("type") != "bot"
 
 
 def option_name(option: Any) -> str | None:

@@ -3,9 +3,11 @@
 notion-client's own retries are off (it would retry 5xx on GET only, with its own
 schedule, multiplying ours); tenacity runs one policy for every call:
 
-- a 429 means Notion did nothing: any call, a create included, waits for Retry-After
-  (the process-wide limiter is paused for the same time, see limiter.py) and goes again,
-  up to `rate_limit_retries` times;
+- a 429 rate_limited means Notion did nothing, and Notion asks the same handling for a 529
+  service_overload ("Connections should handle HTTP 429 and 529 responses and respect the
+  Retry-After response header": https://developers.notion.com/reference/request-limits):
+  any call, a create included, waits for Retry-After (the process-wide limiter is paused
+  for the same time, see limiter.py) and goes again, up to `rate_limit_retries` times;
 - a timeout, a 5xx, a 409 or a broken connection may or may not have done something:
   reads and idempotent writes (setting properties, trashing a page) retry with
   exponential backoff and jitter, `read_attempts` in all;
@@ -52,10 +54,15 @@ def error_code(error: BaseException) -> str | None:
     return str(getattr(code, "value", code)) if code is not None else None
 
 
+RATE_LIMIT_STATUSES = {429, 529}  # rate_limited, service_overload
+
+
 def is_rate_limited(error: BaseException) -> bool:
-    if not isinstance(error, APIResponseError):
+    """A 429, or a 529: notion-client 3.1.0 does not know service_overload and raises a 529
+    as UnknownHTTPResponseError, so the status decides (its Retry-After header is kept)."""
+    if not isinstance(error, HTTPResponseError):
         return False
-    return error_code(error) == "rate_limited" or error.status == 429
+    return error_code(error) in ("rate_limited", "service_overload") or error.status in RATE_LIMIT_STATUSES
 
 
 def is_transient(error: BaseException) -> bool:

@@ -90,8 +90,14 @@ def person_user(user_id: str, name: str, email: str | None) -> JSON:
             "avatar_url": None, "person": {"email": email} if email else {}}
 
 
-def bot_user(bot_id: str) -> JSON:
-    return {"object": "user", "id": bot_id, "type": "bot", "name": BOT_NAME, "avatar_url": None,
+def group_object(group_id: str, name: str) -> JSON:
+    """A group in a people value: {"object": "group", "id", "name"} (GroupObjectResponse,
+    makenotion/notion-sdk-js v5.26.0 src/api-endpoints/common.ts)."""
+    return {"object": "group", "id": group_id, "name": name}
+
+
+def bot_user(bot_id: str, name: str = BOT_NAME) -> JSON:
+    return {"object": "user", "id": bot_id, "type": "bot", "name": name, "avatar_url": None,
             "bot": {"owner": {"type": "workspace", "workspace": True},
                     "workspace_name": "Darcy demo workspace"}}
 
@@ -106,6 +112,8 @@ class SeedState:
     projects_database_id: str
     projects_data_source_id: str
     users: dict[str, JSON] = field(default_factory=dict)
+    # Groups of people: a people property can hold them (GroupObjectResponse, notion-sdk-js).
+    groups: dict[str, JSON] = field(default_factory=dict)
     databases: dict[str, JSON] = field(default_factory=dict)
     data_sources: dict[str, JSON] = field(default_factory=dict)
     pages: dict[str, JSON] = field(default_factory=dict)
@@ -335,7 +343,8 @@ def property_value(state: SeedState, data_source: JSON, prop: JSON, value: Any) 
             options.append(option)
         return {**head, kind: {k: option[k] for k in ("id", "name", "color")}}
     if kind == "people":
-        return {**head, "people": [state.users[user_id] for user_id in value or []]}
+        return {**head, "people": [state.users.get(some_id) or state.groups[some_id]
+                                   for some_id in value or []]}
     if kind == "relation":
         return {**head, "relation": [{"id": page_id} for page_id in value or []],
                 "has_more": False}

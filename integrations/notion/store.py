@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import httpx
 from notion_client import AsyncClient
 
-from core.config import NotionSettings
+from core.config import NotionSettings, notion_id
 from core.domain import NewTask, Project, Task, TaskChanges, TaskComment, TaskQuery
 from integrations.notion.cache import TTLCache
 from integrations.notion.errors import NotionStoreError, store_error
@@ -57,8 +57,9 @@ class NotionTaskStore:
     ) -> None:
         self.client = client
         self.settings = settings
-        self.tasks_data_source_id = tasks_data_source_id
-        self.projects_data_source_id = projects_data_source_id
+        # Compared with the parent Notion names in its answers, which is always dashed.
+        self.tasks_data_source_id = notion_id(tasks_data_source_id)
+        self.projects_data_source_id = notion_id(projects_data_source_id)
         self.mapping = TaskMapping(settings.tasks, timezone)
         self.projects_mapping = ProjectMapping(settings.projects, settings.tasks)
         self.retry = RetryPolicy.from_settings(settings)
@@ -160,11 +161,16 @@ class NotionTaskStore:
         if self.mapping.matches_nothing(query):
             return []  # no status can match an empty set; nothing to ask Notion
         pages = await self._query_tasks("list tasks", self.mapping.filter(query), self.mapping.sorts())
-        return [self.mapping.task(page) for page in pages]
+        return [self.mapping.task(await self._complete(page)) for page in pages]
 
     async def get_task(self, task_id: str) -> Task:
+        return self.mapping.task(await self._task_page(task_id))
+
+    async def _task_page(self, task_id: str) -> JSON:
+        """The task's page, with every person and related page (see `_complete`)."""
+        task_id = notion_id(task_id)
         page = await self._read("read the task", lambda: self.client.pages.retrieve(page_id=task_id))
-        if page.get("parent", {}).get("data_source_id") != self.tasks_data_source_id:
+        if notion_id(page.get("parent", {}).get("data_source_id") or "") != self.tasks_data_source_id:
             raise NotionStoreError(
                 f"Could not read the task: {task_id} is not a task.", code="object_not_found", status=404
             )
@@ -172,7 +178,7 @@ class NotionTaskStore:
             raise NotionStoreError(
                 "Could not read the task: it is in Notion's trash.", code="object_not_found", status=404
             )
-        return self.mapping.task(page)
+        return await self._complete(page)
 
     async def list_comments(self, task_id: str) -> list[TaskComment]:
         """The task's comments, oldest first (every page of them)."""
@@ -211,7 +217,7 @@ class NotionTaskStore:
         page = await self._call("create the task", created)
         if task.project_id:
             self._project_written()
-        return self.mapping.task(page)
+        return self.mapping.task(await self._complete(page))
 
     async def find_created(self, task: NewTask, since: datetime) -> Task | None:
         page = await self._created_by(task, since)
@@ -232,19 +238,22 @@ class NotionTaskStore:
         if self.settings.tasks.darcy_id and task.request_id:
             return pages[0] if pages else None
         bot_id = await self._bot_id()
-        return next(
-            (
-                page
-                for page in pages
-                if (page.get("created_by") or {}).get("id") == bot_id and self.mapping.same_task(page, task)
-            ),
-            None,
-        )
+        for page in pages:
+            if (page.get("created_by") or {}).get("id") == bot_id:
+                page = await self._complete(page)
+                if self.mapping.same_task(page, task):
+                    return page
+        return None
 
     async def update_task(self, task_id: str, changes: TaskChanges) -> Task:
         """Write only the fields that are set; nothing set means a plain read. Setting values
-        is idempotent, so a timeout or 5xx is retried like a read."""
-        properties = self.mapping.changes(changes)
+        is idempotent, so a timeout or 5xx is retried like a read.
+
+        New assignees replace the people value whole, so the page is read first: its groups
+        and bots are not assignees and are written back as they were."""
+        task_id = notion_id(task_id)
+        current = await self._task_page(task_id) if changes.assignee_ids is not None else None
+        properties = self.mapping.changes(changes, current)
         if not properties:
             return await self.get_task(task_id)
         page = await self._read(
@@ -252,7 +261,7 @@ class NotionTaskStore:
         )
         if changes.project_id is not None:
             self._project_written()
-        return self.mapping.task(page)
+        return self.mapping.task(await self._complete(page))
 
     async def add_comment(self, task_id: str, text: str, author: str | None = None) -> str:
         """Comment once: after a lost answer, the comment is looked for before sending again.
@@ -295,6 +304,29 @@ class NotionTaskStore:
         """Writing a select value Notion did not know adds an option: a new project."""
         if self.projects_mapping.from_select:
             self.cache.invalidate("projects")
+
+    async def _complete(self, page: JSON) -> JSON:
+        """The page with every person and related page of the properties the mapping reads.
+        A page object holds at most 25 of them (a relation then says has_more); the rest come
+        from the property-item endpoint, a paginated list of property_item objects
+        (https://developers.notion.com/reference/retrieve-a-page-property)."""
+        truncated = self.mapping.truncated(page)
+        if not truncated:
+            return page
+        properties = dict(page["properties"])
+        for name in truncated:
+            prop = properties[name]
+            kind = prop["type"]
+            items = await self._collect(
+                f"read every value of “{name}”",
+                lambda cursor, prop_id=prop["id"]: self.client.pages.properties.retrieve(
+                    page_id=page["id"], property_id=prop_id, page_size=PAGE_SIZE, start_cursor=cursor
+                ),
+            )
+            properties[name] = {**prop, kind: [item[kind] for item in items if kind in item]}
+            if kind == "relation":
+                properties[name]["has_more"] = False
+        return {**page, "properties": properties}
 
     # ---- calling Notion ----------------------------------------------------------------
 

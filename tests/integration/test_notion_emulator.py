@@ -142,7 +142,8 @@ async def test_unshared_and_restricted(raw: httpx.AsyncClient, emulator: NotionE
     emulator.unshare(emulator.tasks_data_source_id)
     status, code, message = error(await raw.get(f"/pages/{page['id']}"))
     assert (status, code) == (404, "object_not_found")
-    assert message.endswith("Make sure the relevant pages and databases are shared with your integration.")
+    assert message.endswith('Make sure the relevant pages and databases are shared with your '
+                            'integration "Darcy".')
     assert error(await query(raw, emulator, {}))[:2] == (404, "object_not_found")
     emulator.restrict("users")
     assert error(await raw.get("/users"))[:2] == (403, "restricted_resource")

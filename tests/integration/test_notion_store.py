@@ -371,7 +371,7 @@ async def raw(emulator: NotionEmulator) -> AsyncIterator[httpx.AsyncClient]:
 async def test_protocol_headers_and_errors(raw: httpx.AsyncClient,
                                            emulator: NotionEmulator) -> None:
     ok = await raw.get("/users/me")
-    assert ok.headers["Content-Type"] == "application/json"
+    assert ok.headers["Content-Type"] == "application/json; charset=utf-8"  # as Notion's
     assert ok.json()["type"] == "bot"
     unversioned = await raw.get("/users/me", headers={"Notion-Version": ""})
     assert (unversioned.status_code, unversioned.json()["code"]) == (400, "missing_version")

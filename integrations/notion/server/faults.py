@@ -20,7 +20,7 @@ class Fault:
     remaining: int
     methods: frozenset[str] | None = None
     path: str | None = None
-    retry_after: float | None = None  # the Retry-After header (seconds) of a 429
+    retry_after: float | None = None  # the Retry-After header (seconds) of a 429 or 529
     after: bool = False  # carry the request out, then answer with the error
     drop: bool = False  # close the connection instead of answering
     delay: float = 0.0  # wait this long first (beyond the client's timeout: a timeout)

@@ -13,8 +13,16 @@ import uuid
 from typing import Any
 
 from integrations.notion.seed import ANNOTATIONS, JSON, SeedState, property_value
-from integrations.notion.server_filters import find_property
-from integrations.notion.server_protocol import MAX_TEXT, as_list, invalid, iso_date_string, should, shown
+from integrations.notion.server.filters import find_property
+from integrations.notion.server.protocol import (
+    MAX_TEXT,
+    as_list,
+    invalid,
+    iso_date_string,
+    should,
+    shown,
+    utf16_length,
+)
 
 WRITABLE = ("title", "rich_text", "status", "select", "people", "relation", "date", "checkbox")
 
@@ -56,7 +64,11 @@ class PropertyValues:
         if kind in ("status", "select"):
             return self._option_name(prop, value, where)
         if kind == "people":
-            return [_listed_id(item, f"{where}[{i}]", self.state.users, "user")
+            # A person or a bot is written as a user ({"object": "user", "id"}), a group as
+            # {"object": "group", "id"} (PartialUserObjectRequest | GroupObjectRequest,
+            # makenotion/notion-sdk-js v5.26.0 src/api-endpoints/pages.ts). A group's id sent
+            # as a user is no user: refused here (whether Notion refuses it is unverified).
+            return [_listed_id(item, f"{where}[{i}]", *self._people_kind(item))
                     for i, item in enumerate(as_list(value, where))]
         if kind == "relation":
             target = prop["relation"]["data_source_id"]
@@ -69,6 +81,11 @@ class PropertyValues:
                 raise should(where, "a boolean", value)
             return value
         return _date_start(value, where)
+
+    def _people_kind(self, item: Any) -> tuple[dict[str, Any], str]:
+        if isinstance(item, dict) and item.get("object") == "group":
+            return self.state.groups, "group"
+        return self.state.users, "user"
 
     @staticmethod
     def _option_name(prop: JSON, value: Any, where: str) -> str | None:
@@ -107,8 +124,8 @@ def rich_text_items(value: Any, where: str) -> list[JSON]:
         content = text.get("content") if isinstance(text, dict) else None
         if not isinstance(content, str):
             raise should(f"{at}.text.content", "a string", content)
-        if len(content) > MAX_TEXT:
-            raise should(f"{at}.text.content.length", f"≤ `{MAX_TEXT}`", len(content))
+        if utf16_length(content) > MAX_TEXT:  # counted in UTF-16 units, as Notion counts
+            raise should(f"{at}.text.content.length", f"≤ `{MAX_TEXT}`", utf16_length(content))
         link = text.get("link")
         url = link.get("url") if isinstance(link, dict) else None
         annotations = {**ANNOTATIONS, **(item.get("annotations") or {})}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.notion.seed import plain_text
-from integrations.notion.server_protocol import JSON, as_uuid, instant, invalid, iso_date_string, should
+from integrations.notion.server.protocol import JSON, as_uuid, instant, invalid, iso_date_string, should
 
 Predicate = Callable[[JSON], bool]
 SortKey = Callable[[JSON], Any]
@@ -43,9 +43,12 @@ TEXT_TESTS: dict[str, Test] = {
     "is_empty": lambda a, _: not a,
     "is_not_empty": lambda a, _: bool(a),
 }
+# A status or select `equals` / `does_not_equal` takes a name or a list of names (the
+# API's StatusPropertyFilter / SelectPropertyFilter: `equals: string | Array<string>`,
+# makenotion/notion-sdk-js v5.26.0 src/api-endpoints/common.ts): a list means any of them.
 OPTION_TESTS: dict[str, Test] = {
-    "equals": lambda a, b: a == b,
-    "does_not_equal": lambda a, b: a != b,
+    "equals": lambda a, b: a in b if isinstance(b, list) else a == b,
+    "does_not_equal": lambda a, b: a not in b if isinstance(b, list) else a != b,
     "is_empty": lambda a, _: a is None,
     "is_not_empty": lambda a, _: a is not None,
 }
@@ -148,6 +151,10 @@ def _operand(kind: str, op: str, operand: Any, where: str) -> Any:
     if kind == "checkbox":
         if not isinstance(operand, bool):
             raise should(where, "a boolean", operand)
+        return operand
+    if kind in ("status", "select") and isinstance(operand, list):
+        if not all(isinstance(name, str) for name in operand):
+            raise should(where, "a string or an array of strings", operand)
         return operand
     if not isinstance(operand, str):
         raise should(where, "a string", operand)

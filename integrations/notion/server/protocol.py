@@ -1,7 +1,7 @@
 """The emulator's wire protocol: Notion's error objects, list objects, cursors and body checks.
 
-Shared by the request handlers (server.py), the property-value validation
-(server_values.py) and the filters (server_filters.py), so every answer has the shape
+Shared by the request handlers (app.py), the property-value validation
+(values.py) and the filters (filters.py), so every answer has the shape
 of the real API's. Sources are cited next to each shape.
 """
 
@@ -19,6 +19,14 @@ from aiohttp import web
 JSON = dict[str, Any]
 MAX_PAGE_SIZE = 100  # https://developers.notion.com/reference/intro#pagination
 MAX_TEXT = 2000  # https://developers.notion.com/reference/request-limits
+
+
+def utf16_length(text: str) -> int:
+    """A string's length as Notion counts it: UTF-16 code units, JavaScript's `.length` (an
+    emoji outside the Basic Multilingual Plane counts 2). The 2000 limit of a rich-text
+    `text.content` is in these units: a 400 from exactly this is reported in
+    dwarvesf/dwarves-kit#403."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class ApiError(Exception):
@@ -52,12 +60,17 @@ def should(where: str, expected: str, value: Any) -> ApiError:
     return invalid(f"body failed validation: {where} should be {expected}, instead was {shown(value)}.")
 
 
-def not_found(kind: str, object_id: str) -> ApiError:
+def not_found(kind: str, object_id: str, *, integration_id: str | None = None,
+              integration_name: str | None = None) -> ApiError:
     """What Notion answers for a missing object *and* for one not shared with the integration
-    (https://developers.notion.com/reference/status-codes: 404 object_not_found)."""
+    (https://developers.notion.com/reference/status-codes: 404 object_not_found). The recorded
+    404 (ramnes/notion-sdk-py tests/cassettes/test_build_request_error_integration.yaml) names
+    the integration in the message and carries `additional_data.integration_id`."""
+    named = f' "{integration_name}"' if integration_name else ""
     return ApiError(404, "object_not_found",
                     f"Could not find {kind} with ID: {object_id}. Make sure the relevant "
-                    "pages and databases are shared with your integration.")
+                    f"pages and databases are shared with your integration{named}.",
+                    additional_data={"integration_id": integration_id} if integration_id else None)
 
 
 def shown(value: Any) -> str:
@@ -187,6 +200,10 @@ def now_iso() -> str:
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    # Exactly `application/json`, no charset parameter: the body is UTF-8 bytes.
+    """An answer as Notion sends it (every response in ramnes/notion-sdk-py's recorded
+    tests/cassettes): `Content-Type: application/json; charset=utf-8`, and a `request_id` on
+    every top-level object, a single page, user or comment as much as a list or an error."""
+    if isinstance(data, dict) and "object" in data and "request_id" not in data:
+        data = {**data, "request_id": str(uuid.uuid4())}
     return web.Response(body=json.dumps(data).encode(), status=status,
-                        content_type="application/json", headers=headers)
+                        content_type="application/json", charset="utf-8", headers=headers)

@@ -7,12 +7,13 @@ in memory, seeded by `integrations.notion.seed.workspace_state`.
 
 Tests can slow it down (`latency`), make it fail (`fail_next`, `rate_limit_storm`,
 `lose_next_answer`), hide objects as an unshared page would be hidden (`unshare`),
-withdraw a capability (`restrict`), and read what it was asked (`request_log`,
-`requests`).
+withdraw a capability (`restrict`), put groups and other people in people values
+(`add_person`, `add_group`, `add_bot`, `set_people`), and read what it was asked
+(`request_log`, `requests`).
 
 Reference: https://developers.notion.com/reference/intro (each handler cites its page).
-Filters and sorts live in server_filters.py, property values in server_values.py,
-the wire helpers (errors, lists, cursors) in server_protocol.py.
+Filters and sorts live in filters.py, property values in values.py,
+the wire helpers (errors, lists, cursors) in protocol.py.
 """
 
 from __future__ import annotations
@@ -24,15 +25,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
-from integrations.notion.seed import JSON, SeedState, new_page, plain_text, property_value, workspace_state
-from integrations.notion.server_faults import Fault, Faults
-from integrations.notion.server_filters import compile_filter, compile_sorts, plain_value, sorted_empty_last
-from integrations.notion.server_protocol import (
+from integrations.notion.seed import (
+    JSON,
+    SeedState,
+    bot_user,
+    group_object,
+    new_page,
+    person_user,
+    plain_text,
+    property_value,
+    stable_id,
+    workspace_state,
+)
+from integrations.notion.server.faults import Fault, Faults
+from integrations.notion.server.filters import compile_filter, compile_sorts, plain_value, sorted_empty_last
+from integrations.notion.server.protocol import (
     ApiError,
     check_keys,
+    decode_cursor,
+    encode_cursor,
     invalid,
     json_response,
     not_found,
@@ -43,7 +58,7 @@ from integrations.notion.server_protocol import (
     read_body,
     should,
 )
-from integrations.notion.server_values import PropertyValues, rich_text_items
+from integrations.notion.server.values import PropertyValues, rich_text_items
 
 # Body keys each endpoint accepts (the reference page of each handler lists them).
 QUERY_KEYS = ("sorts", "filter", "start_cursor", "page_size", "archived", "in_trash", "result_type")
@@ -53,6 +68,12 @@ UPDATE_PAGE_KEYS = ("properties", "icon", "cover", "is_locked", "template", "era
                     "archived", "in_trash")
 INTEGRATION_NAME = "Darcy"  # the connection's name, as a comment without a display name shows it
 COMMENT_KEYS = ("parent", "rich_text", "discussion_id", "attachments", "display_name", "markdown")
+# "Page properties are limited to up to 25 references per page property": a page object shows
+# the first 25 people or related pages; a relation then says has_more (people say nothing).
+# https://developers.notion.com/reference/retrieve-a-page#limits and
+# https://developers.notion.com/reference/page-property-values#relation
+MAX_REFERENCES = 25
+PAGINATED_ITEMS = ("title", "rich_text", "people", "relation")
 
 
 @dataclass(frozen=True)
@@ -96,6 +117,7 @@ class NotionEmulator:
         app.router.add_post("/v1/pages", self._create_page)
         app.router.add_get("/v1/pages/{page_id}", self._get_page)
         app.router.add_patch("/v1/pages/{page_id}", self._update_page)
+        app.router.add_get("/v1/pages/{page_id}/properties/{property_id}", self._get_property_item)
         app.router.add_post("/v1/comments", self._create_comment)
         app.router.add_get("/v1/comments", self._list_comments)
         return app
@@ -130,7 +152,7 @@ class NotionEmulator:
         """Answer the next `times` matching requests with this error, before doing anything
         (an outage, a 429…)."""
         self.faults.add(Fault(status, code, times, _methods(methods), path,
-                              retry_after=retry_after if status == 429 else None))
+                              retry_after=retry_after if status in (429, 529) else None))
 
     def rate_limit_storm(self, times: int, *, retry_after: float = 0.1,
                          methods: Iterable[str] | None = None, path: str | None = None) -> None:
@@ -151,7 +173,8 @@ class NotionEmulator:
         self.hidden.add(object_id)
 
     def restrict(self, capability: str) -> None:
-        """Withdraw a capability ("users": read user information) → 403 restricted_resource."""
+        """Withdraw a capability → 403 restricted_resource: "users" (read user information),
+        "comments_read" (read comments), "comments_insert" (insert comments)."""
         self.restricted.add(capability)
 
     # ---- state, for tests ------------------------------------------------------------
@@ -190,6 +213,36 @@ class NotionEmulator:
         for page in self.state.pages.values():
             if page["parent"]["data_source_id"] == data_source_id:
                 page["properties"][new] = page["properties"].pop(old)
+
+    def add_person(self, name: str, email: str | None = None) -> str:
+        """A workspace member who is in no seed file; returns the user id."""
+        user_id = stable_id("user", "added", name)
+        self.state.users[user_id] = person_user(user_id, name, email)
+        return user_id
+
+    def add_bot(self, name: str) -> str:
+        """Another integration's bot user (people properties can hold bots)."""
+        bot_id = stable_id("user", "bot", name)
+        self.state.users[bot_id] = bot_user(bot_id, name)
+        return bot_id
+
+    def add_group(self, name: str) -> str:
+        """A group of people (a people property can hold one, as a group object)."""
+        group_id = stable_id("group", name)
+        self.state.groups[group_id] = group_object(group_id, name)
+        return group_id
+
+    def set_people(self, page_id: str, prop: str, ids: list[str]) -> None:
+        """Set a people property as someone in Notion would: users (people, bots) and groups."""
+        page = self.state.pages[page_id]
+        data_source = self.state.data_sources[page["parent"]["data_source_id"]]
+        page["properties"][prop] = property_value(self.state, data_source,
+                                                  data_source["properties"][prop], ids)
+
+    def people(self, page_id: str, prop: str) -> list[JSON]:
+        """A people value as stored (every entry, not only the first 25): object, id, type."""
+        return [{k: entry[k] for k in ("object", "id", "type") if k in entry}
+                for entry in self.state.pages[page_id]["properties"][prop]["people"]]
 
     def _task_row(self, page: JSON) -> JSON:
         values: dict[str, Any] = {}
@@ -235,9 +288,11 @@ class NotionEmulator:
         if fault.drop and request.transport is not None:
             request.transport.close()  # the client sees the connection end without an answer
         headers = None
-        if fault.status == 429:
-            # https://developers.notion.com/reference/request-limits: a 429 carries Retry-After
-            # (whole seconds from Notion; tests may use fractions to stay fast).
+        if fault.status in (429, 529):
+            # https://developers.notion.com/reference/request-limits: "Connections should handle
+            # HTTP 429 and 529 responses and respect the Retry-After response header" (whole
+            # seconds from Notion; tests may use fractions to stay fast). A 529 is
+            # service_overload.
             headers = {"Retry-After": f"{fault.retry_after or 0:g}"}
         raise ApiError(fault.status, fault.code, f"Injected failure ({fault.code}).", headers=headers)
 
@@ -270,8 +325,12 @@ class NotionEmulator:
         self._require("users")
         user_id = path_uuid(request.match_info["user_id"], "user_id")
         if user_id not in self.state.users:
-            raise not_found("user", user_id)
+            raise self._not_found("user", user_id)
         return json_response(self.state.users[user_id])
+
+    def _not_found(self, kind: str, object_id: str) -> ApiError:
+        bot = self.state.users[self.state.bot_id]
+        return not_found(kind, object_id, integration_id=bot["id"], integration_name=bot["name"])
 
     def _require(self, capability: str) -> None:
         # https://developers.notion.com/reference/capabilities
@@ -284,7 +343,7 @@ class NotionEmulator:
     async def _get_database(self, request: web.Request) -> web.Response:
         database_id = path_uuid(request.match_info["database_id"], "database_id")
         if database_id not in self.state.databases or database_id in self.hidden:
-            raise not_found("database", database_id)
+            raise self._not_found("database", database_id)
         return json_response(self.state.databases[database_id])
 
     # https://developers.notion.com/reference/retrieve-a-data-source → schema in "properties"
@@ -310,12 +369,14 @@ class NotionEmulator:
         for key, descending in reversed(sorts):
             pages = sorted_empty_last(pages, key, descending)
         size = page_size(body.get("page_size"))
-        return json_response(paginate(pages, body.get("start_cursor"), size, "page_or_data_source"))
+        listed = paginate(pages, body.get("start_cursor"), size, "page_or_data_source")
+        listed["results"] = [_shown(page) for page in listed["results"]]
+        return json_response(listed)
 
     def _data_source(self, raw_id: str) -> JSON:
         data_source_id = path_uuid(raw_id, "data_source_id")
         if data_source_id not in self.state.data_sources or data_source_id in self.hidden:
-            raise not_found("data_source", data_source_id)
+            raise self._not_found("data_source", data_source_id)
         return self.state.data_sources[data_source_id]
 
     # ---- pages -----------------------------------------------------------------------
@@ -330,11 +391,11 @@ class NotionEmulator:
         properties.update(self._values.encode(data_source, body.get("properties", {})))
         page = new_page(self.state.bot_id, str(uuid.uuid4()), data_source, properties, now_iso())
         self.state.pages[page["id"]] = page
-        return json_response(page)
+        return json_response(_shown(page))
 
     # https://developers.notion.com/reference/retrieve-a-page → a page object
     async def _get_page(self, request: web.Request) -> web.Response:
-        return json_response(self._page(request.match_info["page_id"]))
+        return json_response(_shown(self._page(request.match_info["page_id"])))
 
     # https://developers.notion.com/reference/patch-page → the updated page object
     async def _update_page(self, request: web.Request) -> web.Response:
@@ -353,14 +414,48 @@ class NotionEmulator:
         if trash is not None:
             page["in_trash"] = page["archived"] = trash
         page["last_edited_time"] = now_iso()
-        return json_response(page)
+        return json_response(_shown(page))
 
     def _page(self, raw_id: str) -> JSON:
         page_id = path_uuid(raw_id, "page_id")
         page = self.state.pages.get(page_id)
         if page is None or page_id in self.hidden or page["parent"]["data_source_id"] in self.hidden:
-            raise not_found("page", page_id)
+            raise self._not_found("page", page_id)
         return page
+
+    # https://developers.notion.com/reference/retrieve-a-page-property → one property_item, or
+    # for title, rich_text, people and relation a paginated list of them. The list's shape is
+    # the recorded one (ramnes/notion-sdk-py tests/cassettes/test_pages_properties_retrieve.yaml):
+    # {"object": "list", "results": [{"object": "property_item", "type", "id", type: item}…],
+    #  "next_cursor", "has_more", "type": "property_item",
+    #  "property_item": {"id", "next_url", "type", type: {}}, "request_id"}
+    async def _get_property_item(self, request: web.Request) -> web.Response:
+        page = self._page(request.match_info["page_id"])
+        wanted = unquote(request.match_info["property_id"])
+        value = next((v for v in page["properties"].values() if unquote(v["id"]) == wanted), None)
+        if value is None:
+            raise self._not_found("property", wanted)
+        kind, prop_id = value["type"], value["id"]
+        if kind not in PAGINATED_ITEMS:
+            return json_response({"object": "property_item", "id": prop_id, "type": kind,
+                                  kind: value[kind]})
+        items = value[kind] or []
+        if kind == "relation":
+            items = [{"id": related["id"]} for related in items]
+        size = page_size(request.query.get("page_size"))
+        cursor = request.query.get("start_cursor")
+        start = decode_cursor(cursor) if cursor else 0
+        more = start + size < len(items)
+        next_cursor = encode_cursor(start + size) if more else None
+        next_url = (f"{self.base_url}/v1/pages/{page['id']}/properties/{prop_id}"
+                    f"?start_cursor={next_cursor}" if more else None)
+        return json_response({
+            "object": "list",
+            "results": [{"object": "property_item", "type": kind, "id": prop_id, kind: item}
+                        for item in items[start:start + size]],
+            "next_cursor": next_cursor, "has_more": more, "type": "property_item",
+            "property_item": {"id": prop_id, "next_url": next_url, "type": kind, kind: {}},
+        })
 
     def _parent_data_source(self, parent: Any) -> JSON:
         """A data_source_id parent; a database_id parent works when it has one data source."""
@@ -371,7 +466,7 @@ class NotionEmulator:
         if "database_id" in parent:
             database_id = path_uuid(str(parent["database_id"]), "database_id")
             if database_id not in self.state.databases or database_id in self.hidden:
-                raise not_found("database", database_id)
+                raise self._not_found("database", database_id)
             sources = self.state.databases[database_id]["data_sources"]
             if len(sources) != 1:
                 raise invalid("Database has several data sources: use a data_source_id parent.")
@@ -382,6 +477,11 @@ class NotionEmulator:
 
     # https://developers.notion.com/reference/create-a-comment → a comment object
     async def _create_comment(self, request: web.Request) -> web.Response:
+        # Without "Insert comments" Notion answers 403 restricted_resource "Insufficient
+        # permissions for this endpoint." (https://developers.notion.com/guides/data-apis/
+        # working-with-comments; the message as reported in pipedream.com/community/t/11433).
+        # Checked before the body here; Notion's order of the two checks is unverified.
+        self._require("comments_insert")
         body = await read_body(request)
         check_keys(body, COMMENT_KEYS)
         parent = body.get("parent")
@@ -420,6 +520,7 @@ class NotionEmulator:
     # https://developers.notion.com/reference/list-comments
     # → a list object, "type": "comment", oldest first
     async def _list_comments(self, request: web.Request) -> web.Response:
+        self._require("comments_read")  # "Read comments" capability, as above
         raw_id = request.query.get("block_id")
         if not raw_id:
             raise should("query.block_id", "defined", None)
@@ -431,3 +532,18 @@ class NotionEmulator:
 
 def _methods(methods: Iterable[str] | None) -> frozenset[str] | None:
     return frozenset(m.upper() for m in methods) if methods is not None else None
+
+
+def _shown(page: JSON) -> JSON:
+    """A page as an answer shows it: people and relations cut at 25 references, a cut relation
+    marked has_more (the stored page keeps them all; the property-item endpoint lists them)."""
+    properties = {}
+    for name, value in page["properties"].items():
+        kind = value["type"]
+        if kind in ("people", "relation"):
+            items = value[kind] or []
+            value = {**value, kind: items[:MAX_REFERENCES]}
+            if kind == "relation":
+                value["has_more"] = len(items) > MAX_REFERENCES
+        properties[name] = value
+    return {**page, "properties": properties}

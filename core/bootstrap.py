@@ -22,7 +22,7 @@ from core.config import ConfigError, Person, Settings, seed_people
 from core.directory import Directory
 from core.gate import Gate
 from core.planner import Planner
-from core.ports import TaskStore
+from core.ports import SeenEvents, TaskStore
 from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.service import Darcy
@@ -46,6 +46,7 @@ class App:
     clock: Callable[[], datetime]
     closers: list[Callable[[], Any]] = field(default_factory=list)
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
+    seen_events: SeenEvents | None = None  # event ids replicas share (Slack's retries)
 
     async def aclose(self) -> None:
         for close in reversed(self.closers):
@@ -144,6 +145,7 @@ async def bootstrap(
         clock=clock,
         closers=closers,
         emulator=emulator,
+        seen_events=db.seen_events,
     )
     observability.instrument(app)  # spans and log context for the planner, gate, reply, store
     await recover_interrupted(darcy)

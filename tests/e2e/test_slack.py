@@ -25,6 +25,7 @@ from rigs.slack_rig import (
     SlackUser,
     check_blocks,
     event_body,
+    payload_body,
     pings,
     signed_headers,
 )
@@ -566,3 +567,53 @@ async def test_a_list_of_long_titles_fits_in_one_message(app: App, slack: Slack)
     assert "x" * 500 not in shown and "x…" in shown  # titles clipped in lists, as on Discord
     listed = len(re.findall(r"Task \d+ x", shown))
     assert listed == 20 or f"…and {20 - listed} more" in shown
+
+
+async def test_a_429_is_retried_after_retry_after_and_the_reply_arrives(app: App, slack: Slack) -> None:
+    slack.emulator.rate_limit("chat.postMessage", times=1, retry_after=1)
+    await slack.user.mention(CAROL, "show me my tasks")
+    first = await slack.emulator.wait_for("chat.postMessage")
+    asked_at = time.monotonic()
+    message = await slack.posted(2)  # the same message, sent again after Retry-After
+    assert time.monotonic() - asked_at >= 0.9
+    again = slack.emulator.of("chat.postMessage")[1].body
+    assert (again["channel"], again["text"]) == (first.body["channel"], first.body["text"])
+    assert "Carol Jensen's tasks" in message.shown()
+    assert len(slack.emulator.in_channel("C0GENERAL")) == 1
+
+
+async def test_another_apps_mention_is_not_answered_as_a_person(app: App, slack: Slack) -> None:
+    # Recorded: another app's message carries its bot user in `user` and its `bot_id`. Changed
+    # for Darcy: type app_mention, the text mentions Darcy, channel and team are the rig's.
+    event = recorded("bot_message_event.json")["event"]
+    event |= {"type": "app_mention", "text": "<@UDARCY> show me my tasks", "channel": "C0GENERAL",
+              "team": "T0CLUB"}
+    assert (await slack.user.event(event)).status == 200
+    await slack.user.mention(CAROL, "what's overdue?")  # a person's, afterwards
+    await slack.posted()
+    assert slack.bus.requests() == ["what's overdue?"]
+    assert len(slack.emulator.of("chat.postMessage")) == 1
+
+
+async def test_a_shortcut_on_a_message_with_a_mention_titles_the_task_with_the_name(
+    app: App, slack: Slack,
+) -> None:
+    # Recorded message shortcut (text "<@W222> test"). Changed for Darcy: callback_id, the
+    # clicking user (Carol, a linked member), the channel and response_url (the rig's).
+    payload = recorded("message_shortcut.json")
+    slack.emulator.add_user("W222", "Egon Spengler", "egon")
+    payload |= {"callback_id": "create_darcy_task", "user": {"id": CAROL, "name": "carol"},
+                "channel": {"id": "C0GENERAL", "name": "general"},
+                "response_url": slack.emulator.hook("C0GENERAL", CAROL)}
+    await slack.user.dispatch(payload_body(payload), "application/x-www-form-urlencoded")
+    question = await slack.posted()
+    assert slack.bus.requests() == ["create a task '@egon test'"]
+    assert "I'm going to create @egon test for Carol Jensen" in question.shown()
+    assert slack.emulator.of("users.info")[0].body == {"user": "W222"}
+
+
+async def test_a_shortcut_naming_someone_users_info_cannot_find_says_someone(app: App, slack: Slack) -> None:
+    source = {"user": DAN, "ts": "1763418000.000500", "text": "Call <@U0NOBODY> about the venue"}
+    await slack.user.shortcut(CAROL, source)
+    await slack.posted()
+    assert slack.bus.requests() == ["create a task 'Call @someone about the venue'"]

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
+from pathlib import Path
 
 import discord
 import pytest
@@ -18,6 +19,7 @@ import structlog
 from rigs.discord_rig import DEFER_MESSAGE, DEFER_UPDATE, EPHEMERAL, MESSAGE, MODAL, DiscordRig
 
 from bot.discord import DarcyClient, build_client, invite_url, render, run_discord
+from bot.discord.app import PERMISSIONS, SCOPES
 from core.bootstrap import App
 from core.bus import MessageBus
 from core.config import ConfigError, DiscordSettings, load_settings
@@ -505,3 +507,19 @@ def test_a_bulk_confirmation_of_long_titles_still_asks_shall_i_go_ahead() -> Non
     assert description.startswith("I'm going to mark 10 tasks as Done: **AAA") and "**JJJ" in description
     assert description.endswith("…**. Shall I go ahead?")
     assert description.count("**") % 2 == 0
+
+
+def test_the_readme_says_which_permissions_and_intents_the_invite_needs() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = readme[readme.index("\n## Discord setup\n"):].split("\n## ", 2)[1]
+    labels = {"view_channel": "View Channels", "send_messages": "Send Messages",
+              "send_messages_in_threads": "Send Messages in Threads", "embed_links": "Embed Links",
+              "read_message_history": "Read Message History"}
+    assert discord.Permissions(**dict.fromkeys(labels, True)) == PERMISSIONS  # those and no others
+    assert f"permissions {PERMISSIONS.value}:" in text
+    assert all(label in text for label in labels.values())
+    assert SCOPES == ("bot", "applications.commands")
+    assert "`bot`" in text and "`applications.commands`" in text
+    intents = build_client(MessageBus(), load_settings()).intents
+    assert not (intents.message_content or intents.members or intents.presences)
+    assert "none privileged" in text.lower() and "DISCORD_TOKEN" in text

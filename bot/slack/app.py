@@ -2,16 +2,17 @@
 
 A table of "this Slack request → that core command":
 
-    app_mention (channel, thread)      → HandleRequest, answered in the thread
+    app_mention (people only)          → HandleRequest, answered in the thread
     message in a DM (people only)      → HandleRequest, answered in the DM
     /darcy <text>                      → HandleRequest, answered through the response_url
-    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'"
+    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'", mentions as names
     Confirm / Cancel / pick            → Confirm / Cancel / Choose, the answer replaces the question
     Link my Notion account → modal     → HandleRequest(<e-mail>) in the asking channel
 
 Every listener acknowledges first: Slack wants its 200 within 3 s, and with
 `process_before_response=False` bolt sends it while the listener goes on to the real work.
 Nothing here knows Notion or language models; rendering lives in `bot.slack.render`.
+The scopes and events this needs are in config/slack-manifest.yaml (README, "Slack setup").
 """
 
 from __future__ import annotations

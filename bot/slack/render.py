@@ -15,6 +15,7 @@ the next section instead of being cut.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from core.replies import ProjectLine, Reply, TaskLine
@@ -71,13 +72,13 @@ def _cut(text: str, at: int) -> int:
     return at
 
 
-def clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int, *, bold: bool = False) -> str:
     """Escaped text in at most `limit` characters, `…` where it was cut, never inside `&amp;`,
-    a link or a mention; a `*bold*` cut open is closed again."""
+    a link or a mention; in mrkdwn (`bold`), a `*bold*` cut open is closed again."""
     if len(text) <= limit:
         return text
     kept = text[: _cut(text, limit - 2)].rstrip()
-    return kept + ("…*" if kept.count("*") % 2 else "…")
+    return kept + ("…*" if bold and kept.count("*") % 2 else "…")
 
 
 def _label(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def _label(text: str, limit: int = MAX_LABEL) -> dict[str, Any]:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION)}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION, bold=True)}}
 
 
 def _sections(text: str) -> list[dict[str, Any]]:
@@ -110,7 +111,7 @@ def _sections(text: str) -> list[dict[str, Any]]:
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_SECTION, bold=True)}]}
 
 
 def text_size(node: Any) -> int:
@@ -133,7 +134,7 @@ def _plain_clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _fit(make: Any, budget: int) -> str:
+def _fit(make: Callable[[int | None], str], budget: int, *, bold: bool = True) -> str:
     """`make(cap)` with the largest cap on names that fits `budget`; failing that, its start
     and end (the question is at the end) with the middle left out."""
     text = ""
@@ -147,7 +148,7 @@ def _fit(make: Any, budget: int) -> str:
         if atom.start() < start < atom.end():
             start = atom.end()
     end = text[start:]
-    return clip(text, budget - len(end) - 1) + " " + end
+    return clip(text, budget - len(end) - 1, bold=bold) + " " + end
 
 
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -256,7 +257,7 @@ def _blocks(reply: Reply, requester: str, room: int, chars: int = MAX_TEXT) -> l
 
 def fallback(reply: Reply, limit: int = MAX_FALLBACK) -> str:
     """The notification and screen-reader text: never markup, never a mention."""
-    text = _fit(lambda cap: plain(_capped(reply.text, cap)), limit)
+    text = _fit(lambda cap: plain(_capped(reply.text, cap)), limit, bold=False)
     if reply.follow_up is None or len(text) + 2 > limit:
         return text
     return f"{text}\n{fallback(reply.follow_up, limit - len(text) - 1)}"

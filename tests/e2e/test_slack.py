@@ -519,12 +519,13 @@ async def test_long_titles_with_ampersands_still_get_their_which_task_buttons(ap
 
 
 def test_clipping_never_cuts_an_entity_a_link_or_a_mention_and_long_text_continues() -> None:
-    options = [("&" * 30) + f" option {n}" for n in range(7)] + ["<@U00001001> " * 10]
+    options = [("&" * 30) + f" option {n}" for n in range(7)] + ["<@U00001001> " * 10, "5 * 3 " * 20]
     choose = render.message(Reply(text="Which one?", decision="choose", pending_id="p" * 20, options=options))
     check_blocks(choose["blocks"])
     labels = [o["text"]["text"] for o in choose["blocks"][-1]["elements"][0]["options"]]
     for label in labels:
         assert len(label) <= 75 and re.fullmatch(r"(?:[^&]|&amp;|&lt;|&gt;)*", label), label
+    assert labels[-1].startswith("9) 5 * 3") and labels[-1].endswith(" 5 *…")  # plain_text: no "*" added
 
     # Task details over one section: nothing silently cut, no link or entity split between sections.
     description = " ".join(f"Step {n}: R&D <https://example.org/{n}|doc {n}>." for n in range(120))

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import unused_port
-from rigs.slack_rig import BOT_TOKEN, SIGNING_SECRET, SlackEmulator, event_body, mention_event, signed_headers
+from rigs.slack_rig import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    SlackEmulator,
+    event_body,
+    mention_event,
+    signed_headers,
+)
 
 from bot.slack.app import SeenEvents, run_slack
 from core.bootstrap import App, bootstrap
@@ -115,3 +124,42 @@ async def test_without_the_database_an_event_is_still_answered() -> None:
     seen = SeenEvents(shared=Down())
     assert await seen.first_time("Ev1") is True  # a second answer beats none
     assert await seen.first_time("Ev1") is False  # this process still remembers it
+
+
+async def test_a_socket_mode_retry_on_the_other_replicas_connection_is_not_answered_twice(
+    database_url: str, clock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
+    emulator = await SlackEmulator().start()
+    settings = load_settings(database={"url": database_url})
+    one = await bootstrap(settings, clock=clock)
+    two = await bootstrap(settings, store=one.store, clock=clock)
+    slack = SlackSettings(mode="socket", api_url=emulator.base_url)
+    running = []
+    try:
+        for count, app in enumerate((one, two), 1):  # connection 1 is replica one's, 2 replica two's
+            started = run_slack(app, app.settings.model_copy(update={"slack": slack}))
+            running.append(asyncio.create_task(started))
+            await emulator.connected(count)
+        asked = mention_event("1763419101.000200", CAROL, "show me my tasks")
+        payload = json.loads(event_body(asked, event_id="Ev0SOCKET1"))
+        await emulator.ack_of(await emulator.push("events_api", payload, connection=1))
+        await emulator.wait_for("chat.postMessage")
+        retry = await emulator.push("events_api", payload, retry_attempt=1, retry_reason="timeout",
+                                    connection=2)
+        assert (await emulator.ack_of(retry)).connection == 2  # acknowledged by the other replica
+        later = mention_event("1763419102.000200", CAROL, "what's overdue?")
+        await emulator.push("events_api", json.loads(event_body(later, event_id="Ev0SOCKET2")), connection=2)
+        second = await emulator.wait_for("chat.postMessage", 2)
+        assert second.body["thread_ts"] == later["ts"], "the retry was answered a second time"
+        await asyncio.sleep(0.2)
+        assert len(emulator.of("chat.postMessage")) == 2
+    finally:
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await two.aclose()
+        await one.aclose()
+        await emulator.close()

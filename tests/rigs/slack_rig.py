@@ -451,10 +451,12 @@ class SlackEmulator:
         return self.open_sockets()[-1]
 
     async def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
-                   retry_reason: str = "", accepts_response_payload: bool | None = None) -> str:
+                   retry_reason: str = "", accepts_response_payload: bool | None = None,
+                   connection: int | None = None) -> str:
         """Send an envelope (`events_api`, `slash_commands`, `interactive`) on the newest
-        connection, as Slack does; returns its envelope_id."""
-        socket = await self.connected()
+        connection, or on connection number `connection` (1 = the first: Slack spreads
+        envelopes, retries included, over an app's open connections); returns its envelope_id."""
+        socket = await self.connected() if connection is None else self.sockets[connection - 1]
         envelope_id = str(uuid.uuid4())
         body: dict[str, Any] = {
             "envelope_id": envelope_id, "type": kind, "payload": payload,

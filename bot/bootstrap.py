@@ -30,7 +30,7 @@ from core.handlers.request import RequestHandler
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
-from core.ports import TaskStore
+from core.ports import SeenEvents, TaskStore
 from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.replies import Reply
@@ -56,6 +56,7 @@ class App:
     clock: Callable[[], datetime]
     closers: list[Callable[[], Any]] = field(default_factory=list)
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
+    seen_events: SeenEvents | None = None  # event ids replicas share (Slack's retries)
 
     async def recover(self, older_than: timedelta = timedelta(minutes=1)) -> list[str]:
         """Settle actions a crash left between the click and the write (core/recovery.py)."""
@@ -174,6 +175,7 @@ async def bootstrap(
         clock=clock,
         closers=closers,
         emulator=emulator,
+        seen_events=db.seen_events,
     )
     await app.recover()
     return app

@@ -58,3 +58,10 @@ class StoreError(Exception):
 
 class StorageError(Exception):
     """Darcy's own database failed (locked, unreachable). Nothing may be assumed written."""
+
+
+class SeenEvents(Protocol):
+    """Event ids a chat platform may deliver more than once (Slack's retries), shared by
+    replicas: True the first time an id is seen anywhere, False after."""
+
+    async def first_time(self, event_id: str) -> bool: ...

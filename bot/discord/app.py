@@ -7,8 +7,9 @@ command, and the reply is rendered by `render`. Each handler acknowledges first
 edits the acknowledged message.
 
 Intents: none privileged. Discord delivers the content of messages that mention the
-app even without the Message Content intent, so `@Darcy …` works as is; `/darcy`,
-the message command and the components need no intent at all. Components carry only
+app, and of direct messages, even without the Message Content intent, so `@Darcy …`
+(the bot, or its managed role) and a DM work as is; `/darcy`, the message command and
+the components need no intent at all. Components carry only
 a pending id (or, for the link button, the requester's id) and are
 `discord.ui.DynamicItem`s, so any process that registered them can answer a click.
 """
@@ -110,11 +111,20 @@ class DarcyClient(discord.Client):
         return {**render.message(reply, previous or ()), "view": self.view(reply, requester_id)}
 
     async def on_message(self, message: discord.Message) -> None:
-        """`@Darcy <request>`: the same flow as /darcy, answered as a reply in the channel."""
+        """`@Darcy <request>` (the bot or its managed role) or a direct message: the same flow
+        as /darcy, answered as a reply; where Darcy may not post, by DM."""
         me = self.user
-        if me is None or message.author.bot or not any(u.id == me.id for u in message.mentions):
+        if me is None or message.author.bot:
             return
-        text = re.sub(rf"<@!?{me.id}>", " ", message.content).strip() or "help"
+        role = message.guild.self_role if message.guild is not None else None
+        direct = isinstance(message.channel, discord.DMChannel)
+        mentioned = any(u.id == me.id for u in message.mentions) or (
+            role is not None and role.id in message.raw_role_mentions
+        )
+        if not (direct or mentioned):
+            return
+        mention = rf"<@!?{me.id}>" + (rf"|<@&{role.id}>" if role is not None else "")
+        text = re.sub(mention, " ", message.content).strip() or "help"
         with contextlib.suppress(discord.HTTPException):  # no typing permission must not cost the answer
             await message.channel.typing()  # the visible acknowledgement: "Darcy is typing…"
         reply = await self.ask(
@@ -128,7 +138,28 @@ class DarcyClient(discord.Client):
         kwargs = self.rendered(reply, message.author.id)
         if kwargs["view"] is None:
             del kwargs["view"]
-        await message.reply(mention_author=False, **kwargs)
+        try:
+            await message.reply(mention_author=False, **kwargs)
+        except discord.Forbidden as exc:  # the channel lets people talk to Darcy but not Darcy answer
+            await self.answer_by_dm(message, kwargs, exc)
+
+    async def answer_by_dm(
+        self, message: discord.Message, kwargs: dict[str, Any], why: discord.Forbidden
+    ) -> None:
+        """The answer a channel refused, sent to the asker by DM (a message has no ephemeral
+        reply); the log says why, for the admin who can fix the channel's permissions."""
+        log.warning(
+            "discord channel refused the answer, sending it by DM",
+            channel_id=message.channel.id, status=why.status, code=why.code, error=why.text,
+        )
+        where = "there" if isinstance(message.channel, discord.DMChannel) else f"<#{message.channel.id}>"
+        try:
+            await message.author.send(content=f"I can't post in {where}, so here is my answer.", **kwargs)
+        except discord.HTTPException as exc:
+            log.warning(
+                "discord answer lost: the channel and the DM both refused it",
+                channel_id=message.channel.id, user_id=message.author.id, code=exc.code, error=exc.text,
+            )
 
 
 def build_client(bus: MessageBus, settings: Settings) -> DarcyClient:
@@ -181,13 +212,27 @@ async def create_task_from(interaction: discord.Interaction[DarcyClient], messag
     """Message command: a task titled by the message's first line, for whoever invoked it."""
     await _defer(interaction)
     client = interaction.client
-    lines = message.content.strip().splitlines()
+    lines = named(message).strip().splitlines()
     title = render.clip(lines[0].strip(), 100) if lines else ""
     if not title:
         reply = Reply(text="That message has no text I can turn into a task.", decision="none")
     else:
         reply = await client.ask(_request(interaction, f"create a task '{title}'"))
     await interaction.edit_original_response(**client.rendered(reply, interaction.user.id))
+
+
+def named(message: discord.Message) -> str:
+    """The message's text with the people and roles it mentions as the names Discord shows
+    (`@Hiro`), so a task title made from it carries no raw `<@id>`; @everyone stays as typed
+    (replies escape it)."""
+    people = {user.id: user.display_name for user in message.mentions}
+    roles = {role.id: role.name for role in message.role_mentions}
+
+    def name(match: re.Match[str]) -> str:
+        found = (roles if match["role"] else people).get(int(match["id"]))
+        return f"@{found}" if found else match.group(0)
+
+    return re.sub(r"<@(?:!|(?P<role>&))?(?P<id>\d+)>", name, message.content)
 
 
 # ---- components --------------------------------------------------------------------------
@@ -304,17 +349,20 @@ class LinkButton(discord.ui.DynamicItem[discord.ui.Button], template=r"darcy:lin
 
 
 class EmailModal(discord.ui.Modal, title=render.LINK_LABEL):
-    """Asks the Notion e-mail; core, waiting for it in this channel, answers with a confirmation."""
+    """Asks the Notion e-mail; core, waiting for it in this channel, answers with a confirmation.
+    The input sits in a Label (type 18): a TextInput in an action row is deprecated in modals."""
 
-    email: discord.ui.TextInput[EmailModal] = discord.ui.TextInput(
-        label="Your Notion account's e-mail",
-        placeholder="you@example.org",
-        min_length=3,
-        max_length=254,
+    field: discord.ui.Label[EmailModal] = discord.ui.Label(
+        text="Your Notion account's e-mail",
+        component=discord.ui.TextInput(placeholder="you@example.org", min_length=3, max_length=254),
     )
 
     def __init__(self) -> None:
         super().__init__(timeout=MODAL_TIMEOUT)
+
+    @property
+    def email(self) -> discord.ui.TextInput[EmailModal]:
+        return self.field.component  # type: ignore[return-value]
 
     async def on_submit(self, interaction: discord.Interaction[DarcyClient]) -> None:  # type: ignore[override]
         await interaction.response.defer()  # edits the message whose button opened the modal

@@ -62,6 +62,17 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def headline(text: str, limit: int) -> str:
+    """Core text as markdown in `limit` characters: long **bold** names (task titles) are
+    clipped first, inside their bold, so the sentence around them ("Shall I go ahead?") stays."""
+    head = markdown(text)
+    for cap in (MAX_TITLE_IN_LINE, 100, 50, 25):
+        if len(head) <= limit:
+            return head
+        head = markdown(BOLD.sub(lambda m, cap=cap: f"**{clip(m.group(1), cap)}**", text))
+    return clip(head, limit)
+
+
 def task_line(line: TaskLine) -> str:
     title = escape(clip(line.title, MAX_TITLE_IN_LINE))
     if line.url and SAFE_URL.fullmatch(line.url):
@@ -108,7 +119,7 @@ def fit(head: str, lines: Sequence[str], hidden: int, limit: int, tail: Callable
 
 def describe(reply: Reply, limit: int = MAX_DESCRIPTION) -> str:
     """One reply as an embed description of at most `limit` characters."""
-    head = markdown(reply.text)
+    head = headline(reply.text, limit)
     if reply.tasks:
         return fit(head, [task_line(t) for t in reply.tasks], reply.more, limit, _more_tasks)
     if reply.projects:
@@ -170,7 +181,7 @@ def message(reply: Reply, previous: Sequence[discord.Embed] = ()) -> dict[str, A
 
 def notice(text: str) -> dict[str, Any]:
     """A short plain message (ephemeral answers): `text` is core's, escaped."""
-    return {"content": clip(markdown(text), MAX_CONTENT), "allowed_mentions": NO_PINGS}
+    return {"content": headline(text, MAX_CONTENT), "allowed_mentions": NO_PINGS}
 
 
 # ---- components --------------------------------------------------------------------------

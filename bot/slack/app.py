@@ -2,16 +2,17 @@
 
 A table of "this Slack request → that core command":
 
-    app_mention (channel, thread)      → HandleRequest, answered in the thread
+    app_mention (people only)          → HandleRequest, answered in the thread
     message in a DM (people only)      → HandleRequest, answered in the DM
     /darcy <text>                      → HandleRequest, answered through the response_url
-    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'"
+    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'", mentions as names
     Confirm / Cancel / pick            → Confirm / Cancel / Choose, the answer replaces the question
     Link my Notion account → modal     → HandleRequest(<e-mail>) in the asking channel
 
 Every listener acknowledges first: Slack wants its 200 within 3 s, and with
 `process_before_response=False` bolt sends it while the listener goes on to the real work.
 Nothing here knows Notion or language models; rendering lives in `bot.slack.render`.
+The scopes and events this needs are in config/slack-manifest.yaml (README, "Slack setup").
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -41,6 +47,7 @@ from core.replies import Reply
 if TYPE_CHECKING:
     from bot.bootstrap import App
     from core.config import Settings
+    from core.ports import SeenEvents as SharedSeenEvents
 
 log = structlog.get_logger("darcy.slack")
 
@@ -59,28 +66,37 @@ class CommandBus(Protocol):
 
 
 class SeenEvents:
-    """Event ids already taken in, so Slack's retries (`X-Slack-Retry-Num`) run nothing twice.
+    """Event ids already taken in, so Slack's retries (`X-Slack-Retry-Num`, Socket Mode's
+    `retry_attempt`) run nothing twice.
 
-    In memory and bounded (oldest forgotten first): right for one process. Several replicas
-    behind a load balancer would need a shared record (the database), which is future work.
+    A bounded record in memory (oldest forgotten first) answers a retry to this process; the
+    `shared` record (the database, which replicas share) answers a retry that reaches another
+    replica. If the database fails, the event is handled: a second answer beats none.
     """
 
-    def __init__(self, limit: int = 10_000) -> None:
+    def __init__(self, limit: int = 10_000, shared: SharedSeenEvents | None = None) -> None:
         self.limit = limit
+        self.shared = shared
         self._ids: OrderedDict[str, None] = OrderedDict()
 
-    def first_time(self, event_id: str) -> bool:
+    async def first_time(self, event_id: str) -> bool:
         if event_id in self._ids:
             return False
         self._ids[event_id] = None
         if len(self._ids) > self.limit:
             self._ids.popitem(last=False)
-        return True
+        if self.shared is None:
+            return True
+        try:
+            return await self.shared.first_time(f"{PLATFORM}:{event_id}")
+        except Exception as exc:
+            log.warning("slack event record unavailable, handling it", event_id=event_id, error=str(exc))
+            return True
 
     async def middleware(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
         """Bolt global middleware (runs after signature verification, so forged ids never count)."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not self.first_time(event_id):
+        if event_id and not await self.first_time(event_id):
             log.info("slack event already handled", event_id=event_id)
             return BoltResponse(status=200, body="")  # acknowledged, not processed again
         return await next()
@@ -123,8 +139,8 @@ class SlackAdapter:
 
     async def on_mention(self, ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        if not event.get("user"):
-            return  # another app mentioning Darcy
+        if not event.get("user") or event.get("bot_id") or event.get("subtype"):
+            return  # another app mentioning Darcy (its events carry its bot user *and* bot_id)
         text = render.from_slack(_without_mention(event.get("text", ""), context.bot_user_id))
         thread = event.get("thread_ts") or event["ts"]  # always answer in the thread
         where = Where(channel=event["channel"], user=event["user"], thread_ts=thread)
@@ -157,12 +173,31 @@ class SlackAdapter:
             thread_ts=message.get("thread_ts") or message.get("ts"),
             response_url=shortcut.get("response_url"),
         )
-        lines = [line.strip() for line in render.from_slack(message.get("text") or "").splitlines()]
+        text = await self._named(message.get("text") or "")
+        lines = [line.strip() for line in render.from_slack(text).splitlines()]
         first = next((line for line in lines if line), "")
         if not first:
             await self._whisper(where, Reply(text="That message has no text I could make a task from."))
             return
         await self._request(where, f"create a task '{first[:MAX_TITLE].strip()}'")
+
+    async def _named(self, text: str) -> str:
+        """Slack's `<@U…>` mentions as the names people see (`@Egon`): a task title
+        made from a message must not carry a raw mention. users.info (users:read) names them;
+        one it can't name becomes "@someone"."""
+        names: dict[str, str] = {}
+        for user_id in dict.fromkeys(render.USER_MENTION.findall(text)):
+            try:
+                found = (await self.client.users_info(user=user_id)).get("user") or {}
+            except SlackApiError as exc:
+                log.info("users.info refused", user=user_id, error=exc.response.get("error"))
+                found = {}
+            profile = found.get("profile") or {}
+            names[user_id] = (
+                profile.get("display_name") or profile.get("real_name") or found.get("real_name")
+                or found.get("name") or "someone"
+            )
+        return render.USER_MENTION.sub(lambda m: "@" + render.escape(names[m.group(1)]), text)
 
     async def _request(self, where: Where, text: str) -> None:
         command = HandleRequest(platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=text)
@@ -299,7 +334,8 @@ class SlackAdapter:
 
     async def _hook(self, where: Where, message: dict[str, Any], **options: Any) -> None:
         assert where.response_url is not None
-        response = await AsyncWebhookClient(where.response_url).send(**message, **options)
+        hook = AsyncWebhookClient(where.response_url, retry_handlers=retry_handlers())
+        response = await hook.send(**message, **options)
         if response.status_code != 200:
             log.warning("response_url refused", status=response.status_code, body=response.body)
 
@@ -311,6 +347,19 @@ def _without_mention(text: str, bot_user_id: str | None) -> str:
     return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text).strip()
 
 
+def retry_handlers() -> list[AsyncRetryHandler]:
+    """slack_sdk's own: a dropped connection is tried again once, and a 429 (chat.postMessage
+    allows about one message a second per channel) waits its Retry-After and tries again."""
+    return [AsyncConnectionErrorRetryHandler(), AsyncRateLimitErrorRetryHandler(max_retry_count=3)]
+
+
+def with_retries(client: AsyncWebClient) -> AsyncWebClient:
+    """The client, retrying connection errors and 429s (slack_sdk's default retries only the former)."""
+    have = {type(h) for h in client.retry_handlers}
+    client.retry_handlers += [h for h in retry_handlers() if type(h) not in have]
+    return client
+
+
 def build_app(
     bus: CommandBus,
     *,
@@ -319,7 +368,9 @@ def build_app(
     seen: SeenEvents | None = None,
 ) -> AsyncApp:
     """The bolt app with Darcy's listeners. `client` carries the bot token (and, in tests, a
-    loopback base_url); `process_before_response=False` so every ack leaves before the work."""
+    loopback base_url); it is given slack_sdk's retry handlers for 429s and dropped connections.
+    `process_before_response=False` so every ack leaves before the work."""
+    client = with_retries(client)
     bolt = AsyncApp(
         signing_secret=signing_secret, client=client, process_before_response=False, logger=_bolt_logger()
     )
@@ -375,6 +426,7 @@ async def run_slack(app: App, settings: Settings) -> None:
     if not token:
         raise ConfigError(f"slack: set {slack.bot_token_env} to the bot token (xoxb-…)")
     client = AsyncWebClient(token=token, base_url=slack.api_url or AsyncWebClient.BASE_URL)
+    seen = SeenEvents(shared=app.seen_events)  # the database: a retry to another replica runs once
     if slack.mode == "socket":
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -388,7 +440,7 @@ async def run_slack(app: App, settings: Settings) -> None:
                 f"slack: Slack refused {slack.app_token_env} for Socket Mode ({exc.response.get('error')}); "
                 "it must be an app-level token (xapp-…) with the connections:write scope"
             ) from exc
-        bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client)
+        bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client, seen=seen)
         handler = AsyncSocketModeHandler(bolt, app_token, web_client=client)  # apps.connections.open
         try:
             await handler.start_async()
@@ -398,7 +450,8 @@ async def run_slack(app: App, settings: Settings) -> None:
     secret = slack.signing_secret()
     if not secret:
         raise ConfigError(f"slack: HTTP mode needs {slack.signing_secret_env} (the app's signing secret)")
-    runner = await serve_http(build_app(app.bus, signing_secret=secret, client=client), port=slack.port)
+    bolt = build_app(app.bus, signing_secret=secret, client=client, seen=seen)
+    runner = await serve_http(bolt, port=slack.port)
     log.info("slack adapter listening", port=slack.port, path="/slack/events")
     try:
         await asyncio.Event().wait()

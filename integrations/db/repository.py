@@ -18,12 +18,12 @@ import tempfile
 import time
 import weakref
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import event, text, tuple_, update
+from sqlalchemy import delete, event, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -35,7 +35,7 @@ from core.identity import Execution, LinkTaken
 from core.pending import PendingAction, PendingKind, PendingState
 from core.ports import StorageError
 from integrations.db.batch import RowBatcher
-from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow
+from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow, SeenEventRow
 
 T = TypeVar("T")
 log = structlog.get_logger("darcy.db")
@@ -83,6 +83,7 @@ class Database:
         self.identity = SqlIdentityRepository(self)
         self.pending = SqlPendingRepository(self)
         self.audit = SqlAuditLog(self)
+        self.seen_events = SqlSeenEvents(self)
 
     async def create_schema(self) -> None:
         """Migrate the schema to the newest revision, in one transaction that holds a lock, so
@@ -485,3 +486,30 @@ class SqlAuditLog:
             stmt = stmt.where(AuditRow.at >= as_utc(since))
         async with self._db.sessions() as session:
             return list((await session.exec(stmt)).all())
+
+
+@storage_errors
+class SqlSeenEvents:
+    """Chat platform event ids already taken in, shared by every replica on this database: the
+    first replica to insert an id handles the event, a retry anywhere finds it. Ids are kept
+    KEEP long (Slack's last retry comes about 5 minutes after the event); older rows are
+    deleted now and then by whichever replica is inserting."""
+
+    KEEP = timedelta(hours=1)
+    SWEEP_SECONDS = 60.0
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._swept = float("-inf")
+
+    async def first_time(self, event_id: str) -> bool:
+        now = _now()
+        stmt = self._db.insert(SeenEventRow).values(event_id=event_id, seen_at=now)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"])
+        async with self._db.sessions() as session:
+            if time.monotonic() - self._swept > self.SWEEP_SECONDS:
+                self._swept = time.monotonic()
+                await session.exec(delete(SeenEventRow).where(SeenEventRow.seen_at < now - self.KEEP))  # type: ignore[call-overload]
+            inserted = await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+        return bool(inserted.rowcount)

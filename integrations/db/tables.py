@@ -96,3 +96,13 @@ class UsageRow(SQLModel, table=True):
     cost_usd: float = 0.0
     notion_calls: int = 0
     duration_ms: float = 0.0
+
+
+class SeenEventRow(SQLModel, table=True):
+    """A chat platform's event id, once some replica took the event in (Slack retries an event
+    it got no timely ack for, to any replica). Rows older than a short while are deleted."""
+
+    __tablename__ = "seen_event"
+
+    event_id: str = Field(primary_key=True)  # "<platform>:<the platform's event id>"
+    seen_at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime(timezone=True))

@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
+from pathlib import Path
 
 import discord
 import pytest
@@ -19,6 +20,7 @@ from rigs.discord_rig import DEFER_MESSAGE, DEFER_UPDATE, EPHEMERAL, MESSAGE, MO
 
 from bot.bootstrap import App
 from bot.discord import DarcyClient, build_client, invite_url, render, run_discord
+from bot.discord.app import PERMISSIONS, SCOPES
 from core.bus import MessageBus
 from core.config import ConfigError, DiscordSettings, load_settings
 from core.messages import ActionExecuted, DecisionMade
@@ -41,6 +43,7 @@ async def rig(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[DiscordRig]:
     # Whatever a test did, no message Darcy sent may ping anyone, and nothing hit an unknown route.
     assert loopback.bodies_allowing_mentions() == []
     assert loopback.unknown == []
+    assert loopback.deprecated == []
 
 
 @pytest.fixture
@@ -415,3 +418,108 @@ def test_a_list_too_long_for_one_embed_is_cut_and_says_how_many_more() -> None:
 def test_user_text_cannot_format_or_mention() -> None:
     assert render.markdown("create **a_b** for <@123456789012345678> @here") == \
         "create **a\\_b** for <@\u200b123456789012345678> @\u200bhere"
+
+
+# ---- what real Discord does that the rig used not to (issue #18) ------------------------------
+
+HIRO = "710000000000001007"
+
+
+async def test_a_direct_message_is_answered_without_a_mention(bot: DarcyClient, rig: DiscordRig) -> None:
+    # Discord sends a DM's content without the Message Content intent; it mentions no one.
+    said = rig.direct_message(CAROL, "show me my tasks")
+    await rig.send(bot, said, timeout=3)
+    reply = rig.reply_to(said)
+    assert int(reply["channel_id"]) == rig.dm_channel(CAROL)
+    assert "Carol Jensen's tasks" in seen(reply)
+
+
+async def test_a_mention_of_darcys_managed_role_is_answered(bot: DarcyClient, rig: DiscordRig) -> None:
+    rig.deliver(bot, rig.guild_create())  # the server, where Darcy holds its managed role
+    said = rig.role_mention(CAROL, "show me my tasks")
+    assert said["content"].startswith(f"<@&{rig.role_id}>") and said["mentions"] == []
+    await rig.send(bot, said, timeout=3)
+    assert "Carol Jensen's tasks" in seen(rig.reply_to(said))
+
+
+async def test_a_channel_darcy_may_not_post_in_gets_the_answer_by_dm_and_says_why(
+    app: App, bot: DarcyClient, rig: DiscordRig,
+) -> None:
+    rig.forbidden.add(rig.channel_id)  # people may talk there; Darcy may not answer (403, 50013)
+    with structlog.testing.capture_logs() as logs:
+        rig.deliver(bot, rig.user_message(CAROL, f"<@{rig.app_id}> {ASSIGN}"))
+        dm = rig.dm_channel(CAROL)
+        await rig.wait_for(lambda: bool(rig.in_channel(dm)), 3, "no answer by DM")
+    [answer] = rig.in_channel(dm)
+    assert f"I can't post in <#{rig.channel_id}>" in answer["content"]
+    assert "I'm going to create **Book photographer**" in seen(answer)
+    warning = next(e for e in logs if e["event"].startswith("discord channel refused the answer"))
+    assert warning["code"] == 50013 and warning["channel_id"] == rig.channel_id
+    await click(rig, bot, CAROL, answer, "Confirm")  # the buttons work in the DM
+    assert app.emulator.task_by_title("Book photographer") is not None
+
+
+async def test_when_the_dm_is_refused_too_the_log_says_the_answer_was_lost(
+    bot: DarcyClient, rig: DiscordRig,
+) -> None:
+    rig.forbidden.add(rig.channel_id)
+    rig.closed_dms.add(CAROL)
+    with structlog.testing.capture_logs() as logs:
+        rig.deliver(bot, rig.user_message(CAROL, f"<@{rig.app_id}> show me my tasks"))
+        await rig.wait_for(lambda: any(e["event"].startswith("discord answer lost") for e in logs), 3,
+                           "no log of the lost answer")
+    lost = next(e for e in logs if e["event"].startswith("discord answer lost"))
+    assert lost["code"] == 50007 and lost["user_id"] == int(CAROL)
+    assert rig.messages == {}
+
+
+async def test_the_email_modal_wraps_its_input_in_a_label(bot: DarcyClient, rig: DiscordRig) -> None:
+    # components/reference.mdx: a text input in an action row is deprecated in modals.
+    asked = await slash(rig, bot, ZOE, "show me my tasks")
+    await click(rig, bot, ZOE, asked, render.LINK_LABEL)
+    [label] = rig.modals[-1]["components"]
+    assert label["type"] == 18 and label["label"] == "Your Notion account's e-mail"
+    assert label["component"]["type"] == 4 and label["component"]["max_length"] == 254
+    assert rig.deprecated == []
+    submitted = rig.submit(ZOE, rig.modals[-1], {label["component"]["custom_id"]: "zoe.martin@club.example"})
+    await rig.send(bot, submitted)
+    assert "link your discord account to the Notion user Zoe Martin" in seen(rig.messages[int(asked["id"])])
+
+
+async def test_the_message_command_names_the_people_a_message_mentions(
+    bot: DarcyClient, rig: DiscordRig,
+) -> None:
+    target = rig.user_message(DAN, f"<@{HIRO}> call the venue about parking", mentions_bot=False)
+    target["mentions"] = [rig.user(HIRO, "hiro")]
+    payload = rig.message_command(CAROL, target, "Create Darcy task")
+    await rig.send(bot, payload)
+    shown = seen(rig.original(payload["token"]))
+    assert "I'm going to create **@Hiro call the venue about parking** for Carol Jensen" in shown
+    assert "<@" not in shown
+
+
+def test_a_bulk_confirmation_of_long_titles_still_asks_shall_i_go_ahead() -> None:
+    names = [f"**{chr(65 + n) * 500}**" for n in range(10)]
+    text = f"I'm going to mark 10 tasks as Done: {', '.join(names[:-1])} and {names[-1]}. Shall I go ahead?"
+    [embed] = render.embeds(Reply(text=text, decision="confirm", pending_id="b" * 20))
+    description = embed.description or ""
+    assert len(description) <= render.MAX_DESCRIPTION
+    assert description.startswith("I'm going to mark 10 tasks as Done: **AAA") and "**JJJ" in description
+    assert description.endswith("…**. Shall I go ahead?")
+    assert description.count("**") % 2 == 0
+
+
+def test_the_readme_says_which_permissions_and_intents_the_invite_needs() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    text = readme[readme.index("\n## Discord setup\n"):].split("\n## ", 2)[1]
+    labels = {"view_channel": "View Channels", "send_messages": "Send Messages",
+              "send_messages_in_threads": "Send Messages in Threads", "embed_links": "Embed Links",
+              "read_message_history": "Read Message History"}
+    assert discord.Permissions(**dict.fromkeys(labels, True)) == PERMISSIONS  # those and no others
+    assert f"permissions {PERMISSIONS.value}:" in text
+    assert all(label in text for label in labels.values())
+    assert SCOPES == ("bot", "applications.commands")
+    assert "`bot`" in text and "`applications.commands`" in text
+    intents = build_client(MessageBus(), load_settings()).intents
+    assert not (intents.message_content or intents.members or intents.presences)
+    assert "none privileged" in text.lower() and "DISCORD_TOKEN" in text

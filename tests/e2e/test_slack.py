@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -24,6 +25,7 @@ from rigs.slack_rig import (
     SlackUser,
     check_blocks,
     event_body,
+    payload_body,
     pings,
     signed_headers,
 )
@@ -33,7 +35,7 @@ from bot.bootstrap import App
 from bot.slack import render
 from bot.slack.app import build_app, run_slack, serve_http
 from core.config import ConfigError, SlackSettings
-from core.messages import Choose, Command, HandleRequest
+from core.messages import Choose, Command, Confirm, HandleRequest
 from core.replies import Reply, TaskLine
 
 CAROL, DAN, BOB, ZOE = "U00001002", "U00001003", "U00001001", "U0002001"
@@ -476,3 +478,143 @@ async def test_a_pick_from_the_select_menu_reaches_core_as_a_choice(app: App, sl
     assert slack.bus.commands == [Choose(platform="slack", user_id=DAN, pending_id="a" * 20, option=5,
                                          id=slack.bus.commands[0].id, at=slack.bus.commands[0].at,
                                          correlation_id=slack.bus.commands[0].correlation_id)]
+
+
+# ---- what real Slack does that the rig used not to (issue #18) ----------------------------------
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "slack"
+LONG = "Book venue & catering for the Q&A night <industry> & alumni panel, part {}"  # 74 characters
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """A payload recorded outside this project (its `_source` says where), without that note."""
+    payload = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    payload.pop("_source")
+    return payload
+
+
+async def create(app: App, title: str, user: str = CAROL) -> None:
+    request = HandleRequest(platform="slack", user_id=user, text=f"create a task '{title}'")
+    asked = await app.bus.execute(request)
+    done = await app.bus.execute(Confirm(platform="slack", user_id=user, pending_id=asked.pending_id))
+    assert done.decision == "executed", done.text
+
+
+async def test_long_titles_with_ampersands_still_get_their_which_task_buttons(app: App, slack: Slack) -> None:
+    # Labels were clipped to 75 and escaped after: "&" became "&amp;", 87 characters, and Slack
+    # (slack_sdk's ButtonElement, as sent) refused the whole message: the person got nothing.
+    for part in ("one", "two"):
+        await create(app, LONG.format(part))
+    await slack.user.mention(CAROL, "I've booked the venue & catering for the Q&A night")
+    question = await slack.posted()
+    assert "Which task do you mean?" in question.shown()
+    assert LONG.format("one") in question.shown() and LONG.format("two") in question.shown()  # in full
+    first, second, cancel = question.buttons()
+    for n, label in ((1, first), (2, second)):
+        assert len(label) <= 75 and label.startswith(f"{n}) Book venue &amp; catering for the Q&amp;A")
+        assert label.endswith("…") and not re.search(r"&[a-z]*…$", label), label  # no entity cut in half
+    assert cancel == "Cancel"
+    await slack.user.click(question, first, user=CAROL)
+    assert f"I'm going to mark {LONG.format('one')} as" in (await slack.updated()).shown()
+
+
+def test_clipping_never_cuts_an_entity_a_link_or_a_mention_and_long_text_continues() -> None:
+    options = [("&" * 30) + f" option {n}" for n in range(7)] + ["<@U00001001> " * 10, "5 * 3 " * 20]
+    choose = render.message(Reply(text="Which one?", decision="choose", pending_id="p" * 20, options=options))
+    check_blocks(choose["blocks"])
+    labels = [o["text"]["text"] for o in choose["blocks"][-1]["elements"][0]["options"]]
+    for label in labels:
+        assert len(label) <= 75 and re.fullmatch(r"(?:[^&]|&amp;|&lt;|&gt;)*", label), label
+    assert labels[-1].startswith("9) 5 * 3") and labels[-1].endswith(" 5 *…")  # plain_text: no "*" added
+
+    # Task details over one section: nothing silently cut, no link or entity split between sections.
+    description = " ".join(f"Step {n}: R&D <https://example.org/{n}|doc {n}>." for n in range(120))
+    details = render.message(Reply(text=f"**Recruit judges**\n{description}", decision="execute"))
+    check_blocks(details["blocks"])
+    sections = [b["text"]["text"] for b in details["blocks"] if b["type"] == "section"]
+    assert len(sections) >= 2 and all(len(s) <= 3000 for s in sections)
+    shown = Message("C0GENERAL", "1.0", details["text"], details["blocks"]).shown()
+    assert "Step 0: R&D <https://example.org/0|doc 0>." in shown
+    assert "Step 119: R&D <https://example.org/119|doc 119>." in shown
+    for text in sections:
+        assert not re.search(r"&[a-z]*$|<[^>]*$", text) and not re.match(r"^[a-z]*;|^[^<]*>", text), text
+
+
+async def test_a_bulk_confirmation_of_long_titles_still_asks_shall_i_go_ahead(
+    app: App, slack: Slack,
+) -> None:
+    # Core's wording for a bulk change; ten 500-character titles are over one section (3000).
+    names = [f"**{chr(65 + n) * 500}**" for n in range(10)]
+    text = f"I'm going to mark 10 tasks as Done: {', '.join(names[:-1])} and {names[-1]}. Shall I go ahead?"
+    reply = Reply(text=text, decision="confirm", pending_id="b" * 20)
+    posted = await slack.user.bolt.client.chat_postMessage(channel="C0GENERAL", **render.message(reply))
+    message = slack.emulator.messages[posted["ts"]]
+    shown = message.shown()
+    assert shown.startswith("I'm going to mark 10 tasks as Done: AAAA") and "JJJJ" in shown
+    assert shown.endswith("Shall I go ahead?\nConfirm\nCancel")  # the question, then its buttons
+    assert message.buttons() == ["Confirm", "Cancel"]
+    assert "Shall I go ahead?" in posted["message"]["text"]  # the notification too
+
+
+async def test_a_list_of_long_titles_fits_in_one_message(app: App, slack: Slack) -> None:
+    # 20 tasks with 500-character titles were 16.7k characters of block text: Slack refuses a
+    # message over about 11k (msg_blocks_too_long), and the person got nothing.
+    tasks = [TaskLine(title=f"Task {n} " + "x" * 500, status="Not Started", project="Hackathon 2026",
+                      url=f"https://www.notion.so/{n:032x}") for n in range(20)]
+    reply = Reply(text="Tasks (20):", decision="execute", tasks=tasks)
+    posted = await slack.user.bolt.client.chat_postMessage(channel="C0GENERAL", **render.message(reply))
+    shown = slack.emulator.messages[posted["ts"]].shown()
+    assert "Tasks (20):" in shown and "Task 0 xxx" in shown
+    assert "x" * 500 not in shown and "x…" in shown  # titles clipped in lists, as on Discord
+    listed = len(re.findall(r"Task \d+ x", shown))
+    assert listed == 20 or f"…and {20 - listed} more" in shown
+
+
+async def test_a_429_is_retried_after_retry_after_and_the_reply_arrives(app: App, slack: Slack) -> None:
+    slack.emulator.rate_limit("chat.postMessage", times=1, retry_after=1)
+    await slack.user.mention(CAROL, "show me my tasks")
+    first = await slack.emulator.wait_for("chat.postMessage")
+    asked_at = time.monotonic()
+    message = await slack.posted(2)  # the same message, sent again after Retry-After
+    assert time.monotonic() - asked_at >= 0.9
+    again = slack.emulator.of("chat.postMessage")[1].body
+    assert (again["channel"], again["text"]) == (first.body["channel"], first.body["text"])
+    assert "Carol Jensen's tasks" in message.shown()
+    assert len(slack.emulator.in_channel("C0GENERAL")) == 1
+
+
+async def test_another_apps_mention_is_not_answered_as_a_person(app: App, slack: Slack) -> None:
+    # Recorded: another app's message carries its bot user in `user` and its `bot_id`. Changed
+    # for Darcy: type app_mention, the text mentions Darcy, channel and team are the rig's.
+    event = recorded("bot_message_event.json")["event"]
+    event |= {"type": "app_mention", "text": "<@UDARCY> show me my tasks", "channel": "C0GENERAL",
+              "team": "T0CLUB"}
+    assert (await slack.user.event(event)).status == 200
+    await slack.user.mention(CAROL, "what's overdue?")  # a person's, afterwards
+    await slack.posted()
+    assert slack.bus.requests() == ["what's overdue?"]
+    assert len(slack.emulator.of("chat.postMessage")) == 1
+
+
+async def test_a_shortcut_on_a_message_with_a_mention_titles_the_task_with_the_name(
+    app: App, slack: Slack,
+) -> None:
+    # Recorded message shortcut (text "<@W222> test"). Changed for Darcy: callback_id, the
+    # clicking user (Carol, a linked member), the channel and response_url (the rig's).
+    payload = recorded("message_shortcut.json")
+    slack.emulator.add_user("W222", "Egon Spengler", "egon")
+    payload |= {"callback_id": "create_darcy_task", "user": {"id": CAROL, "name": "carol"},
+                "channel": {"id": "C0GENERAL", "name": "general"},
+                "response_url": slack.emulator.hook("C0GENERAL", CAROL)}
+    await slack.user.dispatch(payload_body(payload), "application/x-www-form-urlencoded")
+    question = await slack.posted()
+    assert slack.bus.requests() == ["create a task '@egon test'"]
+    assert "I'm going to create @egon test for Carol Jensen" in question.shown()
+    assert slack.emulator.of("users.info")[0].body == {"user": "W222"}
+
+
+async def test_a_shortcut_naming_someone_users_info_cannot_find_says_someone(app: App, slack: Slack) -> None:
+    source = {"user": DAN, "ts": "1763418000.000500", "text": "Call <@U0NOBODY> about the venue"}
+    await slack.user.shortcut(CAROL, source)
+    await slack.posted()
+    assert slack.bus.requests() == ["create a task 'Call @someone about the venue'"]

@@ -6,9 +6,15 @@ Two halves, as Discord has them:
   messages. Every request is recorded; bot messages are kept and edited like Discord does,
   so a test reads what a person would see.
 - Gateway events built here and fed to the client: INTERACTION_CREATE for slash and
-  message commands, button/select clicks and modal submits, and MESSAGE_CREATE for a
-  mention. A click is built from the message as the rig holds it, so only a component
-  that is really there and enabled can be clicked.
+  message commands, button/select clicks and modal submits, MESSAGE_CREATE for a mention
+  (of the bot or of its managed role) or a direct message (no guild, no member: a DM as
+  the gateway sends it), and GUILD_CREATE (the server, with the bot's managed role). A click
+  is built from the message as the rig holds it, so only a component that is really there
+  and enabled can be clicked.
+- What Discord refuses: a channel in `forbidden` answers 403 / 50013 (Missing Permissions)
+  to messages and typing; a person in `closed_dms` can't be sent a DM (403 / 50007). A modal
+  laid out the deprecated way (a TextInput in an action row) is still accepted, as Discord
+  does, and noted in `deprecated`.
 
 JSON responses carry `Content-Type: application/json` exactly: discord.py parses nothing else.
 """
@@ -70,6 +76,11 @@ class DiscordRig:
     modals: list[JSON] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
     interactions: dict[str, Interaction] = field(default_factory=dict)
+    role_id: int = 750000000000000001  # the bot's managed role ("@Darcy" may resolve to it)
+    forbidden: set[int] = field(default_factory=set)  # channels the bot may not post in
+    closed_dms: set[str] = field(default_factory=set)  # people who accept no DMs from the bot
+    dm_channels: dict[str, int] = field(default_factory=dict)  # user id → their DM channel with the bot
+    deprecated: list[str] = field(default_factory=list)  # layouts Discord marks deprecated
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     base: str = ""
@@ -90,6 +101,7 @@ class DiscordRig:
         r.add_post("/api/v10/channels/{channel}/messages", self._create_channel_message)
         r.add_patch("/api/v10/channels/{channel}/messages/{message}", self._edit_channel_message)
         r.add_post("/api/v10/channels/{channel}/typing", self._typing)
+        r.add_post("/api/v10/users/@me/channels", self._create_dm)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -132,7 +144,10 @@ class DiscordRig:
         """Every interactive component of a message, rows flattened."""
         found = []
         for row in message.get("components") or []:
-            found += row.get("components", []) if row.get("type") == 1 else [row]
+            if row.get("type") == 18:  # a label (modals) wraps one component
+                found.append(row["component"])
+            else:
+                found += row.get("components", []) if row.get("type") == 1 else [row]
         return found
 
     def buttons(self, message: JSON) -> dict[str, JSON]:
@@ -221,6 +236,54 @@ class DiscordRig:
             "member": {"roles": [], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": False, "mute": False},
         }
 
+    def dm_channel(self, user_id: int | str) -> int:
+        """The DM channel between the bot and a person (Discord keeps one per pair)."""
+        if str(user_id) not in self.dm_channels:
+            self.dm_channels[str(user_id)] = self.snowflake()
+        return self.dm_channels[str(user_id)]
+
+    def direct_message(self, author_id: int | str, content: str) -> JSON:
+        """A DM to the bot (MESSAGE_CREATE): no guild_id, no member, and no mention needed.
+        Discord sends a DM's content without the Message Content intent."""
+        return {
+            "id": str(self.snowflake()), "channel_id": str(self.dm_channel(author_id)),
+            "author": self.user(author_id), "content": content, "type": 0, "tts": False, "flags": 0,
+            "timestamp": _now(), "edited_timestamp": None, "mention_everyone": False, "mentions": [],
+            "mention_roles": [], "attachments": [], "embeds": [], "components": [], "pinned": False,
+        }
+
+    def role_mention(self, author_id: int | str, text: str) -> JSON:
+        """"@Darcy …" resolved to the bot's managed role: `<@&role>` in content and mention_roles."""
+        message = self.user_message(author_id, f"<@&{self.role_id}> {text}", mentions_bot=False)
+        message["mention_roles"] = [str(self.role_id)]
+        return message
+
+    def guild_create(self) -> JSON:
+        """GUILD_CREATE for the rig's server: the bot is a member holding its managed role."""
+        everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": "1024", "position": 0,
+                    "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+        managed = {"id": str(self.role_id), "name": "Darcy", "permissions": "274877991936", "position": 1,
+                   "color": 0, "hoist": False, "managed": True, "mentionable": False, "flags": 0,
+                   "tags": {"bot_id": str(self.app_id)}}
+        return {
+            "id": str(self.guild_id), "name": "Club", "icon": None, "owner_id": "700000000000000001",
+            "roles": [everyone, managed], "emojis": [], "stickers": [], "features": [],
+            "member_count": 2, "large": False, "unavailable": False, "joined_at": _now(),
+            "channels": [{"id": str(self.channel_id), "type": 0, "name": "general", "position": 0,
+                          "permission_overwrites": [], "nsfw": False, "parent_id": None,
+                          "guild_id": str(self.guild_id)}],
+            "threads": [], "voice_states": [], "presences": [], "stage_instances": [],
+            "guild_scheduled_events": [], "soundboard_sounds": [],
+            "members": [{"user": self.bot_user, "roles": [str(self.role_id)], "joined_at": _now(),
+                         "deaf": False, "mute": False, "flags": 0}],
+            "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
+            "mfa_level": 0, "system_channel_id": None, "premium_tier": 0, "preferred_locale": "en-US",
+            "nsfw_level": 0, "premium_progress_bar_enabled": False,
+        }
+
+    def in_channel(self, channel_id: int) -> list[JSON]:
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
+
     def _component(self, message_id: int, custom_id: str) -> JSON:
         message = self.messages[message_id]
         for component in self.components(message):
@@ -268,6 +331,13 @@ class DiscordRig:
             client._connection.parse_message_create(payload)
             await self.wait_for(lambda: self._replied_to(payload["id"]) is not None, timeout,
                                 f"no reply to message {payload['id']}")
+
+    def deliver(self, client: Any, message: JSON) -> None:
+        """MESSAGE_CREATE (or GUILD_CREATE: a payload with `roles`) without waiting for an answer."""
+        if "roles" in message:
+            client._connection.parse_guild_create(message)
+        else:
+            client._connection.parse_message_create(message)
 
     async def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
         deadline = asyncio.get_running_loop().time() + timeout
@@ -371,6 +441,10 @@ class DiscordRig:
                 resource["message"] = self._edit(interaction.original, data)  # type: ignore[arg-type]
         else:
             self.modals.append({"token": interaction.token, **data})
+            for component in data.get("components") or []:  # components/reference.mdx: deprecated
+                if component.get("type") == 1 and any(c.get("type") == TEXT_INPUT
+                                                      for c in component.get("components", [])):
+                    self.deprecated.append("modal: a text input in an action row (use a label)")
         message = resource.get("message") or {}
         return _json({
             "interaction": {"id": str(interaction.id), "type": interaction.type,
@@ -419,8 +493,19 @@ class DiscordRig:
 
     async def _create_channel_message(self, request: web.Request) -> web.Response:
         body = request[BODY]
+        channel = int(request.match_info["channel"])
+        if channel in self.forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
+        if any(channel == dm and user in self.closed_dms for user, dm in self.dm_channels.items()):
+            return _json({"message": "Cannot send messages to this user", "code": 50007}, 403)
         self.log.append("channel:message")
-        return _json(self._create(int(request.match_info["channel"]), body, int(body.get("flags") or 0)))
+        return _json(self._create(channel, body, int(body.get("flags") or 0)))
+
+    async def _create_dm(self, request: web.Request) -> web.Response:
+        user_id = str(request[BODY]["recipient_id"])
+        self.log.append("dm:open")
+        return _json({"id": str(self.dm_channel(user_id)), "type": 1, "last_message_id": None, "flags": 0,
+                      "recipients": [self.user(user_id)]})
 
     async def _edit_channel_message(self, request: web.Request) -> web.Response:
         message_id = int(request.match_info["message"])
@@ -430,6 +515,8 @@ class DiscordRig:
         return _json(self._edit(message_id, request[BODY]))
 
     async def _typing(self, request: web.Request) -> web.Response:
+        if int(request.match_info["channel"]) in self.forbidden:
+            return _json({"message": "Missing Permissions", "code": 50013}, 403)
         self.log.append("typing")
         return web.Response(status=204)
 

@@ -37,6 +37,8 @@ from aiohttp import WSMsgType, web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
 TEAM = "T0CLUB"
@@ -49,6 +51,15 @@ SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 PINGS = re.compile(r"<(?:!(?:channel|here|everyone|subteam\^[^>]*)|@[UW][A-Z0-9]+)[^>]*>")
 ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+# Slack refuses a message whose blocks hold more text than this (`msg_blocks_too_long`). The limit
+# is undocumented: slackapi/bolt-js #2509 measured ~13.2k characters, #2867 was refused at 11,341
+# counted the same way as here (every `text` string); the rig refuses above 11,000.
+MAX_BLOCK_TEXT = 11_000
+# The scope each Web API method needs (api.slack.com/methods/<method>); None: no scope.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth.test": None, "chat.postMessage": "chat:write", "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write", "views.open": None, "users.info": "users:read",
+}
 
 
 @dataclass
@@ -118,7 +129,11 @@ def pings(body: dict[str, Any]) -> list[str]:
 
 
 class BlockKitError(ValueError):
-    pass
+    error = "invalid_blocks"
+
+
+class BlocksTooLong(BlockKitError):
+    error = "msg_blocks_too_long"
 
 
 @dataclass
@@ -147,6 +162,15 @@ def check_blocks(blocks: list[dict[str, Any]]) -> None:
     blocks without a block_id get one, as Slack does."""
     for n, block in enumerate(blocks):
         block.setdefault("block_id", f"blk{n:02d}")
+        parsed = Block.parse(block)
+        if parsed is None:
+            raise BlockKitError(f"unknown block type {block.get('type')!r}")
+        try:  # slack_sdk's own validators: lengths of texts, labels, options, values, as sent
+            parsed.to_dict()
+        except SlackObjectFormationError as exc:
+            raise BlockKitError(f"{block.get('type')}: {exc}") from exc
+    if (size := sum(len(t) for t in _texts(blocks))) > MAX_BLOCK_TEXT:
+        raise BlocksTooLong(f"{size} characters of block text")
     if len(blocks) > 50:
         raise BlockKitError("more than 50 blocks")
     if len({b["block_id"] for b in blocks}) != len(blocks):
@@ -195,6 +219,9 @@ class SlackEmulator:
         self.messages: dict[str, Message] = {}
         self.views: list[dict[str, Any]] = []
         self.outside: set[str] = set()  # channels the bot is not a member of
+        self.scopes: set[str] | None = None  # the bot token's scopes; None: whatever a method needs
+        self.users: dict[str, dict[str, Any]] = {}  # users.info answers, by user id
+        self._limited: dict[str, list[int]] = {}  # method → Retry-After of the next 429s
         self._hooks: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -212,6 +239,7 @@ class SlackEmulator:
     async def start(self) -> SlackEmulator:
         app = web.Application()
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)  # users.info and other reads are GETs
         app.router.add_post("/hooks/{hook}", self._hook)
         app.router.add_get("/link/", self._link)
         self._runner = web.AppRunner(app)
@@ -231,6 +259,20 @@ class SlackEmulator:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
+
+    def rate_limit(self, method: str, times: int = 1, retry_after: int = 1) -> None:
+        """The next `times` calls of `method` get HTTP 429 with `Retry-After: retry_after`
+        (Slack: about one chat.postMessage a second per channel)."""
+        self._limited.setdefault(method, []).extend([retry_after] * times)
+
+    def add_user(self, user_id: str, real_name: str, display_name: str = "", *, bot: bool = False) -> None:
+        """A member users.info knows (its shape: api.slack.com/methods/users.info)."""
+        self.users[user_id] = {
+            "id": user_id, "team_id": TEAM, "name": (display_name or real_name).lower().replace(" ", "."),
+            "deleted": False, "real_name": real_name, "tz": "Australia/Melbourne", "is_bot": bot,
+            "profile": {"real_name": real_name, "display_name": display_name, "team": TEAM,
+                        "real_name_normalized": real_name, "display_name_normalized": display_name},
+        }
 
     def hook(self, channel: str, user: str, message_ts: str | None = None) -> str:
         """A response_url bound to a channel (and the message a click came from)."""
@@ -267,7 +309,9 @@ class SlackEmulator:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        if request.content_type == "application/json":
+        if request.method == "GET":
+            body = dict(request.query)
+        elif request.content_type == "application/json":
             body = await request.json()
         else:
             body = dict(await request.post())
@@ -278,20 +322,32 @@ class SlackEmulator:
             return self._connections_open(token)
         if token != self.token:
             return _ok(False, error="invalid_auth")
+        if self._limited.get(method):
+            retry_after = self._limited[method].pop(0)
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(retry_after)})
         handler = {
             "auth.test": self._auth_test, "chat.postMessage": self._post_message, "chat.update": self._update,
             "chat.postEphemeral": self._post_ephemeral, "views.open": self._views_open,
+            "users.info": self._users_info,
         }.get(method)
         if handler is None:
             return _ok(False, error="unknown_method")
+        needed = METHOD_SCOPES.get(method)
+        if self.scopes is not None and needed is not None and needed not in self.scopes:
+            return _ok(False, error="missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
         try:
             return handler(body)
         except BlockKitError as exc:
-            return _ok(False, error="invalid_blocks", errors=[str(exc)])
+            return _ok(False, error=exc.error, errors=[str(exc)])
 
     def _auth_test(self, body: dict[str, Any]) -> web.Response:
         return _ok(url="https://club.slack.com/", team="Club", user="darcy", team_id=TEAM, user_id=BOT_USER,
                    bot_id=BOT_ID, is_enterprise_install=False)
+
+    def _users_info(self, body: dict[str, Any]) -> web.Response:
+        user = self.users.get(body.get("user", ""))
+        return _ok(user=user) if user else _ok(False, error="user_not_found")
 
     def _new_ts(self) -> str:
         return f"1763420{next(self._ts):03d}.000100"
@@ -395,10 +451,12 @@ class SlackEmulator:
         return self.open_sockets()[-1]
 
     async def push(self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0,
-                   retry_reason: str = "", accepts_response_payload: bool | None = None) -> str:
+                   retry_reason: str = "", accepts_response_payload: bool | None = None,
+                   connection: int | None = None) -> str:
         """Send an envelope (`events_api`, `slash_commands`, `interactive`) on the newest
-        connection, as Slack does; returns its envelope_id."""
-        socket = await self.connected()
+        connection, or on connection number `connection` (1 = the first: Slack spreads
+        envelopes, retries included, over an app's open connections); returns its envelope_id."""
+        socket = await self.connected() if connection is None else self.sockets[connection - 1]
         envelope_id = str(uuid.uuid4())
         body: dict[str, Any] = {
             "envelope_id": envelope_id, "type": kind, "payload": payload,
@@ -461,7 +519,7 @@ class SlackEmulator:
                 self._message({**body, "channel": hook["channel"]},
                               ephemeral_to=hook["user"] if private else None)
         except BlockKitError as exc:
-            return web.Response(status=400, text=f"invalid_blocks: {exc}")
+            return web.Response(status=400, text=f"{exc.error}: {exc}")
         return web.Response(text="ok")
 
     async def _record(self, call: Call) -> None:
@@ -560,7 +618,9 @@ def block_actions(message: Message, element: dict[str, Any], *, user: str, respo
                       "is_ephemeral": message.ephemeral_to is not None},
         "trigger_id": _trigger(), "team": {"id": TEAM, "domain": "club"}, "enterprise": None,
         "is_enterprise_install": False, "channel": {"id": message.channel, "name": "general"},
-        "message": shown, "state": {"values": {}}, "response_url": response_url, "actions": [action],
+        "state": {"values": {}}, "response_url": response_url, "actions": [action],
+        # Slack sends the clicked message only when it is a real one: never for an ephemeral.
+        **({} if message.ephemeral_to else {"message": shown}),
     }
 
 

@@ -1,7 +1,7 @@
 """The Discord adapter: `/darcy`, `@Darcy` mentions, a "Create Darcy task" message command,
 and buttons that still work after a restart.
 
-Like every adapter it only translates (DESIGN.md): a platform event becomes a core
+Like every adapter it only translates (docs/architecture.md): a platform event becomes a core
 command, and the reply is rendered by `render`. Each handler acknowledges first
 (Discord's deadline is 3 s; Notion or a model may be slower), then asks core, then
 edits the acknowledged message.

@@ -1,4 +1,4 @@
-"""The LLM planner: one litellm function-calling request per message (DESIGN.md, "Planning").
+"""The LLM planner: one litellm function-calling request per message (docs/architecture.md).
 
 Why it is shaped this way:
 - One request in the common case: the tools' schemas (generated from core/tools.py)

@@ -1,4 +1,4 @@
-"""A loopback Discord for the real discord.py client (TESTING.md, "Discord").
+"""A loopback Discord for the real discord.py client (docs/testing.md).
 
 Two halves, as Discord has them:
 - REST on 127.0.0.1 (point `discord.http.Route.BASE` at `rig.base`): login, command sync,

@@ -1,6 +1,6 @@
 """An OpenAI-compatible chat-completions server on 127.0.0.1 that answers from a script.
 
-Tests drive the real litellm over real HTTP against it (TESTING.md): no provider is
+Tests drive the real litellm over real HTTP against it (docs/testing.md): no provider is
 reachable here, and mocking inside litellm would skip the layer that fails in
 production (status codes, headers, timeouts, the JSON of tool calls).
 

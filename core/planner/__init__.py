@@ -24,3 +24,12 @@ class PlanningContext(BaseModel):
 
 class Planner(Protocol):
     async def plan(self, text: str, ctx: PlanningContext) -> ToolCall: ...
+
+
+def __getattr__(name: str) -> object:
+    """`OfflinePlanner` and `plan_text` from here too, imported on first use (no cycle)."""
+    if name in ("OfflinePlanner", "plan_text"):
+        from core.planner import offline
+
+        return getattr(offline, name)
+    raise AttributeError(name)

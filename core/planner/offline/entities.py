@@ -1,0 +1,132 @@
+"""Step 1: spot the entities in what was typed, and mask them.
+
+Every span that names a member (name, first name, handle, chat mention), a project (its
+name, part of it, or "the <Name> project"), a date or a date range is found and replaced
+by ⟨PERSON⟩, ⟨PROJECT⟩ or ⟨DATE⟩, an e-mail address by ⟨EMAIL⟩ and a quoted string by
+⟨QUOTE⟩. The intent classifier reads the masked text, so it learns "assign ⟨QUOTE⟩ to
+⟨PERSON⟩" once rather than once per name; the slot fillers read the spans.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from core.dates import find_date_phrase
+from core.domain import Member, Project
+from core.planner import PlanningContext
+from core.resolve import project_score, resolve_project
+
+MASKS = {"person": "⟨PERSON⟩", "project": "⟨PROJECT⟩", "date": "⟨DATE⟩", "email": "⟨EMAIL⟩",
+         "quote": "⟨QUOTE⟩"}  # fmt: skip
+MENTION_RE = re.compile(r"<@[!&]?[A-Za-z0-9]+(?:\|[^>]*)?>")
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+QUOTE_RE = re.compile(r"⟦\d+⟧")
+
+
+@dataclass
+class Span:
+    kind: str  # person, project, date, email, quote
+    start: int
+    end: int
+    text: str
+    value: str  # the member's handle, the project's name, the date phrase, …
+
+
+@dataclass
+class Entities:
+    text: str
+    spans: list[Span] = field(default_factory=list)
+
+    def of(self, kind: str) -> list[Span]:
+        return [s for s in self.spans if s.kind == kind]
+
+    @property
+    def masked(self) -> str:
+        out, last = [], 0
+        for s in sorted(self.spans, key=lambda s: s.start):
+            out.append(self.text[last : s.start])
+            out.append(MASKS[s.kind])
+            last = s.end
+        out.append(self.text[last:])
+        return "".join(out)
+
+
+@lru_cache(maxsize=64)
+def _people_pattern(keys: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    names = sorted({k for k, _ in keys}, key=len, reverse=True)
+    alternation = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"(?<![\w@<])(?:{alternation})(?![\w>])", re.I)
+
+
+def _person_keys(members: list[Member]) -> tuple[tuple[str, str], ...]:
+    keys: list[tuple[str, str]] = []
+    for m in members:
+        parts = m.name.split()
+        keys += [(m.handle.lower(), m.handle), (m.name.lower(), m.handle)]
+        if parts:
+            keys.append((parts[0].lower(), m.handle))
+    return tuple(sorted(set(keys)))
+
+
+def _free(taken: list[tuple[int, int]], start: int, end: int) -> bool:
+    return all(end <= a or start >= b for a, b in taken)
+
+
+def spot(text: str, ctx: PlanningContext) -> Entities:
+    """Every entity span in `text` (already cleaned up: quotes are ⟦n⟧ placeholders)."""
+    found = Entities(text=text)
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, start: int, end: int, value: str) -> None:
+        if start < end and _free(taken, start, end):
+            found.spans.append(Span(kind, start, end, text[start:end], value))
+            taken.append((start, end))
+
+    for m in QUOTE_RE.finditer(text):
+        add("quote", m.start(), m.end(), m.group(0))
+    for m in EMAIL_RE.finditer(text):
+        add("email", m.start(), m.end(), m.group(0))
+    for m in MENTION_RE.finditer(text):
+        add("person", m.start(), m.end(), m.group(0))
+    keys = _person_keys(ctx.members)
+    if keys:
+        by_key = dict(keys)
+        for m in _people_pattern(keys).finditer(text):
+            add("person", m.start(), m.end(), by_key.get(m.group(0).lower(), m.group(0)))
+    _spot_projects(text, ctx, add)
+    offset = 0
+    while (dated := find_date_phrase(text[offset:])) is not None:
+        phrase, (start, end) = dated
+        add("date", start + offset, end + offset, phrase)
+        offset += end
+    return found
+
+
+_NOT_PROJECT = {"task", "tasks", "my", "me", "i", "the", "what", "due", "is", "are", "have", "has",
+                "do", "does", "show", "list", "all", "any", "anything", "which", "whats", "what's",
+                "of", "in", "for", "s", "on", "to", "a", "and", "it", "night", "page"}  # fmt: skip
+
+
+def _spot_projects(text: str, ctx: PlanningContext, add) -> None:  # type: ignore[no-untyped-def]
+    projects = [Project(id=name, name=name) for name in ctx.projects]
+    m = re.search(r"\b(?:the\s+)?(?P<p>(?:[A-Z0-9][\w&'-]*\s+){0,3}[A-Z0-9][\w&'-]*)\s+(?:project|event)\b",
+                  text)  # fmt: skip
+    if m:
+        found = resolve_project(m.group("p"), projects)
+        add("project", m.start(), m.end(), found.value.name if found.value else m.group("p"))
+    tokens = list(re.finditer(r"[\w'&-]+", text))
+    for size in (4, 3, 2, 1):
+        for i in range(len(tokens) - size + 1):
+            start, end = tokens[i].start(), tokens[i + size - 1].end()
+            phrase = text[start:end]
+            words = phrase.lower().split()
+            if words[0] in _NOT_PROJECT or words[-1] in _NOT_PROJECT:
+                continue
+            found = resolve_project(phrase, projects)
+            if found.value and project_score(phrase, found.value.name) >= 0.9:
+                add("project", start, end, found.value.name)
+
+
+__all__ = ["MASKS", "Entities", "Span", "spot"]

@@ -48,5 +48,5 @@ def plan_comment(msg: Utterance, core: str) -> ToolCall | None:
 
 
 def clean_comment(msg: Utterance, s: str) -> str:
-    text = msg.restore(s).strip()
+    text = msg.verbatim(s).strip()
     return text.strip("\"'` ").strip()

@@ -80,7 +80,7 @@ def plan_create(msg: Utterance, core: str, ctx: PlanningContext) -> ToolCall:
     title, people = split_title_people(s, ctx)
     people = assignees or people
     if title:
-        args["title"] = tidy_title(clean_phrase(msg, title))
+        args["title"] = tidy_title(clean_phrase(msg, msg.typed(title)))
     if people and people != ["me"]:
         args["assignees"] = people
     return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})
@@ -96,7 +96,7 @@ def take_description(msg: Utterance, s: str) -> tuple[str, str | None]:
     )
     if not m:
         return s, None
-    value = msg.restore(m.group("value")).strip().strip("\"'")
+    value = msg.verbatim(m.group("value")).strip().strip("\"'")
     return (s[: m.start()] + s[m.end() :]).strip(), value or None
 
 

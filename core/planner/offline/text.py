@@ -19,9 +19,35 @@ class Utterance:
     raw: str
     text: str
     quotes: list[str] = field(default_factory=list)
+    base: str = ""  # the text before slang and typos were fixed (quotes already ⟦n⟧)
+    fixes: list[tuple[str, str]] = field(default_factory=list)  # (as fixed, as typed)
 
     def restore(self, s: str) -> str:
         return re.sub(r"⟦(\d+)⟧", lambda m: self.quotes[int(m.group(1))], s)
+
+    def verbatim(self, s: str) -> str:
+        """`s` (a piece of `text`) as it was typed: free text keeps its slang and spelling
+        ("ping me b4 u print" stays so), quotes restored."""
+        return self.restore(self.typed(s))
+
+    def typed(self, s: str) -> str:
+        """`s` as typed, quotes still ⟦n⟧."""
+        if not self.fixes or not s.strip():
+            return s
+        pattern = re.escape(s.strip())
+        for fixed, typed in sorted(set(self.fixes), key=lambda f: -len(f[0])):
+            pattern = re.sub(
+                rf"(?<![\w\\]){re.escape(re.escape(fixed))}(?!\w)",
+                lambda _m, f=fixed, t=typed: f"(?:{re.escape(f)}|{re.escape(t)})",
+                pattern,
+                flags=re.I,
+            )
+        pattern = pattern.replace(r"\ ", r"\s+")
+        try:
+            found = re.search(pattern, self.base, re.I)
+        except re.error:
+            found = None
+        return found.group(0) if found else s
 
 
 _QUOTE_RE = re.compile(r"""(?:^|(?<=[\s:(=,]))(?:"([^"]+)"|'([^']+?)'|`([^`]+)`)(?=$|[\s,.;:!?)])""")
@@ -84,10 +110,18 @@ def parse_utterance(text: str) -> Utterance:
         return f"⟦{len(quotes) - 1}⟧"
 
     s = _QUOTE_RE.sub(keep, s)
+    base = s
+    fixes: list[tuple[str, str]] = []
+
+    def fix(typed: str, fixed: str) -> str:
+        if typed != fixed:
+            fixes.append((fixed, typed))
+        return fixed
+
     for pattern, replacement in _SLANG_RE:
-        s = pattern.sub(replacement, s)
-    s = re.sub(r"[A-Za-z]{5,}", lambda m: _keyword_fix(m.group(0)), s)
-    return Utterance(raw=text, text=s, quotes=quotes)
+        s = pattern.sub(lambda m, r=replacement: fix(m.group(0), r), s)
+    s = re.sub(r"[A-Za-z]{5,}", lambda m: fix(m.group(0), _keyword_fix(m.group(0))), s)
+    return Utterance(raw=text, text=s, quotes=quotes, base=base, fixes=fixes)
 
 
 @lru_cache(maxsize=4096)

@@ -44,7 +44,7 @@ def rule_rename(msg: Utterance, s: str, ctx: PlanningContext) -> Args | None:
     ]
     for pattern in patterns:
         if m := re.match(pattern, s, re.I):
-            return _task_args(msg, m.group("task"), title=clean_phrase(msg, m.group("value")))
+            return _task_args(msg, m.group("task"), title=clean_phrase(msg, msg.typed(m.group("value"))))
     return None
 
 

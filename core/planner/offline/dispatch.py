@@ -8,25 +8,36 @@ from core.planner import PlanningContext
 from core.planner.offline.account import plan_link_account, plan_undo, plan_whoami
 from core.planner.offline.comment import plan_comment
 from core.planner.offline.create import plan_create, wants_create
+from core.planner.offline.entities import spot
+from core.planner.offline.intent import Guess, classify
 from core.planner.offline.reads import is_question, plan_list_projects, plan_list_tasks, plan_show_task
+from core.planner.offline.slots import fill_create, fill_due, fill_people, fill_status, strip_claims
 from core.planner.offline.small_talk import plan_small_talk
-from core.planner.offline.text import parse_utterance, strip_polite
+from core.planner.offline.text import Utterance, parse_utterance, strip_polite
 from core.planner.offline.update import plan_update
 from core.planner.offline.vocabulary import Args
 from core.tools import ToolCall
 
+# Which intents are reads and writes, and the tool each would call.
+_FAMILY = {
+    "list_tasks": "read", "list_projects": "read", "show_task": "read", "whoami": "read",
+    "create_task": "create", "update_status": "update", "update_due": "update",
+    "update_people": "update", "update_other": "update", "add_comment": "comment",
+    "link_account": "account", "undo": "account", "chat": "chat",
+}  # fmt: skip
+_TOOL_FAMILY = {"list_tasks": "read", "list_projects": "read", "show_task": "read", "whoami": "read",
+                "create_task": "create", "update_task": "update", "update_tasks": "update",
+                "add_comment": "comment", "link_account": "account", "undo": "account"}  # fmt: skip
+WRITE_FAMILIES = {"create", "update", "comment"}
+SURE = 0.6  # the classifier overrides the grammar within a family from here
+OVERRIDE = 0.9  # and a usable write of another kind from here
+CLOSE = 0.2  # top two intents of different families closer than this: ask
 
-def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
-    """Text → ToolCall, first matching intent wins; no tool for help, chit-chat, the rest."""
-    msg = parse_utterance(text)
-    core = strip_polite(msg.text)
-    if not core:
-        return ToolCall(intent="help")
+
+def _grammar(msg: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
+    """The phrase grammar: exact shapes people use ("assign X to P due D", "mark X done")."""
     question = is_question(core)
     for plan in (
-        lambda: plan_link_account(msg, core),
-        lambda: plan_whoami(core),
-        lambda: plan_undo(core),
         lambda: plan_comment(msg, core),
         lambda: plan_create(msg, core, ctx) if wants_create(core, ctx) else None,
         lambda: plan_bulk(plan_update(msg, core, ctx, question)),
@@ -37,7 +48,132 @@ def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
         call = plan()
         if call is not None:
             return call
-    return plan_small_talk(msg)
+    return None
+
+
+def _fill(intent: str, msg: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
+    """The slot filler of one intent (step 3)."""
+    if intent == "create_task":
+        return fill_create(msg, core, ctx)
+    if intent == "update_status":
+        return fill_status(msg, core, ctx)
+    if intent == "update_due":
+        return fill_due(msg, core, ctx)
+    if intent == "update_people":
+        return fill_people(msg, core, ctx)
+    if intent == "update_other":
+        return plan_update(msg, core, ctx, False)
+    if intent == "add_comment":
+        return plan_comment(msg, core)
+    if intent == "list_tasks":
+        return plan_list_tasks(msg, core, ctx, force=True)
+    if intent == "list_projects":
+        return plan_list_projects(core) or ToolCall(tool="list_projects")
+    if intent == "show_task":
+        return plan_show_task(msg, core, ctx)
+    if intent == "whoami":
+        return ToolCall(tool="whoami")
+    return None
+
+
+def _usable(call: ToolCall | None) -> bool:
+    """A write with its required slot (or a read, or no tool)."""
+    if call is None:
+        return False
+    if call.tool == "create_task":
+        return bool(call.args.get("title"))
+    if call.tool == "update_task":
+        return bool(call.args.get("task")) and len(call.args) > 1
+    if call.tool == "add_comment":
+        return bool(call.args.get("task")) and bool(call.args.get("text"))
+    return True
+
+
+def _ask(guess: Guess) -> ToolCall:
+    """Step 4: too close to call between a read and a write. One short question.
+
+    (The reply model has no choice buttons for this yet: the question is text.)"""
+    first, second = guess.ranked[0][0], guess.ranked[1][0]
+    words = {"read": "see tasks", "create": "create a new task", "update": "change a task",
+             "comment": "comment on a task", "account": "link your account"}  # fmt: skip
+    a, b = words.get(_FAMILY[first], "see tasks"), words.get(_FAMILY[second], "change a task")
+    return ToolCall(intent="clarify", say=f"Sorry, I'm not sure: do you want to {a}, or {b}? Say it another way.")
+
+
+def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, object]]:
+    """Text → (ToolCall, how it was understood), for the planner and for tests."""
+    msg = parse_utterance(text)
+    core = strip_polite(msg.text)
+    if not core:
+        return ToolCall(intent="help"), {"why": "empty"}
+    for plan in (lambda: plan_link_account(msg, core), lambda: plan_whoami(core), lambda: plan_undo(core)):
+        call = plan()
+        if call is not None:
+            return call, {"why": "account"}
+    core = strip_claims(core) or core
+    entities = spot(core, ctx)
+    guess = classify(entities.masked)
+    info: dict[str, object] = {"masked": entities.masked, "intent": guess.intent, "p": round(guess.confidence, 3)}
+    grammar = _grammar(msg, core, ctx)
+    family = _FAMILY[guess.intent]
+    said = _TOOL_FAMILY.get(grammar.tool or "", "chat") if grammar is not None else None
+    writes = guess.mass({i for i, f in _FAMILY.items() if f in WRITE_FAMILIES})
+    info["grammar"] = grammar.tool if grammar is not None else None
+    # The grammar's reading stands when the classifier agrees on the family, or is unsure.
+    if grammar is not None and said == family:
+        if (guess.confidence >= SURE and _tool_of(guess.intent) != grammar.tool) or (
+            grammar.tool == "update_task" and not _usable(grammar)
+        ):
+            filled = _fill(guess.intent, msg, core, ctx)
+            if _usable(filled):
+                return filled, {**info, "why": "classifier within family"}  # type: ignore[return-value]
+        return grammar, {**info, "why": "grammar agrees"}
+    if grammar is not None and said in WRITE_FAMILIES:
+        if family in WRITE_FAMILIES and (guess.confidence >= OVERRIDE or not _usable(grammar)):
+            filled = _fill(guess.intent, msg, core, ctx)
+            if _usable(filled):
+                return filled, {**info, "why": "classifier: other write"}  # type: ignore[return-value]
+        if writes >= 0.25 or _usable(grammar):
+            return grammar, {**info, "why": "grammar write"}
+    # A write must never be answered with a read: the classifier's write wins, filled or asked.
+    if family in WRITE_FAMILIES or (writes >= 0.5 and said != "read"):
+        intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
+        filled = _fill(intent, msg, core, ctx)
+        if filled is not None and (_usable(filled) or filled.tool in ("update_task", "create_task")):
+            return filled, {**info, "why": "classifier write"}
+        if grammar is not None and said in WRITE_FAMILIES:
+            return grammar, {**info, "why": "grammar write (classifier's unfilled)"}
+        return _unfilled(intent), {**info, "why": "write, slots missing"}
+    if grammar is not None and said == "read":
+        if writes >= 0.4 and guess.margin < CLOSE:
+            return _ask(guess), {**info, "why": "too close"}
+        return grammar, {**info, "why": "grammar read"}
+    if family == "read":
+        filled = _fill(guess.intent, msg, core, ctx)
+        if filled is not None:
+            return filled, {**info, "why": "classifier read"}
+    if grammar is not None:
+        return grammar, {**info, "why": "grammar"}
+    return plan_small_talk(msg), {**info, "why": "small talk"}
+
+
+def _tool_of(intent: str) -> str:
+    return "update_task" if intent.startswith("update_") else intent
+
+
+def _best_write(guess: Guess) -> str:
+    return next(i for i, _ in guess.ranked if _FAMILY[i] in WRITE_FAMILIES)
+
+
+def _unfilled(intent: str) -> ToolCall:
+    """A write whose required slot is missing: the gate asks for it."""
+    return ToolCall(tool="add_comment" if intent == "add_comment" else _tool_of(intent)
+                    if intent != "update_other" else "update_task", args={})  # fmt: skip
+
+
+def plan_text(text: str, ctx: PlanningContext) -> ToolCall:
+    """Text → ToolCall: entities, intent, slots; no tool for help, chit-chat, the rest."""
+    return understand(text, ctx)[0]
 
 
 _BULK = re.compile(

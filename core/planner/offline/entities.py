@@ -106,7 +106,7 @@ def spot(text: str, ctx: PlanningContext) -> Entities:
 
 _NOT_PROJECT = {"task", "tasks", "my", "me", "i", "the", "what", "due", "is", "are", "have", "has",
                 "do", "does", "show", "list", "all", "any", "anything", "which", "whats", "what's",
-                "of", "in", "for", "s", "on", "to", "a", "and", "it", "night", "page"}  # fmt: skip
+                "of", "in", "for", "s", "on", "to", "a", "and", "it"}  # fmt: skip
 
 
 def _spot_projects(text: str, ctx: PlanningContext, add) -> None:  # type: ignore[no-untyped-def]

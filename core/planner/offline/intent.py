@@ -94,18 +94,11 @@ def train() -> Any:
     rows = generate()
     texts = [prepare(parse_utterance(text).text) for text, _ in rows]
     labels = [intent for _, intent in rows]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[\w']+")
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2)
     model = Pipeline(
         [
-            (
-                "features",
-                FeatureUnion(
-                    [
-                        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"[\w']+")),
-                        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                                  min_df=2)),
-                    ]
-                ),
-            ),
+            ("features", FeatureUnion([("words", words), ("chars", chars)])),
             ("clf", LogisticRegression(C=20.0, max_iter=3000, random_state=0)),
         ]
     )

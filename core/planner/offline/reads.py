@@ -94,10 +94,11 @@ def plan_list_projects(core: str) -> ToolCall | None:
     return ToolCall(tool="list_projects", args=args)
 
 
-def plan_list_tasks(msg: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
-    """'what's on my plate in marketing?', "Tom's overdue tasks", 'anything due tmrw'."""
+def plan_list_tasks(msg: Utterance, core: str, ctx: PlanningContext, force: bool = False) -> ToolCall | None:
+    """'what's on my plate in marketing?', "Tom's overdue tasks", 'anything due tmrw'.
+    `force`: the classifier has read a list request, so no task word is needed."""
     about_projects = re.search(r"\bprojects\b", core, re.I) and not re.search(r"\btasks?\b", core, re.I)
-    if not _TASK_WORDS.search(core) or about_projects:
+    if not force and (not _TASK_WORDS.search(core) or about_projects):
         return None
     s = core
     args: Args = {}
@@ -117,12 +118,15 @@ _ALL_STATUSES = re.compile(
     r"\b(?:whatever (?:their |the |its )?status(?:es)?|any status|regardless of (?:their |the )?"
     r"status|every status|all statuses|all statuses|no matter (?:the |their )?status|"
     r"including (?:the )?(?:done|completed|finished|archived|closed)(?: ones)?|"
-    r"even (?:the )?(?:done|completed|finished)(?: ones)?|incl\.? (?:done|completed))\b",
+    r"even (?:the )?(?:done|completed|finished)(?: ones)?|incl\.? (?:done|completed)|"
+    r"(?:the )?(?:done|finished|completed|closed)(?: ones)? (?:too|as well|included|also)|"
+    r"(?:done|finished|completed|closed) or not|(?:open|active) (?:and|or) (?:done|closed|finished))\b",
     re.I,
 )
 _LIST_STATUS: list[tuple[str, str]] = [
     (r"blocked|stuck|on hold", "Blocked"),
-    (r"(?:in|to|for|under|awaiting|needs?|ready for) review|being reviewed", "To Review"),
+    (r"(?:in|to|for|under|awaiting|needs?|ready for|waiting (?:for|on)|up for) (?:a )?review(?:ing)?|"
+     r"being reviewed|needs? (?:checking|reviewing)", "To Review"),
     (r"not (?:yet )?started|unstarted|haven'?t (?:i |we |you )?(?:yet )?started|not begun", "Not Started"),
     (r"in[- ]progress|being worked on|underway|ongoing|started", "In Progress"),
     (r"done|finished|completed|complete|closed", "Done"),

@@ -151,6 +151,10 @@ FILLERS: dict[str, list[str]] = {
         "the banner", "the speakers", "the merch", "the photographer", "the tickets",
         "python workshop slides", "order catering", "recruit judges", "fix the login bug",
         "the hoodie order", "the domain renewal", "the raffle", "the welcome pack",
+        "Book ball venue", "Order club hoodies", "Print programmes", "Send out invites",
+        "Design flyer for open day", "Renew domain name", "Write event recap", "Update member list",
+        "Fix login page bug", "Book room for AGM", "Draft sponsor emails", "Set up ticketing page",
+        "Collect receipts for reimbursement", "Plan the trivia night", "Record intro video",
     ],
     "TI": [
         "order the hoodies", "book a photographer", "renew the domain", "print name tags",

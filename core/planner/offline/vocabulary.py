@@ -7,6 +7,7 @@ from typing import Any
 
 from core.dates import find_date_phrase, resolve_date
 from core.domain import Project
+from core.lexicon import STATUS_ALT, STATUS_WORDS, status_option  # noqa: F401 (re-exported)
 from core.planner import PlanningContext
 from core.planner.offline.text import Utterance
 from core.resolve import SELF_WORDS, resolve_person
@@ -14,32 +15,10 @@ from core.resolve import SELF_WORDS, resolve_person
 Args = dict[str, Any]
 
 
-STATUS_WORDS: list[tuple[str, str]] = [
-    (r"ready (?:for|to) (?:be )?review(?:ed)?|(?:up )?for review|to review|in review|"
-     r"under review|needs? (?:a )?review(?:ing)?|review", "To Review"),
-    (r"not started|not yet started|to[- ]?do|re-?opened|re-?open|unstarted|backlog",
-     "Not Started"),
-    (r"in[- ]?progress|started|underway|under way|ongoing|wip|doing|being worked on",
-     "In Progress"),
-    (r"blocked|stuck|on hold|waiting", "Blocked"),
-    (r"done|complete|completed|finished|sorted|closed|resolved|ticked off|all good|"
-     r"good to go|taken care of|handled|dealt with|wrapped up|dusted", "Done"),
-    (r"archived?|shelved|binned|deleted", "Archive"),
-]  # fmt: skip
-STATUS_ALT = "|".join(p for p, _ in STATUS_WORDS)
 _PRONOUNS = {"it", "that", "this", "them", "those", "these", "that one", "this one", "it all"}
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _MENTION = r"<@[!&]?[A-Za-z0-9]+(?:\|[^>]*)?>"
-
-
-def status_option(word: str) -> str | None:
-    """The Notion status option a status word means ("sorted" → Done)."""
-    w = re.sub(r"\s+", " ", word.lower().strip(" .!?"))
-    for pattern, option in STATUS_WORDS:
-        if re.fullmatch(pattern, w):
-            return option
-    return None
 
 
 def _projects(ctx: PlanningContext) -> list[Project]:
@@ -94,3 +73,4 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
 def iso(phrase: str, ctx: PlanningContext) -> str | None:
     found = resolve_date(phrase, ctx.now)
     return found.isoformat() if found else None
+

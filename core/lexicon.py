@@ -78,7 +78,7 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
      r"knocked out|got through|smashed|nailed)", "Done"),
 ]  # fmt: skip
-_STATEMENT_RES = [(re.compile(rf"(?<![\w'])(?:{p})", re.I), option) for p, option in STATEMENT_CUES]
+_STATEMENT_RES = [(re.compile(rf"(?<![\w'-])(?:{p})(?![\w-])", re.I), option) for p, option in STATEMENT_CUES]
 
 
 def statement_status(text: str) -> tuple[str, tuple[int, int]] | None:

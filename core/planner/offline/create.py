@@ -156,7 +156,7 @@ _PROJECT_EXPLICIT = [
                re.I),
     re.compile(r"[,;]\s*(?:the\s+)?(?P<p>[^,;:]+?)\s+project(?=\s*(?:$|[,;]))", re.I),
 ]  # fmt: skip
-_PROJECT_PREP = re.compile(r"(?:[,;]\s*)?\b(?:in|for|under|into|within|on)\s+(?:the\s+)?", re.I)
+_PROJECT_PREP = re.compile(r"(?:[,;]\s*)?\b(?:in|for|under|into|within|on|to|onto)\s+(?:the\s+)?", re.I)
 
 
 def take_project(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
@@ -201,7 +201,7 @@ def known_project_at(s: str, start: int, ctx: PlanningContext) -> tuple[str, int
     """The longest run of words from `start` (up to 4) that names a known project and ends
     its clause or meets the next slot ("… in marketing due fri"), and where it ends.
     "Prepare for hackathon judging" keeps its hackathon."""
-    tail = re.match(r"[^,;:.!?]*", s[start:])
+    tail = re.match(r"[^,;:.!?—–]*", s[start:])
     clause = tail.group(0) if tail else ""
     tokens = list(re.finditer(r"\S+", clause))
     for n in range(min(4, len(tokens)), 0, -1):

@@ -113,48 +113,72 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
     core = strip_claims(core) or core
     entities = spot(core, ctx)
     guess = classify(entities.masked)
-    info: dict[str, object] = {"masked": entities.masked, "intent": guess.intent, "p": round(guess.confidence, 3)}
     grammar = _grammar(msg, core, ctx)
     family = _FAMILY[guess.intent]
     said = _TOOL_FAMILY.get(grammar.tool or "", "chat") if grammar is not None else None
     writes = guess.mass({i for i, f in _FAMILY.items() if f in WRITE_FAMILIES})
-    info["grammar"] = grammar.tool if grammar is not None else None
-    # The grammar's reading stands when the classifier agrees on the family, or is unsure.
+    info: dict[str, object] = {
+        "masked": entities.masked,
+        "intent": str(guess.intent),
+        "p": round(guess.confidence, 3),
+        "grammar": grammar.tool if grammar is not None else None,
+    }
+
+    def answer(call: ToolCall, why: str) -> tuple[ToolCall, dict[str, object]]:
+        return call, {**info, "why": why}
+
+    # The family agrees: the intent's slot filler, when it says at least as much as the grammar.
     if grammar is not None and said == family:
-        if (guess.confidence >= SURE and _tool_of(guess.intent) != grammar.tool) or (
-            grammar.tool == "update_task" and not _usable(grammar)
-        ):
+        if family in ("create", "update") or (guess.confidence >= SURE and _tool_of(guess.intent) != grammar.tool):
             filled = _fill(guess.intent, msg, core, ctx)
-            if _usable(filled):
-                return filled, {**info, "why": "classifier within family"}  # type: ignore[return-value]
-        return grammar, {**info, "why": "grammar agrees"}
+            if filled is not None and _usable(filled) and _better(filled, grammar):
+                return answer(filled, "filled")
+        return answer(grammar, "grammar agrees")
+    # A statement the grammar took for a change, which the classifier is sure is a question.
+    if grammar is not None and grammar.tool == "update_task" and family == "read" and guess.confidence >= 0.95:
+        filled = _fill(guess.intent, msg, core, ctx)
+        if filled is not None:
+            return answer(filled, "classifier sure of a read")
     if grammar is not None and said in WRITE_FAMILIES:
         if family in WRITE_FAMILIES and (guess.confidence >= OVERRIDE or not _usable(grammar)):
             filled = _fill(guess.intent, msg, core, ctx)
-            if _usable(filled):
-                return filled, {**info, "why": "classifier: other write"}  # type: ignore[return-value]
+            if filled is not None and _usable(filled):
+                return answer(filled, "classifier: other write")
         if writes >= 0.25 or _usable(grammar):
-            return grammar, {**info, "why": "grammar write"}
+            return answer(grammar, "grammar write")
     # A write must never be answered with a read: the classifier's write wins, filled or asked.
     if family in WRITE_FAMILIES or (writes >= 0.5 and said != "read"):
         intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
         filled = _fill(intent, msg, core, ctx)
         if filled is not None and (_usable(filled) or filled.tool in ("update_task", "create_task")):
-            return filled, {**info, "why": "classifier write"}
+            if not filled.args and guess.margin < CLOSE and _FAMILY[guess.ranked[1][0]] == "read":
+                return answer(_ask(guess), "too close")
+            return answer(filled, "classifier write")
         if grammar is not None and said in WRITE_FAMILIES:
-            return grammar, {**info, "why": "grammar write (classifier's unfilled)"}
-        return _unfilled(intent), {**info, "why": "write, slots missing"}
+            return answer(grammar, "grammar write (classifier's unfilled)")
+        return answer(_unfilled(intent), "write, slots missing")
     if grammar is not None and said == "read":
         if writes >= 0.4 and guess.margin < CLOSE:
-            return _ask(guess), {**info, "why": "too close"}
-        return grammar, {**info, "why": "grammar read"}
+            return answer(_ask(guess), "too close")
+        return answer(grammar, "grammar read")
     if family == "read":
         filled = _fill(guess.intent, msg, core, ctx)
         if filled is not None:
-            return filled, {**info, "why": "classifier read"}
+            return answer(filled, "classifier read")
     if grammar is not None:
-        return grammar, {**info, "why": "grammar"}
-    return plan_small_talk(msg), {**info, "why": "small talk"}
+        return answer(grammar, "grammar")
+    return answer(plan_small_talk(msg), "small talk")
+
+
+def _better(filled: ToolCall, grammar: ToolCall) -> bool:
+    """Does the slot filler's call say at least as much as the grammar's?"""
+    if filled.tool != grammar.tool or not _usable(grammar):
+        return True
+    if set(filled.args) != set(grammar.args):
+        return len(filled.args) > len(grammar.args)
+    if filled.tool == "create_task" or filled.args.get("status") != grammar.args.get("status"):
+        return True  # the title from what is left; the status from the lexicon
+    return str(filled.args.get("task", "")).startswith("<@notion:")  # whose task it is
 
 
 def _tool_of(intent: str) -> str:

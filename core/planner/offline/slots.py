@@ -54,6 +54,8 @@ def strip_claims(s: str) -> str:
     s = re.sub(r"^\s*(?:so|and|then)\s+", "", s.strip(), flags=re.I)
     s = re.sub(r"^(?:(?:can|could|may) i|i can|i could|i may|i'?ll|i will|let me)\s+(?=take|have|do|grab)",
                "i'll ", s, flags=re.I)  # fmt: skip
+    s = re.sub(r"^(?:so\s+)?(?:i|we)\s+(?:can|could|may|am allowed to|'m allowed to)\s+(?!take|have|do|grab)",
+               "", s, flags=re.I)  # fmt: skip
     return strip_polite(s.strip(" ,.;")) if s.strip(" ,.;") else s
 
 
@@ -76,7 +78,7 @@ _NOT_TASK = {
     "in", "me", "him", "her", "them", "helping", "help", "let", "do", "doing", "later",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
-    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|while|when|but|so that|"
+    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
     r"so|and then|then|, ?she|, ?he|, ?they)\b.*$",
     re.I,
 )
@@ -84,8 +86,28 @@ _CLAUSE_SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|:\s+|\s+[-–—]+\s+|\s+
 _TASKISH_END = re.compile(r"\s+(?:one|task|thing|job|bit)$", re.I)
 
 
+_KEEP_PAIRS = {("set", "up"), ("send", "out"), ("sign", "up"), ("hand", "out"), ("make", "sure"),
+               ("start", "up"), ("put", "up"), ("back", "up"), ("follow", "up"), ("check", "in")}  # fmt: skip
+
+
 def _content(s: str) -> list[str]:
-    return [w for w in re.findall(r"[\w'&/-]+|<@[^>]+>", s) if w.lower() not in _NOT_TASK]
+    """The words of `s` without what asks, reports or fills at either edge; the middle stays."""
+    words = re.findall(r"[\w'&/-]+|<@[^>]+>", s)
+
+    def keep(i: int) -> bool:
+        w = words[i].lower()
+        if w not in _NOT_TASK:
+            return True
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        prev = words[i - 1].lower() if i > 0 else ""
+        return (w, nxt) in _KEEP_PAIRS or (prev, w) in _KEEP_PAIRS
+
+    start, end = 0, len(words)
+    while start < end and not keep(start):
+        start += 1
+    while end > start and not keep(end - 1):
+        end -= 1
+    return words[start:end]
 
 
 def task_in(utt: Utterance, s: str, ctx: PlanningContext) -> str | None:
@@ -216,7 +238,7 @@ _ADD_CUE = re.compile(r"\b(?:as well|too|also|in on|loop(?:ed)? in|add(?:ed)?|he
 _FROM_TO = re.compile(r"\bfrom\s+(?P<old>.+?)\s+to\s+(?P<new>[^,.;]+)", re.I)
 _INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>[^,.;]+)", re.I)
 _SWAP = re.compile(r"\bswap\s+(?P<old>\S+(?:\s+[A-Z]\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+[A-Z]\S*)?)", re.I)
-_TAKE_OVER = re.compile(r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)\s+(?:can\s+|will\s+|should\s+|to\s+|is\s+"
+_TAKE_OVER = re.compile(r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)(?:'s|'ll|'re|'m)?\s+(?:can\s+|will\s+|should\s+|to\s+|is\s+"
                         r"|'ll\s+)?(?:take|taking|takes|grab|grabbing|do|doing|handle|handling)\s+"
                         r"(?:over\s+)?(?P<task>.+?)(?:\s+from\s+\S+)?(?:\s+instead(?:\s+of\s+\S+)?)?$", re.I)  # fmt: skip
 

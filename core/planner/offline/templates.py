@@ -34,6 +34,7 @@ TEMPLATES: dict[str, list[str]] = {
         "what's coming up for me", "what's on this week", "what's ready for review",
         "anything i need to do {D}", "what's on {P}'s plate", "whats {P} up to",
         "what jobs have i got", "to do list", "my todo list", "show {P}'s overdue stuff",
+        "{P}", "{P}?", "what about {P}", "and {P}?", "{P} in {PR}", "{PR}?", "what about {PR}",
     ],
     "list_projects": [
         "what projects are there", "which projects are active", "list the projects",

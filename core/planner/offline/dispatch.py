@@ -97,7 +97,8 @@ def _ask(guess: Guess) -> ToolCall:
     words = {"read": "see tasks", "create": "create a new task", "update": "change a task",
              "comment": "comment on a task", "account": "link your account"}  # fmt: skip
     a, b = words.get(_FAMILY[first], "see tasks"), words.get(_FAMILY[second], "change a task")
-    return ToolCall(intent="clarify", say=f"Sorry, I'm not sure: do you want to {a}, or {b}? Say it another way.")
+    question = f"Sorry, I'm not sure: do you want to {a}, or {b}? Say it another way."
+    return ToolCall(intent="clarify", say=question)
 
 
 def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, object]]:
@@ -129,13 +130,15 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
 
     # The family agrees: the intent's slot filler, when it says at least as much as the grammar.
     if grammar is not None and said == family:
-        if family in ("create", "update") or (guess.confidence >= SURE and _tool_of(guess.intent) != grammar.tool):
+        other = guess.confidence >= SURE and _tool_of(guess.intent) != grammar.tool
+        if family in ("create", "update") or other:
             filled = _fill(guess.intent, msg, core, ctx)
             if filled is not None and _usable(filled) and _better(filled, grammar):
                 return answer(filled, "filled")
         return answer(grammar, "grammar agrees")
     # A statement the grammar took for a change, which the classifier is sure is a question.
-    if grammar is not None and grammar.tool == "update_task" and family == "read" and guess.confidence >= 0.95:
+    sure_read = family == "read" and guess.confidence >= 0.95
+    if grammar is not None and grammar.tool == "update_task" and sure_read:
         filled = _fill(guess.intent, msg, core, ctx)
         if filled is not None:
             return answer(filled, "classifier sure of a read")

@@ -40,7 +40,8 @@ _CLAIMS = [
     r"(?:with|on) (?:\w+'s|the committee's|my lead's) (?:permission|approval|ok|blessing|say-?so)|"
     r"(?:approved|signed off|okayed|ok'd) by \w+|\w+(?:'s| is) (?:fine|ok|okay|cool|happy) "
     r"with (?:me|it|this|that)(?: doing (?:it|this|that))?|\w+ (?:said|says|told me) "
-    r"(?:it'?s |its )?(?:fine|ok|okay|cool)(?: for me)?(?: to)?|\w+ (?:said|says|told me) i (?:can|could|may)|"
+    r"(?:it'?s |its )?(?:fine|ok|okay|cool)(?: for me)?(?: to)?|"
+    r"\w+ (?:said|says|told me) i (?:can|could|may)|"
     r"(?:i have|i've got|i got) (?:permission|approval|the ok)(?: from \w+)?)"
     r"(?:\s*(?:,|so|and|,\s*so|\.)\s*|\s+(?=\w)|$)",
 ]
@@ -206,8 +207,10 @@ def fill_status(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     return ToolCall(tool="update_task", args=args)
 
 
-_SHIFT = re.compile(r"\b(?:by\s+|back\s+|out\s+)?(?:a|one|1|two|2|another|an extra)\s+(?:more\s+)?(?:week|wk|fortnight)s?\b",
-                    re.I)  # fmt: skip
+_SHIFT = re.compile(
+    r"\b(?:by\s+|back\s+|out\s+)?(?:a|one|1|two|2|another|an extra)\s+(?:more\s+)?(?:week|wk|fortnight)s?\b",
+    re.I,
+)
 
 
 def fill_due(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
@@ -233,14 +236,22 @@ def fill_due(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None
     return ToolCall(tool="update_task", args=args)
 
 
-_ADD_CUE = re.compile(r"\b(?:as well|too|also|in on|loop(?:ed)? in|add(?:ed)?|helping|help(?:s)? (?:out )?with|"
-                      r"join(?:s|ing)?|alongside)\b", re.I)  # fmt: skip
+_ADD_CUE = re.compile(
+    r"\b(?:as well|too|also|in on|loop(?:ed)? in|add(?:ed)?|helping|help(?:s)? (?:out )?with|"
+    r"join(?:s|ing)?|alongside)\b",
+    re.I,
+)
 _FROM_TO = re.compile(r"\bfrom\s+(?P<old>.+?)\s+to\s+(?P<new>[^,.;]+)", re.I)
 _INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>[^,.;]+)", re.I)
-_SWAP = re.compile(r"\bswap\s+(?P<old>\S+(?:\s+[A-Z]\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+[A-Z]\S*)?)", re.I)
-_TAKE_OVER = re.compile(r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)(?:'s|'ll|'re|'m)?\s+(?:can\s+|will\s+|should\s+|to\s+|is\s+"
-                        r"|'ll\s+)?(?:take|taking|takes|grab|grabbing|do|doing|handle|handling)\s+"
-                        r"(?:over\s+)?(?P<task>.+?)(?:\s+from\s+\S+)?(?:\s+instead(?:\s+of\s+\S+)?)?$", re.I)  # fmt: skip
+_SWAP = re.compile(
+    r"\bswap\s+(?P<old>\S+(?:\s+[A-Z]\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+[A-Z]\S*)?)", re.I
+)
+_TAKE_OVER = re.compile(
+    r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)(?:'s|'ll|'re|'m)?\s+"
+    r"(?:can\s+|will\s+|should\s+|to\s+|is\s+|'ll\s+)?(?:take|taking|takes|grab|grabbing|do|doing|"
+    r"handle|handling)\s+(?:over\s+)?(?P<task>.+?)(?:\s+from\s+\S+)?(?:\s+instead(?:\s+of\s+\S+)?)?$",
+    re.I,
+)
 
 
 def fill_people(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
@@ -262,7 +273,8 @@ def fill_people(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     m = _TAKE_OVER.search(s)
     if m and re.search(r"\b(?:take|taking|takes)\s+over\b|\binstead\b|\bgrab", s, re.I):
         who = m.group("who").lower()
-        people = ["me"] if who in ("i", "i'll", "i will", "me", "let me") else people_list(m.group("who"), ctx)
+        myself = who in ("i", "i'll", "i will", "me", "let me")
+        people = ["me"] if myself else people_list(m.group("who"), ctx)
         if people:
             return _people_call(utt, m.group("task"), ctx, assignees=people)
     people = _people_in(s, ctx)
@@ -322,11 +334,15 @@ _MODAL = re.compile(
     r"will|is going to|'s going to|is gonna|'ll|to|is doing|is on|is|must)\s+(?P<title>.+)$",
     re.I,
 )
-_SELF_TO = re.compile(r"^(?:remind me to|i need a reminder to|i need to|i have to|i've got to|i gotta|"
-                      r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$", re.I)  # fmt: skip
+_SELF_TO = re.compile(
+    r"^(?:remind me to|i need a reminder to|i need to|i have to|i've got to|i gotta|"
+    r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
+    re.I,
+)
 _REQUEST_HEAD = re.compile(
     r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:create|add|make|open|log|put|set up|write down|"
-    r"jot down|note down|new|start|pop|stick|i'd like|i would like|i want|i need)\b(?:\s+(?:me|us|in|down))*\s*",
+    r"jot down|note down|new|start|pop|stick|i'd like|i would like|i want|i need)\b"
+    r"(?:\s+(?:me|us|in|down))*\s*",
     re.I,
 )
 
@@ -368,8 +384,8 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     else:
         head = _REQUEST_HEAD.match(s)
         title = s[head.end() :] if head else s
-        title = re.sub(r"^(?:(?:a|an|another|new)\s+)*(?:task|one|todo|reminder)?\s*(?:called|named|to|:)?\s*",
-                       "", title, flags=re.I)  # fmt: skip
+        title = re.sub(r"^(?:(?:a|an|another|new)\s+)*(?:task|one|todo|reminder)?\s*"
+                       r"(?:called|named|to|:)?\s*", "", title, flags=re.I)  # fmt: skip
         title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
                        title, flags=re.I)  # fmt: skip
     people = assignees or people

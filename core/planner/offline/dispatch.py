@@ -101,6 +101,14 @@ def _ask(guess: Guess) -> ToolCall:
     return ToolCall(intent="clarify", say=question)
 
 
+# Roles and access are set in the admin config, never by a request.
+_ROLES = re.compile(
+    r"\b(?:make|promote|set|give|grant|change|upgrade|elevate)\b.*\b(?:admin|administrator|superuser|"
+    r"moderator|role|permissions?|access|rights|privileges?)\b|\b(?:make|promote)\s+\S+\s+(?:an?\s+)?lead\b",
+    re.I,
+)
+
+
 def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, object]]:
     """Text → (ToolCall, how it was understood), for the planner and for tests."""
     msg = parse_utterance(text)
@@ -111,6 +119,8 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         call = plan()
         if call is not None:
             return call, {"why": "account"}
+    if _ROLES.search(core) and not re.search(r"\b(?:task|todo|reminder)s?\b", core, re.I):
+        return ToolCall(intent="out_of_scope"), {"why": "roles are the admin's"}
     core = strip_claims(core) or core
     entities = spot(core, ctx)
     guess = classify(entities.masked)

@@ -117,6 +117,7 @@ def _spot_projects(text: str, ctx: PlanningContext, add) -> None:  # type: ignor
         found = resolve_project(m.group("p"), projects)
         add("project", m.start(), m.end(), found.value.name if found.value else m.group("p"))
     tokens = list(re.finditer(r"[\w'&-]+", text))
+    heads = _project_heads(tuple(ctx.projects))
     for size in (4, 3, 2, 1):
         for i in range(len(tokens) - size + 1):
             start, end = tokens[i].start(), tokens[i + size - 1].end()
@@ -124,9 +125,32 @@ def _spot_projects(text: str, ctx: PlanningContext, add) -> None:  # type: ignor
             words = phrase.lower().split()
             if words[0] in _NOT_PROJECT or words[-1] in _NOT_PROJECT:
                 continue
-            found = resolve_project(phrase, projects)
-            if found.value and project_score(phrase, found.value.name) >= 0.9:
-                add("project", start, end, found.value.name)
+            if not any(w[:3] in heads for w in words):  # no word starts like a project's: skip
+                continue
+            name = _project_named(phrase, tuple(ctx.projects))
+            if name is not None:
+                add("project", start, end, name)
+
+
+@lru_cache(maxsize=64)
+def _project_heads(names: tuple[str, ...]) -> frozenset[str]:
+    """The first three letters of every word of every project name (and of the name run
+    together: "oweek"), to skip phrases that cannot name one."""
+    heads: set[str] = set()
+    for name in names:
+        low = name.lower()
+        heads.update(w[:3] for w in re.findall(r"[\w]+", low))
+        heads.add(re.sub(r"[^a-z0-9]", "", low)[:3])
+    return frozenset(heads)
+
+
+@lru_cache(maxsize=4096)
+def _project_named(phrase: str, names: tuple[str, ...]) -> str | None:
+    projects = [Project(id=name, name=name) for name in names]
+    found = resolve_project(phrase, projects)
+    if found.value and project_score(phrase, found.value.name) >= 0.9:
+        return found.value.name
+    return None
 
 
 __all__ = ["MASKS", "Entities", "Span", "spot"]

@@ -52,6 +52,10 @@ _AGAIN = (
     r"(?: again)?(?= |$|[,.!])|(?:working on|back on|picking up|picked up|started on|on) "
     r"(?:it |them |that )?again|back (?:in|to) progress|resumed|resuming|unblocked"
 )
+# Participles that say nothing about being finished ("is assigned", "was delayed").
+_NOT_DONE = (r"(?:assign|need|requir|delay|postpon|schedul|plann|expect|suppos|call|nam|relat|bas|link|"
+             r"list|due|start|block|stall|paus|cancel|mov|push|chang|updat|add|creat|ask|want|worri|"
+             r"concern|interest|stuck|excit|tir|bor|overwhelm|confus)ed\b")
 STATEMENT_CUES: list[tuple[str, str]] = [
     (_AGAIN, "In Progress"),
     (r"(?:can'?t|cannot|can not|couldn'?t|unable to) (?:go|get|move|do|progress|continue|finish|"
@@ -64,7 +68,8 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"look over|review))|(?:is |are |'s |'re )?ready to be (?:reviewed|checked)|(?:submitted|sent|"
      r"handed in)(?: .+?)? for review|needs? (?:a )?(?:review|check(?:ing)?|look(?:ing)? over)|"
      r"(?:is |are )?(?:in|under|awaiting) review|(?:can|could) (?:someone|somebody|you) "
-     r"(?:check|review|look over)", "To Review"),
+     r"(?:check|review|look over)|(?:can|could) (?:be|get) (?:checked|reviewed|looked (?:at|over))",
+     "To Review"),
     (r"(?:made|making) (?:a )?start (?:on|with)|(?:have |'ve |i )?(?:just )?(?:started|begun|"
      r"began|kicked off)(?: on| with| working on)?|(?:am |'m |are |'re |i'm |we're )?(?:now )?"
      r"(?:working on|on it|underway|in progress|under way|getting (?:going|started) on)|"
@@ -76,7 +81,9 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"gone out|went out|out the door|live|up|delivered|printed|recruited|ordered|"
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
-     r"knocked out|got through|smashed|nailed)", "Done"),
+     r"knocked out|got through|smashed|nailed)|"
+     rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"
+     rf"(?: and (?!{_NOT_DONE})[a-z]+ed)*(?= *[,.!]|$)", "Done"),
 ]  # fmt: skip
 _STATEMENT_RES = [(re.compile(rf"(?<![\w'-])(?:{p})(?![\w-])", re.I), option) for p, option in STATEMENT_CUES]
 

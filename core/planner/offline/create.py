@@ -38,7 +38,8 @@ def wants_create(core: str, ctx: PlanningContext) -> bool:
     if re.match(r"^(?:add|put|create|make)\s+⟦\d+⟧", core, re.I):  # a quoted new title
         return True
     m = re.match(r"^(?:add|put)\s+(?P<what>.+?)\s+(?:to|in|into|under)\s+(?P<where>.+)$", core, re.I)
-    if m and not people_list(m.group("what"), ctx):
+    existing = m is not None and re.match(r"(?:the|my|our|that|this)\b", m.group("what"), re.I) is not None
+    if m and not existing and not people_list(m.group("what"), ctx):
         _, project = take_project(" in " + m.group("where"), ctx)
         return project is not None and project_name(project, ctx) in ctx.projects
     m = re.match(r"^assign\s+(?P<left>.+)\s+to\s+(?P<right>.+)$", core, re.I)

@@ -32,6 +32,7 @@ WRITE_FAMILIES = {"create", "update", "comment"}
 SURE = 0.6  # the classifier overrides the grammar within a family from here
 OVERRIDE = 0.9  # and a usable write of another kind from here
 CLOSE = 0.2  # top two intents of different families closer than this: ask
+UNSURE = 0.45  # a write only the classifier heard, below this: ask
 
 
 def _grammar(msg: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
@@ -89,11 +90,14 @@ def _usable(call: ToolCall | None) -> bool:
     return True
 
 
-def _ask(guess: Guess) -> ToolCall:
+def _ask(guess: Guess, who: str | None = None) -> ToolCall:
     """Step 4: too close to call between a read and a write. One short question.
 
     (The reply model has no choice buttons for this yet: the question is text.)"""
     first, second = guess.ranked[0][0], guess.ranked[1][0]
+    pair = {_FAMILY[first], _FAMILY[second]}
+    if who and pair == {"read", "create"}:
+        return ToolCall(intent="clarify", say=f"Do you want to see {who}'s tasks, or give {who} a new one?")
     words = {"read": "see tasks", "create": "create a new task", "update": "change a task",
              "comment": "comment on a task", "account": "link your account"}  # fmt: skip
     a, b = words.get(_FAMILY[first], "see tasks"), words.get(_FAMILY[second], "change a task")
@@ -126,6 +130,8 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
     guess = classify(entities.masked)
     grammar = _grammar(msg, core, ctx)
     family = _FAMILY[guess.intent]
+    named = [s for s in entities.of("person") if not s.text.startswith("<@")]
+    person = named[0].text.strip() if len(named) == 1 else None
     said = _TOOL_FAMILY.get(grammar.tool or "", "chat") if grammar is not None else None
     writes = guess.mass({i for i, f in _FAMILY.items() if f in WRITE_FAMILIES})
     info: dict[str, object] = {
@@ -147,13 +153,17 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
                 return answer(filled, "filled")
         return answer(grammar, "grammar agrees")
     # A statement the grammar took for a change, which the classifier is sure is a question.
-    sure_read = family == "read" and guess.confidence >= 0.95
-    if grammar is not None and grammar.tool == "update_task" and sure_read:
+    statement = grammar is not None and grammar.tool in ("update_task", "update_tasks") and (
+        plan_update(msg, core, ctx, True) is None  # no command rule: a statement rule read it
+    )
+    sure_read = family == "read" and guess.confidence >= (0.8 if statement else 0.95)
+    if grammar is not None and grammar.tool in ("update_task", "update_tasks") and sure_read:
         filled = _fill(guess.intent, msg, core, ctx)
         if filled is not None:
             return answer(filled, "classifier sure of a read")
     if grammar is not None and said in WRITE_FAMILIES:
-        if family in WRITE_FAMILIES and (guess.confidence >= OVERRIDE or not _usable(grammar)):
+        override = SURE if statement else OVERRIDE
+        if family in WRITE_FAMILIES and (guess.confidence >= override or not _usable(grammar)):
             filled = _fill(guess.intent, msg, core, ctx)
             if filled is not None and _usable(filled):
                 return answer(filled, "classifier: other write")
@@ -161,18 +171,20 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
             return answer(grammar, "grammar write")
     # A write must never be answered with a read: the classifier's write wins, filled or asked.
     if family in WRITE_FAMILIES or (writes >= 0.5 and said != "read"):
+        if grammar is None and guess.confidence < UNSURE:
+            return answer(_ask(guess, person), "unsure")
         intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
         filled = _fill(intent, msg, core, ctx)
         if filled is not None and (_usable(filled) or filled.tool in ("update_task", "create_task")):
             if not filled.args and guess.margin < CLOSE and _FAMILY[guess.ranked[1][0]] == "read":
-                return answer(_ask(guess), "too close")
+                return answer(_ask(guess, person), "too close")
             return answer(filled, "classifier write")
         if grammar is not None and said in WRITE_FAMILIES:
             return answer(grammar, "grammar write (classifier's unfilled)")
         return answer(_unfilled(intent), "write, slots missing")
     if grammar is not None and said == "read":
         if writes >= 0.4 and guess.margin < CLOSE:
-            return answer(_ask(guess), "too close")
+            return answer(_ask(guess, person), "too close")
         return answer(grammar, "grammar read")
     if family == "read":
         filled = _fill(guess.intent, msg, core, ctx)

@@ -118,7 +118,7 @@ _ALL_STATUSES = re.compile(
     r"\b(?:whatever (?:their |the |its )?status(?:es)?|any status|regardless of (?:their |the )?"
     r"status|every status|all statuses|all statuses|no matter (?:the |their )?status|"
     r"including (?:the )?(?:done|completed|finished|archived|closed)(?: ones)?|"
-    r"even (?:the )?(?:done|completed|finished)(?: ones)?|incl\.? (?:done|completed)|"
+    r"even (?:the )?(?:done|completed|finished)(?: ones)?|incl(?:\.|uding)? (?:done|completed|finished)|"
     r"(?:the )?(?:done|finished|completed|closed)(?: ones)? (?:too|as well|included|also)|"
     r"(?:done|finished|completed|closed) or not|(?:open|active) (?:and|or) (?:done|closed|finished))\b",
     re.I,

@@ -77,6 +77,7 @@ _NOT_TASK = {
     "yeah", "yep", "right", "out", "that", "this", "which", "should", "must", "go", "from", "over",
     "instead", "only", "take", "takes", "taking", "give", "hand", "put", "add", "assign", "reassign",
     "in", "me", "him", "her", "them", "helping", "help", "let", "do", "doing", "later",
+    "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
@@ -244,7 +245,8 @@ _ADD_CUE = re.compile(
 _FROM_TO = re.compile(r"\bfrom\s+(?P<old>.+?)\s+to\s+(?P<new>[^,.;]+)", re.I)
 _INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>[^,.;]+)", re.I)
 _SWAP = re.compile(
-    r"\bswap\s+(?P<old>\S+(?:\s+[A-Z]\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+[A-Z]\S*)?)", re.I
+    r"\bswap\s+(?P<old>\S+(?:\s+(?-i:[A-Z])\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+(?-i:[A-Z])\S*)?)",
+    re.I,
 )
 _TAKE_OVER = re.compile(
     r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)(?:'s|'ll|'re|'m)?\s+"
@@ -295,12 +297,16 @@ def _people_in(s: str, ctx: PlanningContext) -> list[str]:
     if m and (found := people_list(m.group("who"), ctx, loose=True)):
         return found
     names: list[str] = [mm.group(0) for mm in MENTION_RE.finditer(s)]
+    helping = re.finditer(r"\bhelp(?:ing|s)?\s+(\S+)\s+(?:with|on|out)\b", s, re.I)
+    helped = {h.group(1).lower() for h in helping}
     for word in re.findall(r"(?<![\w@<])[A-Za-z][\w-]+(?:'s)?", s):
         w = re.sub(r"'s$", "", word)
         if re.search(rf"\b{re.escape(w)}'s\b", s):
             continue  # whose task, not who is put on it
         if w.lower() in ("me", "i", "it", "the", "on", "to", "a", "as", "is") or len(w) < 3:
             continue
+        if w.lower() in helped or re.search(rf"\btake\s+{re.escape(w)}\s+off\b", s, re.I):
+            continue  # the one helped, or taken off, is not put on
         if resolve_person(w, ctx.members, ctx.requester, ctx.platform).value is not None:
             names.append(w)
     return list(dict.fromkeys(names))
@@ -308,6 +314,9 @@ def _people_in(s: str, ctx: PlanningContext) -> list[str]:
 
 def _people_call(utt: Utterance, rest: str, ctx: PlanningContext, **change: list[str]) -> ToolCall:
     rest = re.sub(r"\b(?:from|to|on|onto)\s+(?:me|him|her|them)\b", " ", rest, flags=re.I)
+    rest = re.sub(r"\bhelp(?:ing|s)?\s+\S+\s+(?:with|on|out)\b|\btake\s+\S+\s+off\b|"
+                  r"\b(?:and\s+)?(?:give|hand|pass)\s+(?:it|them|that|this)\s+(?:over\s+)?to\b|"
+                  r"\b(?:and\s+)?put\s+\S+\s+on\b", " ", rest, flags=re.I)  # fmt: skip
     task = task_in(utt, rest, ctx)
     args: Args = dict(change)
     if task:
@@ -325,17 +334,19 @@ _WRAPPER_END = re.compile(
     re.I,
 )
 _HEADER = re.compile(
-    r"^(?P<pre>.*?)\b(?:task|one|reminder|todo|to-do|item|job|ticket)s?\b(?P<header>[^:—–]*?)"
+    r"^(?P<pre>.*?)\b(?:task|one|reminder|todo|to-do|item|job|ticket|list)s?\b(?P<header>[^:—–]*?)"
     r"(?:\s*(?::|—|–)\s*|\s+-\s+|\s+to\s+)(?P<title>.+)$",
     re.I,
 )
 _MODAL = re.compile(
-    r"^(?P<who><@[^>]+>|[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)\s+(?:can|could|should|needs? to|has to|have to|"
-    r"will|is going to|'s going to|is gonna|'ll|to|is doing|is on|is|must)\s+(?P<title>.+)$",
+    r"^(?P<who><@[^>]+>|[A-Za-z][\w-]*(?:\s+(?-i:[A-Z])[\w-]*)?)(?:\s+|(?='))(?:can|could|should|needs? to|"
+    r"has to|have to|will|is going to|'s going to|is gonna|'s gonna|'ll|to|is doing|'s doing|is on|'s on|"
+    r"is|must)\s+(?P<title>.+)$",
     re.I,
 )
 _SELF_TO = re.compile(
-    r"^(?:remind me to|i need a reminder to|i need to|i have to|i've got to|i gotta|"
+    r"^(?:remind me to|i need a reminder to|i need to|i have to|i've got to|i gotta|we need to|we need|"
+    r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
     r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
     re.I,
 )
@@ -374,7 +385,7 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     title: str | None = None
     if m := _SELF_TO.match(s):
         title = m.group("title")
-    elif (m := _HEADER.match(s)) and not re.search(r"\b(?:to|for)\b", m.group("pre"), re.I):
+    elif (m := _HEADER.match(s)) and len(m.group("pre").split()) <= 6:
         title = m.group("title")
         who = re.search(r"\bfor\s+(?P<who>.+?)\s*$", m.group("header").strip(), re.I)
         if who:

@@ -138,13 +138,14 @@ def _keyword_fix(word: str) -> str:
 
 
 _POLITE = re.compile(
-    r"^(?:please|kindly|hey|hi|hello|yo|oi|ok(?:ay)?|so|um+|uh+|hmm+|@?/?darcy|"
+    r"^(?:please|kindly|hey|hi|hello|yo|oi|ok(?:ay)?|so|um+|uh+|hmm+|@?/?darcy|anyway|right|"
+    r"quick (?:one|thing|q|question)|one more thing|also|btw|"
     r"can you|could you|would you|will you|can u|could u|"
     r"i want you to|i'd like you to|i need you to|go ahead and|quickly|just|"
     r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets)(?=\s+(?:create|add|make|"
     r"assign|reassign|rename|archive|mark|see|list|show|know|check|comment|link|move|push|change|"
     r"set|update|log|leave|view|get)\b))"
-    r"(?:[\s,!:.]+|$)",
+    r"(?:[\s,!:.—–-]+|$)",
     re.I,
 )
 

@@ -65,6 +65,7 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
     if dated and dated[1][1] >= len(cleaned) - 1 and dated[1][0] > 0:  # "… today"
         cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
         cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
+    cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
     if not cleaned or cleaned.lower() in _PRONOUNS:
         return None
     return cleaned

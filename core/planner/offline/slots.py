@@ -390,6 +390,10 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
         who = re.search(r"\bfor\s+(?P<who>.+?)\s*$", m.group("header").strip(), re.I)
         if who:
             people = people_list(re.sub(r"\s+(?:in|on)$", "", who.group("who")), ctx)
+        else:
+            words = re.findall(r"<@[^>]+>|[A-Za-z][\w'-]*", m.group("pre"))
+            named = [w for w in words if people_list(w, ctx)]
+            people = people_list(", ".join(named), ctx) if named else None
     elif (m := _MODAL.match(s)) and (found := people_list(m.group("who"), ctx)):
         people, title = found, m.group("title")
     else:
@@ -400,6 +404,14 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
         title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
                        title, flags=re.I)  # fmt: skip
     people = assignees or people
+    if title:  # "Eve, new one": a person and the words asking, no title
+        named = [w for w in re.findall(r"<@[^>]+>|[\w'-]+", title) if people_list(w, ctx)]
+        leftover = re.sub(r"<@[^>]+>|\b(?:new|one|task|todo|a|an|another|for|please|pls|thanks)\b", " ",
+                          title, flags=re.I)  # fmt: skip
+        for name in named:
+            leftover = re.sub(rf"\b{re.escape(name)}\b", " ", leftover)
+        if not leftover.strip(" ,.!?:;-–—"):
+            title, people = None, people or people_list(", ".join(named), ctx) if named else people
     if title:
         title = re.sub(r"^(?:(?:to|that|and|then)\s+)+", "", title.strip(" ,.;:-"), flags=re.I)
         title = re.sub(r"\s+(?:for me|please|pls|thanks|thx|cheers|asap)$", "", title, flags=re.I)

@@ -409,7 +409,11 @@ def _owned(text: str, tasks: Sequence[Task], requester: Member | None) -> tuple[
         owner_id, rest = tagged.group("id"), tagged.group("rest")
     else:
         found = possessive(text)
-        if found is None or found[0] != "me" or requester is None:
+        if found is None:
+            return None
+        if found[0] != "me":  # a name the caller did not resolve: at least not part of the title
+            return found[1], list(tasks)
+        if requester is None:
             return None
         owner_id, rest = requester.notion_user_id, found[1]
     theirs = [t for t in tasks if owner_id in t.assignee_ids]

@@ -105,6 +105,12 @@ def _ask(guess: Guess, who: str | None = None) -> ToolCall:
     return ToolCall(intent="clarify", say=question)
 
 
+# A sentence that opens with one of these asks for a change: never answered with a read.
+_COMMAND = re.compile(
+    r"^(?:mark|set|push|move|bump|archive|assign|reassign|rename|close|tick|change|update|delay|postpone|"
+    r"reschedule|extend|give|hand|add|put|create|make|comment|reopen)\b",
+    re.I,
+)
 # Roles and access are set in the admin config, never by a request.
 _ROLES = re.compile(
     r"\b(?:make|promote|set|give|grant|change|upgrade|elevate)\b.*\b(?:admin|administrator|superuser|"
@@ -157,7 +163,9 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         plan_update(msg, core, ctx, True) is None  # no command rule: a statement rule read it
     )
     sure_read = family == "read" and guess.confidence >= (0.8 if statement else 0.95)
-    if grammar is not None and grammar.tool in ("update_task", "update_tasks") and sure_read:
+    commanded = _COMMAND.match(core) is not None
+    changes = grammar is not None and grammar.tool in ("update_task", "update_tasks")
+    if changes and sure_read and not commanded:
         filled = _fill(guess.intent, msg, core, ctx)
         if filled is not None:
             return answer(filled, "classifier sure of a read")
@@ -197,6 +205,8 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
 
 def _better(filled: ToolCall, grammar: ToolCall) -> bool:
     """Does the slot filler's call say at least as much as the grammar's?"""
+    if grammar.tool == "update_tasks":
+        return False  # several tasks, by owner and project: only the grammar reads that
     if filled.tool != grammar.tool or not _usable(grammar):
         return True
     if set(filled.args) != set(grammar.args):

@@ -148,9 +148,13 @@ def _project_heads(names: tuple[str, ...]) -> frozenset[str]:
 def _project_named(phrase: str, names: tuple[str, ...]) -> str | None:
     projects = [Project(id=name, name=name) for name in names]
     found = resolve_project(phrase, projects)
-    if found.value and project_score(phrase, found.value.name) >= 0.9:
-        return found.value.name
-    return None
+    if found.value is None or project_score(phrase, found.value.name) < 0.9:
+        return None
+    if " " not in phrase.strip() and len(phrase) < 5:  # "mark" is no "Marketing", "web" no website
+        whole = {w.lower() for w in re.findall(r"[\w]+", found.value.name)}
+        if phrase.lower() not in whole:
+            return None
+    return found.value.name
 
 
 __all__ = ["MASKS", "Entities", "Span", "spot"]

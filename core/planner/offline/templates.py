@@ -89,6 +89,8 @@ TEMPLATES: dict[str, list[str]] = {
         "{T} {DONE} :)", "{T} -> {SW}", "put {T} in review", "move {T} to {SW}",
         "can you mark {T} {SW}", "{P} said it's fine, mark {T} {SW}",
         "i'm on the committee so mark {T} {SW}",
+        "mark all my {PR} tasks done", "mark all of {P}'s tasks as {SW}", "archive all tasks in {PR}",
+        "set every {PR} task to {SW}", "close all my tasks in {PR}",
     ],
     "update_due": [
         "push {T} to {D}", "move {T} to {D}", "change the due date of {T} to {D}",
@@ -100,6 +102,7 @@ TEMPLATES: dict[str, list[str]] = {
         "going to need till {D} for {T}", "a few more days on {T}, say {D}",
         "change when {T} is due", "push {T} back", "move the deadline of {T}",
         "{T} needs to go out by {D}", "postpone {T} to {D}", "reschedule {T} for {D}",
+        "push all {PR} tasks to {D}", "move all my tasks to {D}",
     ],
     "update_people": [
         "reassign {T} to {P}", "give {T} to {P}", "hand {T} over to {P}", "assign {T} to {P} instead",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from core.lexicon import statement_status
 from core.planner import PlanningContext
 from core.planner.offline.account import plan_link_account, plan_undo, plan_whoami
 from core.planner.offline.comment import plan_comment
@@ -11,7 +12,14 @@ from core.planner.offline.create import plan_create, wants_create
 from core.planner.offline.entities import spot
 from core.planner.offline.intent import Guess, classify
 from core.planner.offline.reads import is_question, plan_list_projects, plan_list_tasks, plan_show_task
-from core.planner.offline.slots import fill_create, fill_due, fill_people, fill_status, strip_claims
+from core.planner.offline.slots import (
+    fill_create,
+    fill_due,
+    fill_people,
+    fill_show,
+    fill_status,
+    strip_claims,
+)
 from core.planner.offline.small_talk import plan_small_talk
 from core.planner.offline.text import Utterance, parse_utterance, strip_polite
 from core.planner.offline.update import plan_update
@@ -56,14 +64,20 @@ def _fill(intent: str, msg: Utterance, core: str, ctx: PlanningContext) -> ToolC
     """The slot filler of one intent (step 3)."""
     if intent == "create_task":
         return fill_create(msg, core, ctx)
-    if intent == "update_status":
-        return fill_status(msg, core, ctx)
-    if intent == "update_due":
-        return fill_due(msg, core, ctx)
-    if intent == "update_people":
-        return fill_people(msg, core, ctx)
-    if intent == "update_other":
-        return plan_update(msg, core, ctx, False)
+    if intent.startswith("update_"):
+        # the intent's own filler first, then the others: a change is a change
+        fillers = {"update_status": lambda: fill_status(msg, core, ctx),
+                   "update_due": lambda: fill_due(msg, core, ctx),
+                   "update_people": lambda: fill_people(msg, core, ctx),
+                   "update_other": lambda: plan_update(msg, core, ctx, False)}  # fmt: skip
+        first = fillers.pop(intent)()
+        if _usable(first):
+            return first
+        for other in fillers.values():
+            call = other()
+            if _usable(call) and call is not None and call.tool == "update_task":
+                return call
+        return first
     if intent == "add_comment":
         return plan_comment(msg, core)
     if intent == "list_tasks":
@@ -71,7 +85,7 @@ def _fill(intent: str, msg: Utterance, core: str, ctx: PlanningContext) -> ToolC
     if intent == "list_projects":
         return plan_list_projects(core) or ToolCall(tool="list_projects")
     if intent == "show_task":
-        return plan_show_task(msg, core, ctx)
+        return plan_show_task(msg, core, ctx) or fill_show(msg, core, ctx)
     if intent == "whoami":
         return ToolCall(tool="whoami")
     return None
@@ -182,6 +196,11 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         if grammar is None and guess.confidence < UNSURE:
             return answer(_ask(guess, person), "unsure")
         intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
+        runner_up = guess.ranked[1][0]
+        if intent == "create_task" and guess.confidence < SURE and runner_up.startswith("update_"):
+            statement = _fill(runner_up, msg, core, ctx)  # no create cue, a status said: a change
+            if _usable(statement) and statement_status(core) is not None:
+                return answer(statement, "statement rather than create")  # type: ignore[arg-type]
         filled = _fill(intent, msg, core, ctx)
         if filled is not None and (_usable(filled) or filled.tool in ("update_task", "create_task")):
             if not filled.args and guess.margin < CLOSE and _FAMILY[guess.ranked[1][0]] == "read":

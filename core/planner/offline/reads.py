@@ -110,7 +110,7 @@ def plan_list_tasks(msg: Utterance, core: str, ctx: PlanningContext, force: bool
         args["due_after"] = after.isoformat() if after else None
         args["due_before"] = before.isoformat() if before else None
     s, args["project"] = find_list_project(s, ctx)
-    args["assignee"] = find_assignee(s, ctx) or ("me" if mentions_self(core) else None)
+    args["assignee"] = find_assignee(s, ctx) or ("me" if mentions_self(core) else None) or _stranger(s, ctx)
     return ToolCall(tool="list_tasks", args={k: v for k, v in args.items() if v})
 
 
@@ -214,6 +214,23 @@ def find_assignee(s: str, ctx: PlanningContext) -> str | None:
     if mentions_self(s):
         return "me"
     return _bare_member(_without_show_me(s), ctx)
+
+
+def _stranger(s: str, ctx: PlanningContext) -> str | None:
+    """An unknown name where only a person can stand ("what's Kevin working on"): kept, so the
+    gate asks who that is rather than listing everyone's tasks."""
+    m = re.search(
+        r"(?:\b(?:is|does|has|did|will|for|of|what's|whats|how's)\s+|^)(?P<who>(?-i:[A-Z])[a-z'-]+)"
+        r"(?:'s)?\s+(?:working|doing|got|have|has|up to|on|busy|tasks?|stuff|load|workload|plate|been)\b",
+        s,
+        re.I,
+    )
+    if m is None:
+        return None
+    who = m.group("who").removesuffix("'s")
+    if who.lower() in _NOT_POSSESSIVE or who.lower() in _NOT_PROJECT_WORDS:
+        return None
+    return who if resolve_project(who, _projects(ctx)).value is None else None
 
 
 def _without_show_me(s: str) -> str:

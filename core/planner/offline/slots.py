@@ -77,7 +77,9 @@ _NOT_TASK = {
     "yeah", "yep", "right", "out", "that", "this", "which", "should", "must", "go", "from", "over",
     "instead", "only", "take", "takes", "taking", "give", "hand", "put", "add", "assign", "reassign",
     "in", "me", "him", "her", "them", "helping", "help", "let", "do", "doing", "later",
-    "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones",
+    "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones", "both", "pushing",
+    "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
+    "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
@@ -301,8 +303,8 @@ def _people_in(s: str, ctx: PlanningContext) -> list[str]:
     helped = {h.group(1).lower() for h in helping}
     for word in re.findall(r"(?<![\w@<])[A-Za-z][\w-]+(?:'s)?", s):
         w = re.sub(r"'s$", "", word)
-        if re.search(rf"\b{re.escape(w)}'s\b", s):
-            continue  # whose task, not who is put on it
+        if re.search(rf"\b{re.escape(w)}'s\b(?!\s+(?:\w+ing|on|gonna|going)\b)", s):
+            continue  # whose task, not who is put on it ("Dan's helping" is Dan is)
         if w.lower() in ("me", "i", "it", "the", "on", "to", "a", "as", "is") or len(w) < 3:
             continue
         if w.lower() in helped or re.search(rf"\btake\s+{re.escape(w)}\s+off\b", s, re.I):
@@ -322,6 +324,25 @@ def _people_call(utt: Utterance, rest: str, ctx: PlanningContext, **change: list
     if task:
         args["task"] = task
     return ToolCall(tool="update_task", args=args)
+
+
+# ---------------------------------------------------------------- show_task
+
+_ASKING = re.compile(
+    r"^(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
+    r"any news on|any updates? on|what'?s the latest on|where are we (?:at )?(?:with|on))\s+"
+    r"(?:(?:anyone|anybody|someone|\w+)\s+)?(?:(?:started|finished|done|on|doing)\s+)?",
+    re.I,
+)
+
+
+def fill_show(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
+    """A question about one task ("is the venue booking done?"): the task, in full."""
+    s = _ASKING.sub("", core.strip().rstrip("?!. "))
+    s = re.sub(r"\s+(?:done|finished|complete|started|blocked|due|yet|still on track|on track|"
+               r"been \w+|waiting on|going|at)(?:\s+yet)?$", "", s, flags=re.I)  # fmt: skip
+    task = task_in(utt, s, ctx)
+    return ToolCall(tool="show_task", args={"task": task}) if task else None
 
 
 # ---------------------------------------------------------------- create_task
@@ -413,7 +434,8 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
         if not leftover.strip(" ,.!?:;-–—"):
             title, people = None, people or people_list(", ".join(named), ctx) if named else people
     if title:
-        title = re.sub(r"^(?:(?:to|that|and|then)\s+)+", "", title.strip(" ,.;:-"), flags=re.I)
+        title = re.sub(r"^(?:(?:to|that|and|then|you|u|please|pls|kindly)\s+)+", "", title.strip(" ,.;:-"),
+                       flags=re.I)  # fmt: skip
         title = re.sub(r"\s+(?:for me|please|pls|thanks|thx|cheers|asap)$", "", title, flags=re.I)
         title = tidy_title(clean_phrase(utt, utt.typed(title)))
     if title:
@@ -423,4 +445,4 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})
 
 
-__all__ = ["fill_create", "fill_due", "fill_people", "fill_status", "strip_claims", "task_in"]
+__all__ = ["fill_create", "fill_due", "fill_people", "fill_show", "fill_status", "strip_claims", "task_in"]

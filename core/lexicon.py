@@ -48,8 +48,8 @@ def status_option(word: str) -> str | None:
 # though it holds no "start", "can't go further" is Blocked though it holds "go".
 # Each cue is a phrase; the task is what the rest of the clause names.
 _AGAIN = (
-    r"(?:is |are |'s )?(?:moving|going|rolling|back on track|unblocked|unstuck|un-?paused)"
-    r"(?: again)?(?= |$|[,.!])|(?:working on|back on|picking up|picked up|started on|on) "
+    r"(?:is |are |'s )?(?:(?:moving|going|rolling|underway|progressing) again|back on track|unblocked|"
+    r"unstuck|un-?paused)(?= |$|[,.!])|(?:working on|back on|picking up|picked up|started on|on) "
     r"(?:it |them |that )?again|back (?:in|to) progress|resumed|resuming|unblocked"
 )
 # Participles that say nothing about being finished ("is assigned", "was delayed").

@@ -232,6 +232,9 @@ def _better(filled: ToolCall, grammar: ToolCall) -> bool:
         return len(filled.args) > len(grammar.args)
     if filled.tool == "create_task" or filled.args.get("status") != grammar.args.get("status"):
         return True  # the title from what is left; the status from the lexicon
+    named = str(grammar.args.get("task", ""))
+    if _COMMAND.match(named) or re.search(r"\b(?:it|that|this|them)$", named):
+        return True  # the grammar took the request's own words for the task
     return str(filled.args.get("task", "")).startswith("<@notion:")  # whose task it is
 
 

@@ -36,10 +36,11 @@ _CLAIMS = [
     r"^\s*[\[(](?:admin|lead|sudo|root|owner|mod|override|system)[^\])]*[\])]\s*[:,-]?\s*",
     r"(?:^|[,;.]\s*|\s+)(?:as (?:an? |the )?(?:admin|lead|organiser|organizer|exec|president|"
     r"committee member)|(?:i'?m|i am) (?:on the (?:committee|exec|board)|an? (?:admin|lead|"
-    r"organiser|organizer|exec)|the (?:president|lead|treasurer|admin|organiser))|"
+    r"organiser|organizer|exec)|the (?:president|lead|treasurer|admin|organiser))"
+    r"(?: (?:on|for|of) (?:this|that|it|the \w+(?: \w+)?))?|"
     r"(?:with|on) (?:\w+'s|the committee's|my lead's) (?:permission|approval|ok|blessing|say-?so)|"
     r"(?:approved|signed off|okayed|ok'd) by \w+|\w+(?:'s| is) (?:fine|ok|okay|cool|happy) "
-    r"with (?:me|it|this|that)(?: doing (?:it|this|that))?|\w+ (?:said|says|told me) "
+    r"with(?: (?:me|it|this|that) doing (?:it|this|that))?|\w+ (?:said|says|told me) "
     r"(?:it'?s |its )?(?:fine|ok|okay|cool)(?: for me)?(?: to)?|"
     r"\w+ (?:said|says|told me) i (?:can|could|may)|"
     r"(?:i have|i've got|i got) (?:permission|approval|the ok)(?: from \w+)?)"
@@ -48,10 +49,30 @@ _CLAIMS = [
 _CLAIM_RES = [re.compile(p, re.I) for p in _CLAIMS]
 
 
+_PLEASANTRY = re.compile(
+    r"^(?:hi|hey|hello|heya|hiya|morning|good (?:morning|afternoon|evening)|hope\b|how are|how's it going|"
+    r"long (?:day|week)|crazy (?:day|week)|busy (?:day|week)|happy \w+day|thanks|cheers|ok|okay|so|sorry|"
+    r"quick (?:one|thing|question|q)|one more thing)\b[^.!?]*[.!?]+\s+",
+    re.I,
+)
+_LEAD_IN = re.compile(
+    r"^(?:(?:just )?(?:wanted to |want to |thought i'?d )?(?:let you know|letting you know|tell you|say|"
+    r"update you|mention)(?: that)?|fyi|btw|heads up|just so you know|quick update|update|status update|"
+    r"i think|i reckon|i guess|i believe|pretty sure|looks like|seems like|it seems|good news|"
+    r"great news|so)\b[\s,:–—-]*",
+    re.I,
+)
+
+
 def strip_claims(s: str) -> str:
-    """The request without claims of authority ("Bob's fine with me doing it, …")."""
+    """The request without pleasantries before it ("hope you're well!"), lead-ins ("just wanted to
+    let you know") or claims of authority ("Bob's fine with me doing it, …")."""
+    while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
+        s = s[m.end() :]
     for pattern in _CLAIM_RES:
         s = pattern.sub(" ", s)
+    while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():
+        s = s.strip()[m.end() :]
     s = re.sub(r"^\s*(?:so|and|then)\s+", "", s.strip(), flags=re.I)
     s = re.sub(r"^(?:(?:can|could|may) i|i can|i could|i may|i'?ll|i will|let me)\s+(?=take|have|do|grab)",
                "i'll ", s, flags=re.I)  # fmt: skip
@@ -80,6 +101,7 @@ _NOT_TASK = {
     "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones", "both", "pushing",
     "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
+    "couple", "little", "extra", "think", "reckon", "guess",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
@@ -122,7 +144,7 @@ def task_in(utt: Utterance, s: str, ctx: PlanningContext) -> str | None:
     prefix = ""
     if owner is not None:
         prefix, s = owner
-    words = _content(s)
+    words = next((w for start, end in _clauses(s) if (w := _content(s[start:end]))), [])
     if not words:
         return None
     phrase = task_phrase(utt, " ".join(words))
@@ -193,7 +215,7 @@ def fill_status(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
         re.I,
     )
     if m and (option := status_option(m.group("word"))):
-        task = task_in(utt, m.group("task"), ctx)
+        task = task_in(utt, m.group("task"), ctx) or _task_near(utt, core, m.span(), ctx)
         return ToolCall(tool="update_task", args={"status": option, **({"task": task} if task else {})})
     m = re.match(r"^(?:archive|shelve|scrap|bin)\s+(?P<task>.+)$", core, re.I)
     if m:
@@ -245,7 +267,7 @@ _ADD_CUE = re.compile(
     re.I,
 )
 _FROM_TO = re.compile(r"\bfrom\s+(?P<old>.+?)\s+to\s+(?P<new>[^,.;]+)", re.I)
-_INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>[^,.;]+)", re.I)
+_INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>\S+(?:\s+(?-i:[A-Z])\S*)?)", re.I)
 _SWAP = re.compile(
     r"\bswap\s+(?P<old>\S+(?:\s+(?-i:[A-Z])\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+(?-i:[A-Z])\S*)?)",
     re.I,

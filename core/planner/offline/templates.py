@@ -119,6 +119,9 @@ TEMPLATES: dict[str, list[str]] = {
         "swap {P} for {P2} on {T}", "{P} instead of {P2} on {T}", "make {P} the owner of {T}",
         "i'll take over {T}", "can i take over {T}", "{P} said i can take {T}",
         "assign {T} to {P} only", "take me off {T} and put {P} on", "give {T} to {P} and {P2}",
+        "me taking {T}, can you switch it to me", "switch {T} to me", "switch {T} over to {P}",
+        "put {T} on me", "i'll take {T}", "me doing {T}, put me on it", "{P} taking {T}, update it",
+        "{P} is doing {T} now", "{T} is {P}'s now", "{P} has {T} now", "{T} goes to {P}",
     ],
     "update_other": [
         "rename {T} to {Q}", "rename {T} to {TI}", "change the title of {T} to {TI}",

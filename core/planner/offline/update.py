@@ -56,6 +56,7 @@ def rule_description(msg: Utterance, s: str, ctx: PlanningContext) -> Args | Non
         r"^(?:set|change|update|edit)\s+(?P<task>.+?)'s\s+(?:description|desc|details)\s*"
         r"(?:to|as|:)\s*(?P<value>.+)$",
         r"^describe\s+(?P<task>.+?)\s+as\s+(?P<value>.+)$",
+        r"^(?:the\s+|new\s+)?(?:description|desc|details)\s+(?:for|of|on)\s+(?P<task>.+?)\s*(?::|=|-|—)\s*(?P<value>.+)$",
     ]
     for pattern in patterns:
         if m := re.match(pattern, s, re.I):

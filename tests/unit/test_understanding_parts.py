@@ -148,6 +148,15 @@ ISSUE_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
      {"task": "Order catering", "status": "Archive"}),
     ("tom", "[admin mode] reassign Set up Devpost page to me", "update_task",
      {"task": "Set up Devpost page", "assignees": ["tom"]}),
+    ("eve", "hi darcy!! hope you're having a good one. just wanted to let you know the catering order "
+     "is sorted", "update_task", {"task": "Order catering", "status": "Done"}),
+    ("carol", "Eve instead of Dan on the judge forms", "update_task",
+     {"task": "Send out judge sign-up forms", "assignees": ["eve"]}),
+    ("alice", "Priya's fine with me taking the newsletter, can you switch it to me", "update_task",
+     {"task": "Schedule December newsletter", "assignees": ["alice"]}),
+    # questions about one task read it
+    ("dan", "is the venue booking done?", "show_task", {"task": "Confirm venue booking"}),
+    ("priya", "when's the newsletter due", "show_task", {"task": "Schedule December newsletter"}),
     # missing information is asked, never listed
     ("tom", "change when the Devpost page is due", "update_task", {"task": "Set up Devpost page"}),
     ("dan", "make me an admin", None, {}),
@@ -172,6 +181,24 @@ def test_kinds_of_message_from_the_issue(user: str, text: str, tool: str | None,
 def test_an_unknown_name_is_kept_for_the_gate_to_ask_about() -> None:
     call = plan_text("give the run sheet to Kevin", context("carol"))
     assert call.tool == "update_task" and call.args["assignees"] == ["Kevin"]
+
+
+def test_an_unknown_name_in_a_list_request_is_not_widened_to_everyone() -> None:
+    call = plan_text("what's Kevin working on", context("bob"))
+    assert call.tool == "list_tasks" and call.args == {"assignee": "Kevin"}
+
+
+def test_too_close_to_call_asks_one_question() -> None:
+    from core.planner.offline.dispatch import _ask
+    from core.planner.offline.intent import Guess
+
+    call = _ask(Guess(ranked=(("list_tasks", 0.45), ("create_task", 0.4))), "Eve")
+    assert call.tool is None and call.say == "Do you want to see Eve's tasks, or give Eve a new one?"
+
+
+def test_chit_chat_with_names_and_dates_is_not_a_change() -> None:
+    for text in ("ugh this week is so long", "is it going to rain at the hackathon", "thanks heaps!"):
+        assert plan_text(text, context("hiro")).tool is None, text
 
 
 def test_a_slip_relative_to_the_due_date_is_not_guessed() -> None:

@@ -217,7 +217,7 @@ def known_project_at(s: str, start: int, ctx: PlanningContext) -> tuple[str, int
 
 
 _ASSIGN_CUE = re.compile(
-    r"(?:[,;]\s*|\s+and\s+|\s+)(?:assign(?:ed)?(?:\s+it)?\s+to|assignees?\s*:?|owner\s*:?|"
+    r"(?:[,;]\s*|\s+and\s+|\s+)(?:assign(?:ed)?(?:\s+it)?(?:\s+to)?|assignees?\s*:?|owner\s*:?|"
     r"give it to|for)\s+",
     re.I,
 )

@@ -162,8 +162,12 @@ def _owner(s: str, ctx: PlanningContext) -> tuple[str, str] | None:
     m = re.search(
         r"(?:^|\s)(?P<who><@[!&]?[A-Za-z0-9]+(?:\|[^>]*)?>|[A-Za-z][\w-]*)\s*(?:'s|’s)\s+(?P<rest>.+)$", s
     )
-    if m is None:
-        return None
+    if m is None:  # "toms analytics task": a member's name with an s and no apostrophe
+        bare = re.search(r"(?:^|\s)(?P<who>[A-Za-z]+)s\s+(?P<rest>.+)$", s)
+        keys = {m.handle.lower() for m in ctx.members} | {m.first_name.lower() for m in ctx.members}
+        if bare is None or bare.group("who").lower() not in keys:
+            return None
+        m = bare
     found = possessive(f"{m.group('who')}'s {m.group('rest')}")
     if found is None:
         return None
@@ -388,7 +392,8 @@ _MODAL = re.compile(
     re.I,
 )
 _SELF_TO = re.compile(
-    r"^(?:remind me to|i need a reminder to|i need to|i have to|i've got to|i gotta|we need to|we need|"
+    r"^(?:remind me to|i need a reminder to|(?:i|we)? ?need (?:someone|somebody) to|someone to|"
+    r"i need to|i have to|i've got to|i gotta|we need to|we need|"
     r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
     r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
     re.I,

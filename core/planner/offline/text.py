@@ -83,6 +83,7 @@ _SLANG = {
     r"proj": "project",
     r"wk": "week",
     r"wks": "weeks",
+    r"nxt": "next",
     r"projs": "projects",
 }
 _SLANG_RE = [(re.compile(rf"(?<![\w@<])(?:{k})(?![\w>])", re.I), v) for k, v in _SLANG.items()]

@@ -130,6 +130,8 @@ def _token_similarity(query: Term, target: Term) -> float:
         return 0.85
     if min(len(query[0]), len(target[0])) >= 4 and query[0][0] == target[0][0]:
         score = fuzz.ratio(query[0], target[0]) / 100
+        if len(query[1]) >= 5:  # two letters swapped ("drvie") are one slip, not two
+            score = max(score, DamerauLevenshtein.normalized_similarity(query[1], target[1]))
         return score if score >= 0.8 else 0.0
     return 0.0
 

@@ -148,8 +148,8 @@ def _project_heads(names: tuple[str, ...]) -> frozenset[str]:
 def _project_named(phrase: str, names: tuple[str, ...]) -> str | None:
     projects = [Project(id=name, name=name) for name in names]
     found = resolve_project(phrase, projects)
-    if found.value is None or project_score(phrase, found.value.name) < 0.9:
-        return None
+    if found.value is None or project_score(phrase, found.value.name) < (0.86 if len(phrase) >= 6 else 0.9):
+        return None  # a longer word may carry a slip ("hackaton")
     if " " not in phrase.strip() and len(phrase) < 5:  # "mark" is no "Marketing", "web" no website
         whole = {w.lower() for w in re.findall(r"[\w]+", found.value.name)}
         if phrase.lower() not in whole:

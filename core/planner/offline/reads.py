@@ -161,7 +161,7 @@ def find_list_project(s: str, ctx: PlanningContext) -> tuple[str, str | None]:
             if not _could_name_project(phrase, ctx):
                 continue
             found = resolve_project(phrase, _projects(ctx))
-            if found.value and project_score(phrase, found.value.name) >= 0.9:
+            if found.value and project_score(phrase, found.value.name) >= (0.86 if len(phrase) >= 6 else 0.9):
                 return _cut(s, (start, end)), found.value.name
     m = re.search(r"\bin\s+(?:the\s+)?(?P<p>[A-Z][\w&'-]*(?:\s+[A-Z0-9][\w&'-]*)*)\s*\??$", s)
     if m and not is_person(m.group("p"), ctx):

@@ -189,8 +189,15 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
             filled = _fill(guess.intent, msg, core, ctx)
             if filled is not None and _usable(filled):
                 return answer(filled, "classifier: other write")
+        if statement and family == "chat" and guess.confidence >= SURE:
+            return answer(plan_small_talk(msg), "a statement rule heard chit-chat")
         if writes >= 0.25 or _usable(grammar):
             return answer(grammar, "grammar write")
+    # Unsure of the intent, but a status is stated about something: a progress report.
+    if guess.confidence < SURE and grammar is None and not is_question(core) and statement_status(core):
+        reported = fill_status(msg, core, ctx)
+        if _usable(reported):
+            return answer(reported, "a status stated")  # type: ignore[arg-type]
     # A write must never be answered with a read: the classifier's write wins, filled or asked.
     if family in WRITE_FAMILIES or (writes >= 0.5 and said != "read"):
         if grammar is None and guess.confidence < UNSURE:
@@ -210,6 +217,8 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
             return answer(grammar, "grammar write (classifier's unfilled)")
         return answer(_unfilled(intent), "write, slots missing")
     if grammar is not None and said == "read":
+        if family == "chat" and guess.confidence >= 0.95 and not is_question(core):
+            return answer(plan_small_talk(msg), "chit-chat the grammar took for a list")
         if writes >= 0.4 and guess.margin < CLOSE:
             return answer(_ask(guess, person), "too close")
         return answer(grammar, "grammar read")

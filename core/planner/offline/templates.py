@@ -160,10 +160,26 @@ TEMPLATES: dict[str, list[str]] = {
         "what's the weather like {D}", "who's bringing snacks to {PR}", "lol {P}", "good luck {P}!",
         "{D} is going to be busy", "can't wait for {PR}", "happy birthday {P}", "that's funny",
         "what's the wifi password", "where's the meeting room", "i love this club",
+        "what's {G}", "what is {G}", "who is {G}", "who's {G}", "where is {G}", "tell me about {G}",
+        "how do i get to {G}", "what time is {G}", "explain {G}", "do you know {G}",
+        "great work on {T} everyone!", "thanks for doing {T}", "{T} looks amazing", "love {T}",
+        "nice job on {T} {P}", "can't believe {PR} is {D}", "so excited for {PR}", "{PR} was great",
+        "yes", "no", "nah all good", "never mind", "cancel that", "all good", "ok thanks", "sure",
+        "i'm bored", "i'm hungry", "i'm so tired today", "i'm stressed", "brb", "lunch?",
+        "write me a poem about {PR}", "tell me a story", "translate this to french",
+        "email {P} the budget", "send a message to {P}", "call {P}", "text {P} for me",
+        "order pizza for {PR}", "book me an uber", "play some music", "set an alarm for {D}",
+        "what did you think of {PR}", "are you a bot", "who made you", "what's your name",
+        "is this thing on", "test", "testing 123", "asdf", "?", "...", "😂", "👍",
     ],
 }
 
 FILLERS: dict[str, list[str]] = {
+    "G": [
+        "the capital of france", "notion", "the president", "5+5", "the meaning of life", "the time",
+        "the weather", "the best pizza place", "python", "the footy score", "your favourite colour",
+        "the library", "the uni bar", "machine learning", "the exam timetable", "taylor swift",
+    ],
     "T": [
         "the poster", "the catering order", "the merch order", "the budget sheet", "my slides",
         "the slides", "the newsletter", "the photo booth", "the venue booking", "the judges",

@@ -78,10 +78,11 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"totally )*(?:done(?: and dusted)?|finished|complete(?:d)?|sorted(?: out)?|wrapped up|"
      r"sent(?: off| out)?|booked|paid|submitted|nailed|handled|taken care of|dealt with|"
      r"ticked off|in the bag|locked in|confirmed|organised|organized|arranged|"
-     r"gone out|went out|out the door|live|up|delivered|printed|recruited|ordered|"
+     r"gone out|went out|out the door|delivered|printed|recruited|ordered|"
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
-     r"knocked out|got through|smashed|nailed)|"
+     r"knocked out|got through|smashed|nailed)|(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
+     r"all set|a go|good to go|in the bag|locked in|over the line)(?= *[,.!]|$)|"
      rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"
      rf"(?: and (?!{_NOT_DONE})[a-z]+ed)*(?= *[,.!]|$)", "Done"),
 ]  # fmt: skip

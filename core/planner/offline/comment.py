@@ -29,6 +29,9 @@ _COMMENT_PATTERNS = [
         re.I,
     ),
     re.compile(r"^comment\s+(?P<task>[^:]+?)\s*:\s*(?P<text>.+)$", re.I),
+    # "on the nav bug: repro only on iOS", "add to the invoices task: two receipts missing"
+    re.compile(r"^(?:(?:add|write|put|post)\s+(?:this\s+)?(?:to|on)|on|re|re:|about)\s+(?P<task>(?!(?:my|our|the|"
+               r"a|your)\s+(?:to-?do\s+)?list\b)[^:]+?)\s*:\s*(?P<text>.+)$", re.I),
 ]
 
 

@@ -125,6 +125,12 @@ _COMMAND = re.compile(
     r"reschedule|extend|give|hand|add|put|create|make|comment|reopen)\b",
     re.I,
 )
+# A sentence that opens with one of these asks to see something.
+_ASKS = re.compile(
+    r"^(?:show|list|what|what's|whats|which|who|who's|whose|any|anything|how many|how much|give me|"
+    r"tell me|display|view|see|get me|is there|are there|do i|does|did)\b",
+    re.I,
+)
 # Roles and access are set in the admin config, never by a request.
 _ROLES = re.compile(
     r"\b(?:make|promote|set|give|grant|change|upgrade|elevate)\b.*\b(?:admin|administrator|superuser|"
@@ -194,13 +200,18 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         if writes >= 0.25 or _usable(grammar):
             return answer(grammar, "grammar write")
     # Unsure of the intent, but a status is stated about something: a progress report.
-    if guess.confidence < SURE and grammar is None and not is_question(core) and statement_status(core):
+    unsure = guess.confidence < SURE or (family == "chat" and guess.confidence < OVERRIDE)
+    if unsure and grammar is None and not is_question(core) and statement_status(core):
         reported = fill_status(msg, core, ctx)
         if _usable(reported):
             return answer(reported, "a status stated")  # type: ignore[arg-type]
+    # A question the grammar read as a list, which the classifier half hears as a change.
+    if said == "read" and _ASKS.match(core) and guess.confidence < OVERRIDE:
+        return answer(grammar, "grammar read of a question")  # type: ignore[arg-type]
     # A write must never be answered with a read: the classifier's write wins, filled or asked.
     if family in WRITE_FAMILIES or (writes >= 0.5 and said != "read"):
-        if grammar is None and guess.confidence < UNSURE:
+        same = _FAMILY[guess.ranked[1][0]] == family
+        if grammar is None and guess.confidence < UNSURE and not same:
             return answer(_ask(guess, person), "unsure")
         intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
         runner_up = guess.ranked[1][0]
@@ -242,7 +253,7 @@ def _better(filled: ToolCall, grammar: ToolCall) -> bool:
     if filled.tool == "create_task" or filled.args.get("status") != grammar.args.get("status"):
         return True  # the title from what is left; the status from the lexicon
     named = str(grammar.args.get("task", ""))
-    if _COMMAND.match(named) or re.search(r"\b(?:it|that|this|them)$", named):
+    if _COMMAND.match(named) or re.search(r"\b(?:it|that|this|them)$", named) or statement_status(named):
         return True  # the grammar took the request's own words for the task
     return str(filled.args.get("task", "")).startswith("<@notion:")  # whose task it is
 

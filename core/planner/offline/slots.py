@@ -101,7 +101,8 @@ _NOT_TASK = {
     "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones", "both", "pushing",
     "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
-    "couple", "little", "extra", "think", "reckon", "guess",
+    "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
+    "own", "owns", "pick", "picking", "let's", "lets",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
@@ -393,9 +394,15 @@ _MODAL = re.compile(
 )
 _SELF_TO = re.compile(
     r"^(?:remind me to|i need a reminder to|(?:i|we)? ?need (?:someone|somebody) to|someone to|"
+    r"(?:i'm|we're|i am|we are) (?:going to|gonna) need (?:someone|somebody) to|"
     r"i need to|i have to|i've got to|i gotta|we need to|we need|"
     r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
     r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
+    re.I,
+)
+_ASK_PERSON = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would like|'d like)|get|have|ask|tell)\s+(?P<who><@[^>]+>|[A-Za-z][\w-]*"
+    r"(?:\s+(?:and|&)\s+[A-Za-z][\w-]*)?)\s+to\s+(?P<title>.+)$",
     re.I,
 )
 _REQUEST_HEAD = re.compile(
@@ -431,7 +438,9 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     s = strip_polite(s.strip(" ,.;"))
     people: list[str] | None = None
     title: str | None = None
-    if m := _SELF_TO.match(s):
+    if (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
+        people, title = found, m.group("title")
+    elif m := _SELF_TO.match(s):
         title = m.group("title")
     elif (m := _HEADER.match(s)) and len(m.group("pre").split()) <= 6:
         title = m.group("title")

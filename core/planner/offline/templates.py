@@ -34,6 +34,8 @@ TEMPLATES: dict[str, list[str]] = {
         "what's coming up for me", "what's on this week", "what's ready for review",
         "anything i need to do {D}", "what's on {P}'s plate", "whats {P} up to",
         "what jobs have i got", "to do list", "my todo list", "show {P}'s overdue stuff",
+        "show my tasks that are marked {SW}", "show {P}'s {SW} tasks", "list tasks that are {SW}",
+        "which of my tasks are {SW}", "what's {SW} in {PR}", "anything {SW}?", "show me what's {SW}",
         "{P}", "{P}?", "what about {P}", "and {P}?", "{P} in {PR}", "{PR}?", "what about {PR}",
     ],
     "list_projects": [
@@ -133,7 +135,8 @@ TEMPLATES: dict[str, list[str]] = {
         "comment on {T}: {C}", "add a comment to {T}: {Q}", "leave a note on {T} saying {C}",
         "note on {T}: {C}", "note for {T}: {C}", "comment {T}: {C}", "post on {T}: {C}",
         "add a note to {T} that {C}", "tell everyone on {T} that {C}", "comment on {T} {Q}",
-        "leave a comment on {T}: {C}", "can you comment on {T}: {C}",
+        "leave a comment on {T}: {C}", "can you comment on {T}: {C}", "on {T}: {C}",
+        "add to {T}: {C}", "re {T}: {C}", "about {T}: {C}",
     ],
     "link_account": [
         "my notion email is {E}", "link my account to {E}", "{E}", "it's {E}", "i'm {E}",

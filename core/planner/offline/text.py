@@ -102,6 +102,7 @@ def parse_utterance(text: str) -> Utterance:
     """Normalise quotes, space, slang and intent-word typos; pull out quoted strings."""
     s = text.replace("⟦", "[").replace("⟧", "]")  # the placeholders' brackets are ours
     s = s.replace("“", '"').replace("”", '"').replace("‘", "'").replace("’", "'")
+    s = re.sub(r"\s*(?:✅|✔️|✔|☑️|☑|✓)(?:\ufe0f)?", " done ", s)  # a tick says done
     s = "".join(" " if unicodedata.category(c) in ("So", "Sk", "Cs", "Co") else c for c in s)
     s = re.sub(r"\s+", " ", s).strip()
     quotes: list[str] = []

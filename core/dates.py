@@ -410,12 +410,25 @@ def _bounded_range(p: str, now: datetime) -> Range | None:
     return day, day
 
 
+_BETWEEN_RE = re.compile(
+    r"\b(?:between|from)\s+(?P<a>.+?)\s+(?:and|to|until|till|til|through|thru|-)\s+(?P<b>.+?)"
+    r"(?=$|[,?!.;]|\s+(?:in|for|on|that|which)\b)",
+    re.I,
+)
+
+
 def find_range(text: str, now: datetime) -> tuple[str, tuple[int, int], Range] | None:
     """The first phrase in `text` that bounds due dates, its span and its range.
 
     The span includes a bound word before a date ("by 1 December"), so a caller can cut
     the whole phrase out of the sentence.
     """
+    for between in _BETWEEN_RE.finditer(text):  # "between the 20th and the 30th", "from mon to fri"
+        first, second = find_date_phrase(between.group("a")), find_date_phrase(between.group("b"))
+        if first and second:
+            after, before = resolve_date(first[0], now), resolve_date(second[0], now)
+            if after and before:
+                return between.group(0), between.span(), (after, before)
     named = _RANGE_RE.search(text)
     dated = find_date_phrase(text)
     if dated and (not named or dated[1][0] < named.start()):

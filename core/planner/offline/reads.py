@@ -138,6 +138,17 @@ def take_list_status(s: str) -> tuple[str, str | list[str] | None]:
     m = _ALL_STATUSES.search(s)
     if m:
         return _cut(s, m.span()), "all"
+    m = re.search(
+        r"\b(?:haven'?t|hasn'?t|have not|has not|not|isn'?t|aren'?t|never|un)\s*(?:i\s+|we\s+|you\s+)?"
+        r"(?:yet\s+)?(?:been\s+)?(?:done|finished|completed|complete)\b(?:\s+yet)?",
+        s,
+        re.I,
+    )
+    if m:  # "what haven't I finished": the open ones, the default
+        return _cut(s, m.span()), None
+    m = re.search(r"\bdid\s+\S+(?:\s+\S+)?\s+(?P<verb>finish|complete|wrap up)\b", s, re.I)
+    if m:  # "what did Eve finish"
+        return _cut(s, m.span("verb")), ["Done"]
     found: list[str] = []
     for pattern, option in _LIST_STATUS:
         m = re.search(rf"\b(?:marked (?:as )?|that are |which are |are )?(?:{pattern})\b", s, re.I)

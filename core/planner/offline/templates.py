@@ -35,6 +35,8 @@ TEMPLATES: dict[str, list[str]] = {
         "anything i need to do {D}", "what's on {P}'s plate", "whats {P} up to",
         "what jobs have i got", "to do list", "my todo list", "show {P}'s overdue stuff",
         "show my tasks that are marked {SW}", "show {P}'s {SW} tasks", "list tasks that are {SW}",
+        "what did {P} finish", "what has {P} done {D}", "what have i finished", "what haven't i finished",
+        "what's due between {D} and {D}", "anything due after {D}", "tasks due from {D} to {D}",
         "which of my tasks are {SW}", "what's {SW} in {PR}", "anything {SW}?", "show me what's {SW}",
         "{P}", "{P}?", "what about {P}", "and {P}?", "{P} in {PR}", "{PR}?", "what about {PR}",
     ],
@@ -44,6 +46,8 @@ TEMPLATES: dict[str, list[str]] = {
         "list all projects including completed ones", "which projects are finished",
         "show every project past and present", "what projects are we doing",
         "what projects are in planning", "projects?", "which projects have finished",
+        "what events have we got coming up", "what events are on", "what's the club running",
+        "which events are finished", "list our events", "what are the current projects",
         "what are our current projects", "list past projects",
     ],
     "show_task": [

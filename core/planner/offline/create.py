@@ -43,7 +43,8 @@ def wants_create(core: str, ctx: PlanningContext) -> bool:
         _, project = take_project(" in " + m.group("where"), ctx)
         return project is not None and project_name(project, ctx) in ctx.projects
     m = re.match(r"^assign\s+(?P<left>.+)\s+to\s+(?P<right>.+)$", core, re.I)
-    if m and not re.search(r"\binstead\b", core, re.I):
+    existing = m is not None and re.match(r"(?:the|my|our|this|that|his|her|their)\b", m.group("left"), re.I)
+    if m and not existing and not re.search(r"\binstead\b|\bonly\s*$", core, re.I):
         left, right = m.group("left"), _strip_slots(m.group("right"), ctx)
         return not (people_list(left, ctx) and not people_list(right, ctx, loose=True))
     return bool(_GET_PERSON_TO.match(core) and _get_person(core, ctx))

@@ -13,6 +13,7 @@ from core.planner.offline.entities import spot
 from core.planner.offline.intent import Guess, classify
 from core.planner.offline.reads import is_question, plan_list_projects, plan_list_tasks, plan_show_task
 from core.planner.offline.slots import (
+    fill_comment,
     fill_create,
     fill_due,
     fill_people,
@@ -38,7 +39,8 @@ _TOOL_FAMILY = {"list_tasks": "read", "list_projects": "read", "show_task": "rea
                 "add_comment": "comment", "link_account": "account", "undo": "account"}  # fmt: skip
 WRITE_FAMILIES = {"create", "update", "comment"}
 SURE = 0.6  # the classifier overrides the grammar within a family from here
-OVERRIDE = 0.9  # and a usable write of another kind from here
+OVERRIDE = 0.9  # and a usable write of another kind a statement rule read, from here
+COMMANDED = 0.98  # or one a command rule read ("reassign X to P"), from here
 CLOSE = 0.2  # top two intents of different families closer than this: ask
 UNSURE = 0.45  # a write only the classifier heard, below this: ask
 
@@ -79,7 +81,7 @@ def _fill(intent: str, msg: Utterance, core: str, ctx: PlanningContext) -> ToolC
                 return call
         return first
     if intent == "add_comment":
-        return plan_comment(msg, core)
+        return plan_comment(msg, core) or fill_comment(msg, core, ctx)
     if intent == "list_tasks":
         return plan_list_tasks(msg, core, ctx, force=True)
     if intent == "list_projects":
@@ -131,6 +133,14 @@ _ASKS = re.compile(
     r"tell me|display|view|see|get me|is there|are there|do i|does|did)\b",
     re.I,
 )
+# Text that tries to instruct the assistant itself (unlike a person's claim about their own role,
+# which is dropped and the rest planned: the gate decides by the real role).
+_INJECTION = re.compile(
+    r"^\s*(?:system|assistant|developer)\s*:|\byou(?:'re| are) (?:now )?(?:an? |in |the )?(?:admin|"
+    r"administrator|developer mode|root|sudo|superuser|unrestricted|jailbroken)\b|\bignore (?:all |any |"
+    r"your |the )?(?:previous |prior |above )?(?:instructions|rules)\b",
+    re.I,
+)
 # Roles and access are set in the admin config, never by a request.
 _ROLES = re.compile(
     r"\b(?:make|promote|set|give|grant|change|upgrade|elevate)\b.*\b(?:admin|administrator|superuser|"
@@ -151,6 +161,8 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
             return call, {"why": "account"}
     if _ROLES.search(core) and not re.search(r"\b(?:task|todo|reminder)s?\b", core, re.I):
         return ToolCall(intent="out_of_scope"), {"why": "roles are the admin's"}
+    if _INJECTION.search(core):  # told what Darcy is, rather than asked: not a request
+        return ToolCall(intent="out_of_scope"), {"why": "instructions to the assistant"}
     core = strip_claims(core) or core
     entities = spot(core, ctx)
     guess = classify(entities.masked)
@@ -190,7 +202,7 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         if filled is not None:
             return answer(filled, "classifier sure of a read")
     if grammar is not None and said in WRITE_FAMILIES:
-        override = SURE if statement else OVERRIDE
+        override = SURE if statement else COMMANDED
         if family in WRITE_FAMILIES and (guess.confidence >= override or not _usable(grammar)):
             filled = _fill(guess.intent, msg, core, ctx)
             if filled is not None and _usable(filled):

@@ -113,6 +113,12 @@ _CLAUSE_SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|:\s+|\s+[-–—]+\s+|\s+
 _TASKISH_END = re.compile(r"\s+(?:one|task|thing|job|bit)$", re.I)
 
 
+_MORE_TIME = re.compile(
+    r"\b(?:an?\s+)?(?:few|couple(?:\s+of)?|bit|little|lot|day or two|week or two)?\s*(?:more|extra)\s+"
+    r"(?:days?|weeks?|time)\b|\b(?:a few|a couple(?: of)?|two|three|2|3)\s+(?:more\s+)?(?:days?|weeks?)\b",
+    re.I,
+)
+_LEFT_ONLY = {"day", "days", "week", "weeks", "time"}  # "a few more days on X", but "recruitment day"
 _KEEP_PAIRS = {("set", "up"), ("send", "out"), ("sign", "up"), ("hand", "out"), ("make", "sure"),
                ("start", "up"), ("put", "up"), ("back", "up"), ("follow", "up"), ("check", "in")}  # fmt: skip
 
@@ -132,7 +138,7 @@ def _content(s: str) -> list[str]:
     start, end = 0, len(words)
     while start < end and not keep(start):
         start += 1
-    while end > start and not keep(end - 1):
+    while end > start and not keep(end - 1) and words[end - 1].lower() not in _LEFT_ONLY:
         end -= 1
     return words[start:end]
 
@@ -140,6 +146,7 @@ def _content(s: str) -> list[str]:
 def task_in(utt: Utterance, s: str, ctx: PlanningContext) -> str | None:
     """The task a piece of text names, whose it is kept ("my slides", "<@notion:…>'s invoices")."""
     s = _SUBORDINATE.sub("", s.strip())
+    s = _MORE_TIME.sub(" ", s)
     s = re.sub(r"(?:'s|’s)\s*$", "", s.strip(" ,.!?:;"))
     owner = _owner(s, ctx)
     prefix = ""
@@ -231,11 +238,25 @@ def fill_status(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
         return None
     option, span = found
     task = _task_near(utt, core, span, ctx)
+    verb = re.fullmatch(
+        r"(?:(?:i|we)(?:'ve| have)?\s+)?(?:just\s+|finally\s+|already\s+)*(?P<v>[a-z]+ed|sent|paid|built|"
+        r"bought|made|wrote|ran|held|set up)",
+        core[span[0] : span[1]].strip(),
+        re.I,
+    )
+    before = core[: span[0]].strip(" ,.!").lower()
+    opening = before in ("", "i", "we", "i've", "we've")
+    if verb and task and opening and verb.group("v").lower() not in _GENERIC:
+        task = f"{verb.group('v')} {task}"  # "recruited the judges": the verb names the task too
     args: Args = {"status": option}
     if task:
         args["task"] = task
     return ToolCall(tool="update_task", args=args)
 
+
+# Verbs that say a task is finished whatever it was, unlike "recruited" or "booked".
+_GENERIC = {"finished", "completed", "sorted", "wrapped", "handled", "nailed", "smashed", "ticked",
+            "knocked", "dusted", "closed", "resolved", "done"}  # fmt: skip
 
 _SHIFT = re.compile(
     r"\b(?:by\s+|back\s+|out\s+)?(?:a|one|1|two|2|another|an extra)\s+(?:more\s+)?(?:week|wk|fortnight)s?\b",
@@ -351,6 +372,29 @@ def _people_call(utt: Utterance, rest: str, ctx: PlanningContext, **change: list
     if task:
         args["task"] = task
     return ToolCall(tool="update_task", args=args)
+
+
+# ---------------------------------------------------------------- add_comment
+
+_TELL = re.compile(
+    r"^(?:tell|let|ping|notify|remind)\s+(?:the\s+|everyone\s+on\s+|whoever\s+(?:has|is on|owns)\s+)?"
+    r"(?P<task>.+?)\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)"
+    r"(?P<text>.+)$",
+    re.I,
+)
+
+
+def fill_comment(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | None:
+    """A note for the people on a task ("tell the newsletter folks that images are late")."""
+    m = _TELL.match(core)
+    if m is None:
+        return None
+    task = task_in(utt, m.group("task"), ctx)
+    text = utt.verbatim(m.group("text")).strip(" \"'")
+    args: Args = {"text": text}
+    if task:
+        args["task"] = task
+    return ToolCall(tool="add_comment", args=args)
 
 
 # ---------------------------------------------------------------- show_task
@@ -481,4 +525,13 @@ def fill_create(utt: Utterance, core: str, ctx: PlanningContext) -> ToolCall | N
     return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})
 
 
-__all__ = ["fill_create", "fill_due", "fill_people", "fill_show", "fill_status", "strip_claims", "task_in"]
+__all__ = [
+    "fill_comment",
+    "fill_create",
+    "fill_due",
+    "fill_people",
+    "fill_show",
+    "fill_status",
+    "strip_claims",
+    "task_in",
+]

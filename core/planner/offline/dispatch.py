@@ -135,12 +135,7 @@ _ASKS = re.compile(
 )
 # Text that tries to instruct the assistant itself (unlike a person's claim about their own role,
 # which is dropped and the rest planned: the gate decides by the real role).
-_INJECTION = re.compile(
-    r"^\s*(?:system|assistant|developer)\s*:|\byou(?:'re| are) (?:now )?(?:an? |in |the )?(?:admin|"
-    r"administrator|developer mode|root|sudo|superuser|unrestricted|jailbroken)\b|\bignore (?:all |any |"
-    r"your |the )?(?:previous |prior |above )?(?:instructions|rules)\b",
-    re.I,
-)
+_INJECTION = re.compile(r"^\s*(?:system|assistant|developer|admin)\s*:", re.I)
 # Roles and access are set in the admin config, never by a request.
 _ROLES = re.compile(
     r"\b(?:make|promote|set|give|grant|change|upgrade|elevate)\b.*\b(?:admin|administrator|superuser|"

@@ -33,6 +33,8 @@ from core.tools import ToolCall
 # Relayed authority and claimed roles are not part of the request: the gate decides by the
 # requester's real role. "[admin mode] archive X" is "archive X".
 _CLAIMS = [
+    r"^\s*(?:please\s+)?(?:ignore|disregard|forget) (?:all |any |your |the )?"
+    r"(?:previous |prior |above |earlier )?(?:instructions|rules|prompts?)(?:\s+and)?[\s,.;:]*",
     r"^\s*[\[(](?:admin|lead|sudo|root|owner|mod|override|system)[^\])]*[\])]\s*[:,-]?\s*",
     r"(?:^|[,;.]\s*|\s+)(?:as (?:an? |the )?(?:admin|lead|organiser|organizer|exec|president|"
     r"committee member)|(?:i'?m|i am) (?:on the (?:committee|exec|board)|an? (?:admin|lead|"

@@ -1,4 +1,21 @@
-"""The planner: text → ToolCall."""
+"""The planner: text → ToolCall, from two voices and a policy.
+
+`understand` cleans the text up (`text`), drops what is not the request (pleasantries,
+lead-ins, claims of authority: `slots.strip_claims`), spots and masks the entities
+(`entities`), asks the classifier for the intent (`intent`) and the phrase grammar of
+earlier versions for its reading, then decides:
+
+- the same family (read, create, update, comment): the intent's slot filler, when it says at
+  least as much as the grammar ("could you put a task in for me to order the hoodies" gets
+  the title "Order the hoodies", a statement its status from core/lexicon.py);
+- a change the grammar heard in a statement, which the classifier is sure is a question or
+  chit-chat: the read, or small talk; a command ("mark …", "push …") is never read as a list;
+- a write the classifier hears and the grammar does not: filled, or asked for what is
+  missing (the gate asks), never answered with a read;
+- too close to call between a read and a write: one short question (`_ask`).
+
+`understand` also says why, for tests and for reading a miss.
+"""
 
 from __future__ import annotations
 
@@ -223,9 +240,9 @@ def understand(text: str, ctx: PlanningContext) -> tuple[ToolCall, dict[str, obj
         intent = guess.intent if family in WRITE_FAMILIES else _best_write(guess)
         runner_up = guess.ranked[1][0]
         if intent == "create_task" and guess.confidence < SURE and runner_up.startswith("update_"):
-            statement = _fill(runner_up, msg, core, ctx)  # no create cue, a status said: a change
-            if _usable(statement) and statement_status(core) is not None:
-                return answer(statement, "statement rather than create")  # type: ignore[arg-type]
+            reported = _fill(runner_up, msg, core, ctx)  # no create cue, a status said: a change
+            if _usable(reported) and statement_status(core) is not None:
+                return answer(reported, "statement rather than create")  # type: ignore[arg-type]
         filled = _fill(intent, msg, core, ctx)
         if filled is not None and (_usable(filled) or filled.tool in ("update_task", "create_task")):
             if not filled.args and guess.margin < CLOSE and _FAMILY[guess.ranked[1][0]] == "read":
@@ -275,8 +292,7 @@ def _best_write(guess: Guess) -> str:
 
 def _unfilled(intent: str) -> ToolCall:
     """A write whose required slot is missing: the gate asks for it."""
-    return ToolCall(tool="add_comment" if intent == "add_comment" else _tool_of(intent)
-                    if intent != "update_other" else "update_task", args={})  # fmt: skip
+    return ToolCall(tool=_tool_of(intent), args={})
 
 
 def plan_text(text: str, ctx: PlanningContext) -> ToolCall:

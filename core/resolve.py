@@ -354,6 +354,7 @@ def resolve_task(
     tasks: Sequence[Task],
     requester: Member | None,
     projects: Sequence[Project] = (),
+    members: Sequence[Member] = (),
 ) -> Resolution[Task]:
     """The task a statement refers to ("sending out the recruitment forms").
 
@@ -365,7 +366,7 @@ def resolve_task(
     exact = [t for t in tasks if fold(t.title) == fold(text)]
     if len(exact) == 1:
         return Resolution(value=exact[0])
-    owned = _owned(text, tasks, requester)
+    owned = _owned(text, tasks, requester, members)
     if owned is not None:
         text, tasks = owned
         exact = [t for t in tasks if fold(t.title) == fold(text)]
@@ -402,8 +403,11 @@ def owner_tag(notion_user_id: str, rest: str) -> str:
     return f"<@notion:{notion_user_id}>'s {rest}"
 
 
-def _owned(text: str, tasks: Sequence[Task], requester: Member | None) -> tuple[str, list[Task]] | None:
-    """"my slides", "Grace's invoices one": (the rest, that person's tasks), when they have any."""
+def _owned(
+    text: str, tasks: Sequence[Task], requester: Member | None, members: Sequence[Member] = ()
+) -> tuple[str, list[Task]] | None:
+    """"my slides", "Grace's invoices one": (the rest, that person's tasks), when they have any.
+    A name needs `members` to be told apart (or the planner's owner tag, `owner_tag`)."""
     from core.lexicon import possessive
 
     tagged = OWNER_TAG.match(text.strip())
@@ -413,8 +417,12 @@ def _owned(text: str, tasks: Sequence[Task], requester: Member | None) -> tuple[
         found = possessive(text)
         if found is None:
             return None
-        if found[0] != "me":  # a name the caller did not resolve: at least not part of the title
-            return found[1], list(tasks)
+        if found[0] != "me":
+            owner = resolve_person(found[0], members, requester).value if members else None
+            if owner is None:  # a name nobody resolved: at least not part of the title
+                return found[1], list(tasks)
+            theirs = [t for t in tasks if owner.notion_user_id in t.assignee_ids]
+            return (found[1], theirs) if theirs else (found[1], list(tasks))
         if requester is None:
             return None
         owner_id, rest = requester.notion_user_id, found[1]

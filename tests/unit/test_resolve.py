@@ -168,6 +168,8 @@ def test_a_possessive_narrows_to_that_persons_tasks() -> None:
     assert grace is not None
     tagged = owner_tag(grace.notion_user_id, "invoices one")
     assert task(tagged, requester="alice") == ("Reimburse catering invoices", [])
+    by_name = resolve_task("Grace's invoices one", tasks(), member("alice"), projects(), members())
+    assert by_name.value is not None and by_name.value.title == "Reimburse catering invoices"
     hiro = member("hiro")
     assert hiro is not None  # both badge tasks are Hiro's: still a choice
     assert len(task(owner_tag(hiro.notion_user_id, "badges one"), requester="carol")[1]) == 2

@@ -33,11 +33,17 @@ test: install
 lint: install
 	@$(BIN)/ruff check .
 
-## Score the offline planner on the public labelled requests
+## Score the offline planner on the public labelled requests and on our own frozen held-out set
+HELDOUT ?= tests/fixtures/heldout.jsonl
 eval: install
 	@mkdir -p build
+	@echo "== public: $(SHARED)/eval/public.jsonl"
 	@$(BIN)/darcy eval $(SHARED)/eval/public.jsonl --out build/predictions.jsonl
 	@$(BIN)/python $(SHARED)/eval/score.py $(SHARED)/eval/public.jsonl build/predictions.jsonl
+	@echo "== held-out (frozen, never tuned to): $(HELDOUT)"
+	@$(BIN)/darcy eval $(HELDOUT) --out build/heldout-predictions.jsonl
+	@$(BIN)/python $(SHARED)/eval/score.py $(HELDOUT) build/heldout-predictions.jsonl \
+		--workspace config/demo-workspace.json
 
 ## Benchmarks: prints a table and writes bench/results.json
 bench: install

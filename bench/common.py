@@ -114,7 +114,7 @@ def settings(*, planner: str = "offline", api_base: str | None = None, seed: Pat
     return base.model_copy(update=update) if update else base
 
 
-# ---- the four flows of the demo (docs/architecture.md) ------------------------------------------------------
+# ---- the four flows of the demo (docs/architecture.md) ----------------------------------------------
 
 # name → (terminal user, what they type: a request, then the answers to its questions)
 FLOWS: dict[str, tuple[str, tuple[str, ...]]] = {

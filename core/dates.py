@@ -62,7 +62,7 @@ _PHRASES = [
     rf"(?:in\s+)?(?:the\s+)?next\s+{_NUM}\s+(?:days?|weeks?)",
     rf"in\s+{_NUM}\s+(?:days?|weeks?|fortnights?)|in\s+a\s+fortnight",
     rf"{_NUM}\s+(?:days?|weeks?)\s+from\s+(?:now|today)|a\s+week\s+(?:from\s+)?today",
-    rf"(?:(?:this|next|coming|the\s+coming)\s+)?(?:{_WD})(?:\s+(?:next|this)\s+week)?",
+    rf"(?:(?:this|next|coming|the\s+coming)\s+)?(?:{_WD})(?:\s+(?:next|this)\s+week|\s+week\b)?",
     rf"{_AFTER_CUE}(?:{_WD_SHORT})\b\.?",
     rf"(?:next|this|coming)\s+(?:{_WD_SHORT})\b\.?",
     r"(?:on\s+)?the\s+\d{1,2}(?:st|nd|rd|th)",
@@ -251,9 +251,13 @@ def _rule_relative(p: str, today: date) -> date | None:
 
 
 def _rule_weekday(p: str, today: date) -> date | None:
-    m = re.fullmatch(r"(?:(this|next|coming|the coming) )?(?:coming )?([a-z]+)\.?(?: (next|this) week)?", p)
+    m = re.fullmatch(
+        r"(?:(this|next|coming|the coming) )?(?:coming )?([a-z]+)\.?(?: (next|this) week| (week))?", p
+    )
     if not m or (wd := _weekday_index(m[2])) is None:
         return None
+    if m[4]:  # "Friday week": a week after the coming Friday
+        return _after_today(today, wd) + timedelta(days=7)
     if m[1] == "next" or m[3] == "next":  # that day in next week
         return _monday(today) + timedelta(days=7 + wd)
     if (m[1] == "this" or m[3] == "this") and wd >= today.weekday():
@@ -410,12 +414,25 @@ def _bounded_range(p: str, now: datetime) -> Range | None:
     return day, day
 
 
+_BETWEEN_RE = re.compile(
+    r"\b(?:between|from)\s+(?P<a>.+?)\s+(?:and|to|until|till|til|through|thru|-)\s+(?P<b>.+?)"
+    r"(?=$|[,?!.;]|\s+(?:in|for|on|that|which)\b)",
+    re.I,
+)
+
+
 def find_range(text: str, now: datetime) -> tuple[str, tuple[int, int], Range] | None:
     """The first phrase in `text` that bounds due dates, its span and its range.
 
     The span includes a bound word before a date ("by 1 December"), so a caller can cut
     the whole phrase out of the sentence.
     """
+    for between in _BETWEEN_RE.finditer(text):  # "between the 20th and the 30th", "from mon to fri"
+        first, second = find_date_phrase(between.group("a")), find_date_phrase(between.group("b"))
+        if first and second:
+            after, before = resolve_date(first[0], now), resolve_date(second[0], now)
+            if after and before:
+                return between.group(0), between.span(), (after, before)
     named = _RANGE_RE.search(text)
     dated = find_date_phrase(text)
     if dated and (not named or dated[1][0] < named.start()):

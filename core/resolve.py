@@ -130,6 +130,8 @@ def _token_similarity(query: Term, target: Term) -> float:
         return 0.85
     if min(len(query[0]), len(target[0])) >= 4 and query[0][0] == target[0][0]:
         score = fuzz.ratio(query[0], target[0]) / 100
+        if len(query[1]) >= 5:  # two letters swapped ("drvie") are one slip, not two
+            score = max(score, DamerauLevenshtein.normalized_similarity(query[1], target[1]))
         return score if score >= 0.8 else 0.0
     return 0.0
 
@@ -352,6 +354,7 @@ def resolve_task(
     tasks: Sequence[Task],
     requester: Member | None,
     projects: Sequence[Project] = (),
+    members: Sequence[Member] = (),
 ) -> Resolution[Task]:
     """The task a statement refers to ("sending out the recruitment forms").
 
@@ -363,6 +366,12 @@ def resolve_task(
     exact = [t for t in tasks if fold(t.title) == fold(text)]
     if len(exact) == 1:
         return Resolution(value=exact[0])
+    owned = _owned(text, tasks, requester, members)
+    if owned is not None:
+        text, tasks = owned
+        exact = [t for t in tasks if fold(t.title) == fold(text)]
+        if len(exact) == 1:
+            return Resolution(value=exact[0])
     query = content_terms(text)
     if not query:
         return Resolution()
@@ -373,12 +382,52 @@ def resolve_task(
         for t in (exact or tasks)
     ]
     value, candidates = _pick(scored, threshold=TASK_THRESHOLD, margin=TASK_MARGIN)
+    if value is None and mine:  # of two that fit, the requester's own is the one they mean
+        theirs = [t for t in candidates if mine in t.assignee_ids]
+        if len(theirs) == 1:
+            value, candidates = theirs[0], []
     if value is None and not candidates:
         related = [t for score, _, t in scored if score >= SEMANTIC_MIN_WORDS]
         value, candidates = _semantic_fallback(text, related)
     if value or candidates:
         return Resolution(value=value, candidates=candidates)
     return Resolution(suggestions=_suggest(text, [t.title for t in tasks]))
+
+
+# An owner the planner has resolved: "<@notion:ID>'s slides" (see core/lexicon.py, `possessive`).
+OWNER_TAG = re.compile(r"^<@notion:(?P<id>[^>]+)>(?:'s)?\s+(?P<rest>.+)$")
+
+
+def owner_tag(notion_user_id: str, rest: str) -> str:
+    """A task phrase narrowed to one person's tasks, for `resolve_task`."""
+    return f"<@notion:{notion_user_id}>'s {rest}"
+
+
+def _owned(
+    text: str, tasks: Sequence[Task], requester: Member | None, members: Sequence[Member] = ()
+) -> tuple[str, list[Task]] | None:
+    """"my slides", "Grace's invoices one": (the rest, that person's tasks), when they have any.
+    A name needs `members` to be told apart (or the planner's owner tag, `owner_tag`)."""
+    from core.lexicon import possessive
+
+    tagged = OWNER_TAG.match(text.strip())
+    if tagged:
+        owner_id, rest = tagged.group("id"), tagged.group("rest")
+    else:
+        found = possessive(text)
+        if found is None:
+            return None
+        if found[0] != "me":
+            owner = resolve_person(found[0], members, requester).value if members else None
+            if owner is None:  # a name nobody resolved: at least not part of the title
+                return found[1], list(tasks)
+            theirs = [t for t in tasks if owner.notion_user_id in t.assignee_ids]
+            return (found[1], theirs) if theirs else (found[1], list(tasks))
+        if requester is None:
+            return None
+        owner_id, rest = requester.notion_user_id, found[1]
+    theirs = [t for t in tasks if owner_id in t.assignee_ids]
+    return (rest, theirs) if theirs else (rest, list(tasks))
 
 
 # ---------------------------------------------------------------- embeddings
@@ -426,6 +475,7 @@ __all__ = [
     "content_stems",
     "content_terms",
     "fold",
+    "owner_tag",
     "project_score",
     "resolve_person",
     "resolve_project",

@@ -139,11 +139,15 @@ class Resolving:
                 raise clarify("That task no longer exists in Notion.")
             return picked
         directory = self.directory
-        found = resolve.resolve_task(raw, await directory.tasks(), self.requester, await self.projects())
+        found = resolve.resolve_task(
+            raw, await directory.tasks(), self.requester, await self.projects(), members=await self.members()
+        )
         if found.value is None and not found.candidates and directory.tasks_read_at() < self.began:
             # Matches nothing in a list read before this request: perhaps made since. Look again.
             fresh = await directory.tasks(max_age=time.monotonic() - self.began)
-            found = resolve.resolve_task(raw, fresh, self.requester, await self.projects())
+            found = resolve.resolve_task(
+                raw, fresh, self.requester, await self.projects(), members=await self.members()
+            )
         if found.value is not None:
             return found.value
         if found.candidates:

@@ -50,3 +50,12 @@ class Planner(Protocol):
 
     async def warm_up(self) -> None:
         """Pay start-up costs now, rather than on the first person's message; none by default."""
+
+
+def __getattr__(name: str) -> object:
+    """`OfflinePlanner` and `plan_text` from here too, imported on first use (no cycle)."""
+    if name in ("OfflinePlanner", "plan_text"):
+        from core.planner import offline
+
+        return getattr(offline, name)
+    raise AttributeError(name)

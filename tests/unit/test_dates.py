@@ -20,6 +20,8 @@ NOW = now()
         ("tmrw", date(2026, 11, 19)),
         ("tmr", date(2026, 11, 19)),
         ("day after tomorrow", date(2026, 11, 20)),
+        ("friday week", date(2026, 11, 27)),  # a week after the coming Friday
+        ("monday week", date(2026, 11, 30)),
         # a bare weekday is the next such day after today
         ("Friday", date(2026, 11, 20)),
         ("fri", date(2026, 11, 20)),
@@ -141,3 +143,12 @@ def test_find_range_overdue_and_weeks() -> None:
     assert find_range("show Tom's overdue tasks", NOW)[2] == (None, date(2026, 11, 17))  # type: ignore[index]
     assert find_range("due next week?", NOW)[2] == (date(2026, 11, 23), date(2026, 11, 29))  # type: ignore[index]
     assert find_range("what's in review right now", NOW) is None
+
+
+def test_a_range_between_two_dates() -> None:
+    from core.dates import find_range
+
+    found = find_range("what's due between the 20th and the 30th?", NOW)
+    assert found is not None and found[2] == (date(2026, 11, 20), date(2026, 11, 30))
+    found = find_range("tasks due from monday to friday week", NOW)
+    assert found is not None and found[2] == (date(2026, 11, 23), date(2026, 11, 27))

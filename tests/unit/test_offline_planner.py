@@ -133,7 +133,8 @@ STUDENT_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("carol", "hackathon tasks that r blocked", "list_tasks",
      {"project": "Hackathon 2026", "status": ["Blocked"]}),
     ("tom", "overdue stuff for tom", "list_tasks", {"assignee": "tom", "due_before": "2026-11-17"}),
-    ("eve", "catering's sorted", "update_task", {"status": "Done"}),
+    # two catering tasks fit, and one is Eve's: a statement from its owner means hers
+    ("eve", "catering's sorted", "update_task", {"task": "Order catering", "status": "Done"}),
     ("eve", "the catering order is done!!", "update_task",
      {"task": "Order catering", "status": "Done"}),
     ("tom", "finsihed the devpost page", "update_task",

@@ -6,7 +6,7 @@ import pytest
 from fixtures import member, members, projects, tasks
 
 from core.domain import Member, Task
-from core.resolve import resolve_person, resolve_project, resolve_task, stem
+from core.resolve import owner_tag, resolve_person, resolve_project, resolve_task, stem
 
 
 def person(text: str, requester: str = "alice", platform: str = "terminal") -> str | None:
@@ -153,9 +153,26 @@ def test_ambiguous_task(text: str, both: set[str]) -> None:
     assert len(candidates) <= 5
 
 
-def test_own_tasks_rank_first_on_a_tie() -> None:
-    assert task("the workshop slides", requester="samantha")[1][0] == "Prepare SQL workshop slides"
-    assert task("the workshop slides", requester="sam")[1][0] == "Prepare Python workshop slides"
+def test_of_two_that_fit_the_requesters_own_is_meant() -> None:
+    assert task("the workshop slides", requester="samantha") == ("Prepare SQL workshop slides", [])
+    assert task("the workshop slides", requester="sam") == ("Prepare Python workshop slides", [])
+    # neither is Grace's: she is asked
+    assert set(task("the workshop slides", requester="grace")[1]) == {
+        "Prepare SQL workshop slides", "Prepare Python workshop slides"}
+
+
+def test_a_possessive_narrows_to_that_persons_tasks() -> None:
+    assert task("my slides", requester="samantha") == ("Prepare SQL workshop slides", [])
+    assert task("my newsletter", requester="priya") == ("Schedule December newsletter", [])
+    grace = member("grace")
+    assert grace is not None
+    tagged = owner_tag(grace.notion_user_id, "invoices one")
+    assert task(tagged, requester="alice") == ("Reimburse catering invoices", [])
+    by_name = resolve_task("Grace's invoices one", tasks(), member("alice"), projects(), members())
+    assert by_name.value is not None and by_name.value.title == "Reimburse catering invoices"
+    hiro = member("hiro")
+    assert hiro is not None  # both badge tasks are Hiro's: still a choice
+    assert len(task(owner_tag(hiro.notion_user_id, "badges one"), requester="carol")[1]) == 2
 
 
 @pytest.mark.parametrize("text", ["the banner printing", "the hoodies", "hackathon run sheet", "it"])

@@ -1,0 +1,539 @@
+"""Step 3: fill the slots of the intent the classifier read, from the entities and the rest.
+
+Each filler works on the whole message rather than one sentence shape: it cuts out what it
+recognises (a date, a project, people, the words that carry the intent, a status cue from
+core/lexicon.py) and what remains names the task, or is the new task's title. A filler
+returns None when it cannot fill its intent's required slot; the dispatcher then asks
+rather than answers with something else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from core.lexicon import possessive, statement_status, status_option
+from core.planner import PlannerInput
+from core.planner.offline.create import (
+    _cut,
+    take_assign_clause,
+    take_description,
+    take_due,
+    take_project,
+    take_status_note,
+    tidy_title,
+)
+from core.planner.offline.entities import MENTION_RE
+from core.planner.offline.text import Utterance, strip_polite
+from core.planner.offline.vocabulary import Args, clean_phrase, iso, people_list, task_phrase
+from core.resolve import owner_tag, resolve_person
+from core.tools import ToolCall
+
+# ---------------------------------------------------------------- claims
+
+# Relayed authority and claimed roles are not part of the request: the gate decides by the
+# requester's real role. "[admin mode] archive X" is "archive X".
+_CLAIMS = [
+    r"^\s*(?:please\s+)?(?:ignore|disregard|forget) (?:all |any |your |the )?"
+    r"(?:previous |prior |above |earlier )?(?:instructions|rules|prompts?)(?:\s+and)?[\s,.;:]*",
+    r"^\s*[\[(](?:admin|lead|sudo|root|owner|mod|override|system)[^\])]*[\])]\s*[:,-]?\s*",
+    r"(?:^|[,;.]\s*|\s+)(?:as (?:an? |the )?(?:admin|lead|organiser|organizer|exec|president|"
+    r"committee member)|(?:i'?m|i am) (?:on the (?:committee|exec|board)|an? (?:admin|lead|"
+    r"organiser|organizer|exec)|the (?:president|lead|treasurer|admin|organiser))"
+    r"(?: (?:on|for|of) (?:this|that|it|the \w+(?: \w+)?))?|"
+    r"(?:with|on) (?:\w+'s|the committee's|my lead's) (?:permission|approval|ok|blessing|say-?so)|"
+    r"(?:approved|signed off|okayed|ok'd) by \w+|\w+(?:'s| is) (?:fine|ok|okay|cool|happy) "
+    r"with(?: (?:me|it|this|that) doing (?:it|this|that))?|\w+ (?:said|says|told me) "
+    r"(?:it'?s |its )?(?:fine|ok|okay|cool)(?: for me)?(?: to)?|"
+    r"\w+ (?:said|says|told me) i (?:can|could|may)|"
+    r"(?:i have|i've got|i got) (?:permission|approval|the ok)(?: from \w+)?)"
+    r"(?:\s*(?:,|so|and|,\s*so|\.)\s*|\s+(?=\w)|$)",
+]
+_CLAIM_RES = [re.compile(p, re.I) for p in _CLAIMS]
+
+
+_PLEASANTRY = re.compile(
+    r"^(?:hi|hey|hello|heya|hiya|morning|good (?:morning|afternoon|evening)|hope\b|how are|how's it going|"
+    r"long (?:day|week)|crazy (?:day|week)|busy (?:day|week)|happy \w+day|thanks|cheers|ok|okay|so|sorry|"
+    r"quick (?:one|thing|question|q)|one more thing)\b[^.!?]*[.!?]+\s+",
+    re.I,
+)
+_LEAD_IN = re.compile(
+    r"^(?:(?:just )?(?:wanted to |want to |thought i'?d )?(?:let you know|letting you know|tell you|say|"
+    r"update you|mention)(?: that)?|fyi|btw|heads up|just so you know|quick update|update|status update|"
+    r"i think|i reckon|i guess|i believe|pretty sure|looks like|seems like|it seems|good news|"
+    r"great news|so)\b[\s,:–—-]*",
+    re.I,
+)
+
+
+def strip_claims(s: str) -> str:
+    """The request without pleasantries before it ("hope you're well!"), lead-ins ("just wanted to
+    let you know") or claims of authority ("Bob's fine with me doing it, …")."""
+    while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
+        s = s[m.end() :]
+    for pattern in _CLAIM_RES:
+        s = pattern.sub(" ", s)
+    while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():
+        s = s.strip()[m.end() :]
+    s = re.sub(r"^\s*(?:so|and|then)\s+", "", s.strip(), flags=re.I)
+    s = re.sub(r"^(?:(?:can|could|may) i|i can|i could|i may|i'?ll|i will|let me)\s+(?=take|have|do|grab)",
+               "i'll ", s, flags=re.I)  # fmt: skip
+    s = re.sub(r"^(?:so\s+)?(?:i|we)\s+(?:can|could|may|am allowed to|'m allowed to)\s+(?!take|have|do|grab)",
+               "", s, flags=re.I)  # fmt: skip
+    return strip_polite(s.strip(" ,.;")) if s.strip(" ,.;") else s
+
+
+# ---------------------------------------------------------------- task phrases
+
+# Words that say what to do with a task, not which task: left out of the task's name.
+_NOT_TASK = {
+    "i", "i'm", "i've", "i'll", "im", "ive", "we", "we're", "we've", "you", "he", "she", "they",
+    "it", "it's", "its", "is", "are", "was", "were", "be", "been", "am", "has", "have", "had", "'s",
+    "just", "finally", "already", "now", "again", "all", "totally", "officially", "still", "also",
+    "too", "as", "well", "so", "really", "please", "thanks", "can", "could", "would", "will",
+    "need", "needs", "needed", "going", "gonna", "to", "get", "got", "some", "more", "time",
+    "few", "days", "day", "week", "weeks", "a", "an", "extension", "say", "till", "until", "til",
+    "by", "push", "pushed", "move", "moved", "bump", "back", "slip", "slipped", "slipping", "delay",
+    "delayed", "postpone", "postponed", "reschedule", "extend", "deadline", "due", "date", "when",
+    "change", "on", "for", "with", "of", "the", "my", "our", "one", "task", "thing", "bit",
+    "another", "mark", "set", "make", "made", "start", "mine", "!", "hey", "darcy", "ok", "okay",
+    "yeah", "yep", "right", "out", "that", "this", "which", "should", "must", "go", "from", "over",
+    "instead", "only", "take", "takes", "taking", "give", "hand", "put", "add", "assign", "reassign",
+    "in", "me", "him", "her", "them", "helping", "help", "let", "do", "doing", "later",
+    "and", "or", "late", "early", "soon", "lol", "haha", "myself", "ones", "both", "pushing",
+    "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
+    "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
+    "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
+    "own", "owns", "pick", "picking", "let's", "lets",
+}  # fmt: skip
+_SUBORDINATE = re.compile(
+    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
+    r"so|and then|then|, ?she|, ?he|, ?they)\b.*$",
+    re.I,
+)
+_CLAUSE_SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|:\s+|\s+[-–—]+\s+|\s+(?:but|and then)\s+)\s*")
+_TASKISH_END = re.compile(r"\s+(?:one|task|thing|job|bit)$", re.I)
+
+
+_MORE_TIME = re.compile(
+    r"\b(?:an?\s+)?(?:few|couple(?:\s+of)?|bit|little|lot|day or two|week or two)?\s*(?:more|extra)\s+"
+    r"(?:days?|weeks?|time)\b|\b(?:a few|a couple(?: of)?|two|three|2|3)\s+(?:more\s+)?(?:days?|weeks?)\b",
+    re.I,
+)
+_LEFT_ONLY = {"day", "days", "week", "weeks", "time"}  # "a few more days on X", but "recruitment day"
+_KEEP_PAIRS = {("set", "up"), ("send", "out"), ("sign", "up"), ("hand", "out"), ("make", "sure"),
+               ("start", "up"), ("put", "up"), ("back", "up"), ("follow", "up"), ("check", "in")}  # fmt: skip
+
+
+def _content(s: str) -> list[str]:
+    """The words of `s` without what asks, reports or fills at either edge; the middle stays."""
+    words = re.findall(r"[\w'&/-]+|<@[^>]+>", s)
+
+    def keep(i: int) -> bool:
+        w = words[i].lower()
+        if w not in _NOT_TASK:
+            return True
+        nxt = words[i + 1].lower() if i + 1 < len(words) else ""
+        prev = words[i - 1].lower() if i > 0 else ""
+        return (w, nxt) in _KEEP_PAIRS or (prev, w) in _KEEP_PAIRS
+
+    start, end = 0, len(words)
+    while start < end and not keep(start):
+        start += 1
+    while end > start and not keep(end - 1) and words[end - 1].lower() not in _LEFT_ONLY:
+        end -= 1
+    return words[start:end]
+
+
+def task_in(utt: Utterance, s: str, ctx: PlannerInput) -> str | None:
+    """The task a piece of text names, whose it is kept ("my slides", "<@notion:…>'s invoices")."""
+    s = _SUBORDINATE.sub("", s.strip())
+    s = _MORE_TIME.sub(" ", s)
+    s = re.sub(r"(?:'s|’s)\s*$", "", s.strip(" ,.!?:;"))
+    owner = _owner(s, ctx)
+    prefix = ""
+    if owner is not None:
+        prefix, s = owner
+    words = next((w for start, end in _clauses(s) if (w := _content(s[start:end]))), [])
+    if not words:
+        return None
+    phrase = task_phrase(utt, " ".join(words))
+    if phrase is None:
+        return None
+    phrase = _TASKISH_END.sub("", phrase) or phrase
+    return f"{prefix}{phrase}" if prefix else phrase
+
+
+def _owner(s: str, ctx: PlannerInput) -> tuple[str, str] | None:
+    """("my " or an owner tag, the rest) when the phrase says whose task it is."""
+    m = re.search(r"(?:^|\s)(?P<who>my|our)\s+(?P<rest>.+)$", s, re.I)
+    if m:
+        return "my ", m.group("rest")
+    m = re.search(
+        r"(?:^|\s)(?P<who><@[!&]?[A-Za-z0-9]+(?:\|[^>]*)?>|[A-Za-z][\w-]*)\s*(?:'s|’s)\s+(?P<rest>.+)$", s
+    )
+    if m is None:  # "toms analytics task": a member's name with an s and no apostrophe
+        bare = re.search(r"(?:^|\s)(?P<who>[A-Za-z]+)s\s+(?P<rest>.+)$", s)
+        keys = {m.handle.lower() for m in ctx.members} | {m.first_name.lower() for m in ctx.members}
+        if bare is None or bare.group("who").lower() not in keys:
+            return None
+        m = bare
+    found = possessive(f"{m.group('who')}'s {m.group('rest')}")
+    if found is None:
+        return None
+    member = resolve_person(found[0], ctx.members, ctx.requester, ctx.platform).value
+    if member is None:
+        return None
+    if ctx.requester is not None and member.notion_user_id == ctx.requester.notion_user_id:
+        return "my ", found[1]
+    return owner_tag(member.notion_user_id, "").rstrip() + " ", found[1]
+
+
+def _clauses(s: str) -> list[tuple[int, int]]:
+    spans, last = [], 0
+    for m in _CLAUSE_SPLIT.finditer(s):
+        if m.start() > last:
+            spans.append((last, m.start()))
+        last = m.end()
+    if last < len(s):
+        spans.append((last, len(s)))
+    return spans
+
+
+def _task_near(utt: Utterance, s: str, span: tuple[int, int], ctx: PlannerInput) -> str | None:
+    """The task named in the clause holding `span` (the cue cut out), else in another clause."""
+    clauses = _clauses(s)
+    home = next((c for c in clauses if c[0] <= span[0] < c[1] or c[0] < span[1] <= c[1]), None)
+    order = ([home] if home else []) + [c for c in clauses if c != home]
+    for start, end in order:
+        piece = s[start:end]
+        if (start, end) == home:
+            a, b = max(span[0], start) - start, min(span[1], end) - start
+            piece = piece[:a] + " " + piece[b:]
+        found = task_in(utt, piece, ctx)
+        if found:
+            return found
+    return None
+
+
+# ---------------------------------------------------------------- update_task
+
+
+def fill_status(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A statement or a command about where one task stands."""
+    m = re.search(
+        r"\b(?:mark|set|move|put|flag|change|make|switch)\s+(?P<task>.+?)\s+(?:as\s+|to\s+|into\s+|in\s+)?"
+        r"(?P<word>done|complete|completed|finished|blocked|in progress|started|ready for review|"
+        r"to review|in review|not started|on hold|archived)\b",
+        core,
+        re.I,
+    )
+    if m and (option := status_option(m.group("word"))):
+        task = task_in(utt, m.group("task"), ctx) or _task_near(utt, core, m.span(), ctx)
+        return ToolCall(tool="update_task", args={"status": option, **({"task": task} if task else {})})
+    m = re.match(r"^(?:archive|shelve|scrap|bin)\s+(?P<task>.+)$", core, re.I)
+    if m:
+        task = task_in(utt, m.group("task"), ctx)
+        return ToolCall(tool="update_task", args={"status": "Archive", **({"task": task} if task else {})})
+    found = statement_status(core)
+    if found is None:
+        return None
+    option, span = found
+    task = _task_near(utt, core, span, ctx)
+    verb = re.fullmatch(
+        r"(?:(?:i|we)(?:'ve| have)?\s+)?(?:just\s+|finally\s+|already\s+)*(?P<v>[a-z]+ed|sent|paid|built|"
+        r"bought|made|wrote|ran|held|set up)",
+        core[span[0] : span[1]].strip(),
+        re.I,
+    )
+    before = core[: span[0]].strip(" ,.!").lower()
+    opening = before in ("", "i", "we", "i've", "we've")
+    if verb and task and opening and verb.group("v").lower() not in _GENERIC:
+        task = f"{verb.group('v')} {task}"  # "recruited the judges": the verb names the task too
+    args: Args = {"status": option}
+    if task:
+        args["task"] = task
+    return ToolCall(tool="update_task", args=args)
+
+
+# Verbs that say a task is finished whatever it was, unlike "recruited" or "booked".
+_GENERIC = {"finished", "completed", "sorted", "wrapped", "handled", "nailed", "smashed", "ticked",
+            "knocked", "dusted", "closed", "resolved", "done"}  # fmt: skip
+
+_SHIFT = re.compile(
+    r"\b(?:by\s+|back\s+|out\s+)?(?:a|one|1|two|2|another|an extra)\s+(?:more\s+)?(?:week|wk|fortnight)s?\b",
+    re.I,
+)
+
+
+def fill_due(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A new due date for one task; without a date, the task alone (the gate asks what to change)."""
+    s = core
+    s, due = take_due(s, ctx)
+    if due is None:
+        from core.dates import find_date_phrase
+
+        dated = find_date_phrase(s)
+        if dated and (value := iso(dated[0], ctx)):
+            due, s = value, _cut(s, dated[1])
+    shift = _SHIFT.search(s)
+    if shift:  # "slip by a week": relative to a due date the planner does not see: asked
+        s = _cut(s, shift.span())
+    s = re.sub(r"\b(?:say|like|maybe|perhaps|ideally)\b", " ", s, flags=re.I)
+    task = task_in(utt, s, ctx)
+    args: Args = {}
+    if task:
+        args["task"] = task
+    if due:
+        args["due"] = due
+    return ToolCall(tool="update_task", args=args)
+
+
+_ADD_CUE = re.compile(
+    r"\b(?:as well|too|also|in on|loop(?:ed)? in|add(?:ed)?|helping|help(?:s)? (?:out )?with|"
+    r"join(?:s|ing)?|alongside)\b",
+    re.I,
+)
+_FROM_TO = re.compile(r"\bfrom\s+(?P<old>.+?)\s+to\s+(?P<new>[^,.;]+)", re.I)
+_INSTEAD_OF = re.compile(r"(?P<new>\S+(?:\s+\S+)?)\s+instead\s+of\s+(?P<old>\S+(?:\s+(?-i:[A-Z])\S*)?)", re.I)
+_SWAP = re.compile(
+    r"\bswap\s+(?P<old>\S+(?:\s+(?-i:[A-Z])\S*)?)\s+(?:for|with)\s+(?P<new>\S+(?:\s+(?-i:[A-Z])\S*)?)",
+    re.I,
+)
+_TAKE_OVER = re.compile(
+    r"\b(?P<who>i'?ll|i will|i|me|let me|[A-Z]\w*|<@[^>]+>)(?:'s|'ll|'re|'m)?\s+"
+    r"(?:can\s+|will\s+|should\s+|to\s+|is\s+|'ll\s+)?(?:take|taking|takes|grab|grabbing|do|doing|"
+    r"handle|handling)\s+(?:over\s+)?(?P<task>.+?)(?:\s+from\s+\S+)?(?:\s+instead(?:\s+of\s+\S+)?)?$",
+    re.I,
+)
+
+
+def fill_people(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """Who is in charge of one task: replace ("instead of", "from A to B", "take over") or add
+    ("as well", "too")."""
+    s = core
+    for rx in (_FROM_TO, _SWAP):
+        m = rx.search(s)
+        if m and (new := people_list(m.group("new").strip(), ctx, loose=True)):
+            rest = _cut(s, m.span())
+            return _people_call(utt, rest, ctx, assignees=new)
+    m = _INSTEAD_OF.search(s)
+    if m and (new := people_list(m.group("new").split()[-1], ctx, loose=True)):
+        rest = _cut(s, m.span())
+        return _people_call(utt, rest, ctx, assignees=new)
+    m = re.search(r"\b(?:to|for)\s+(?P<who>[^,.;]+?)\s+only\b|\bonly\s+(?P<who2>[A-Z]\w+)", s)
+    if m and (new := people_list((m.group("who") or m.group("who2")).strip(), ctx, loose=True)):
+        return _people_call(utt, _cut(s, m.span()), ctx, assignees=new)
+    m = _TAKE_OVER.search(s)
+    if m and re.search(r"\b(?:take|taking|takes)\s+over\b|\binstead\b|\bgrab", s, re.I):
+        who = m.group("who").lower()
+        myself = who in ("i", "i'll", "i will", "me", "let me")
+        people = ["me"] if myself else people_list(m.group("who"), ctx)
+        if people:
+            return _people_call(utt, m.group("task"), ctx, assignees=people)
+    people = _people_in(s, ctx)
+    if not people:
+        return None
+    rest = s
+    for p in people:
+        rest = re.sub(rf"(?<![\w@<]){re.escape(p)}(?:'s)?(?![\w>])", " ", rest, count=1, flags=re.I)
+    if _ADD_CUE.search(s):
+        return _people_call(utt, _ADD_CUE.sub(" ", rest), ctx, add_assignees=people)
+    return _people_call(utt, rest, ctx, assignees=people)
+
+
+def _people_in(s: str, ctx: PlannerInput) -> list[str]:
+    """People named as the new people in charge: after "to", else any member or mention."""
+    m = re.search(r"\bto\s+(?P<who>[^,.;]+?)(?:\s+(?:as well|too|also|instead|please|now|then))?\s*[,.;!?]*$",
+                  s, re.I)  # fmt: skip
+    if m and (found := people_list(m.group("who"), ctx, loose=True)):
+        return found
+    names: list[str] = [mm.group(0) for mm in MENTION_RE.finditer(s)]
+    helping = re.finditer(r"\bhelp(?:ing|s)?\s+(\S+)\s+(?:with|on|out)\b", s, re.I)
+    helped = {h.group(1).lower() for h in helping}
+    for word in re.findall(r"(?<![\w@<])[A-Za-z][\w-]+(?:'s)?", s):
+        w = re.sub(r"'s$", "", word)
+        if re.search(rf"\b{re.escape(w)}'s\b(?!\s+(?:\w+ing|on|gonna|going)\b)", s):
+            continue  # whose task, not who is put on it ("Dan's helping" is Dan is)
+        if w.lower() in ("me", "i", "it", "the", "on", "to", "a", "as", "is") or len(w) < 3:
+            continue
+        if w.lower() in helped or re.search(rf"\btake\s+{re.escape(w)}\s+off\b", s, re.I):
+            continue  # the one helped, or taken off, is not put on
+        if resolve_person(w, ctx.members, ctx.requester, ctx.platform).value is not None:
+            names.append(w)
+    return list(dict.fromkeys(names))
+
+
+def _people_call(utt: Utterance, rest: str, ctx: PlannerInput, **change: list[str]) -> ToolCall:
+    rest = re.sub(r"\b(?:from|to|on|onto)\s+(?:me|him|her|them)\b", " ", rest, flags=re.I)
+    rest = re.sub(r"\bhelp(?:ing|s)?\s+\S+\s+(?:with|on|out)\b|\btake\s+\S+\s+off\b|"
+                  r"\b(?:and\s+)?(?:give|hand|pass)\s+(?:it|them|that|this)\s+(?:over\s+)?to\b|"
+                  r"\b(?:and\s+)?put\s+\S+\s+on\b", " ", rest, flags=re.I)  # fmt: skip
+    task = task_in(utt, rest, ctx)
+    args: Args = dict(change)
+    if task:
+        args["task"] = task
+    return ToolCall(tool="update_task", args=args)
+
+
+# ---------------------------------------------------------------- add_comment
+
+_TELL = re.compile(
+    r"^(?:tell|let|ping|notify|remind)\s+(?:the\s+|everyone\s+on\s+|whoever\s+(?:has|is on|owns)\s+)?"
+    r"(?P<task>.+?)\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)"
+    r"(?P<text>.+)$",
+    re.I,
+)
+
+
+def fill_comment(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A note for the people on a task ("tell the newsletter folks that images are late")."""
+    m = _TELL.match(core)
+    if m is None:
+        return None
+    task = task_in(utt, m.group("task"), ctx)
+    text = utt.verbatim(m.group("text")).strip(" \"'")
+    args: Args = {"text": text}
+    if task:
+        args["task"] = task
+    return ToolCall(tool="add_comment", args=args)
+
+
+# ---------------------------------------------------------------- show_task
+
+_ASKING = re.compile(
+    r"^(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
+    r"any news on|any updates? on|what'?s the latest on|where are we (?:at )?(?:with|on))\s+"
+    r"(?:(?:anyone|anybody|someone|\w+)\s+)?(?:(?:started|finished|done|on|doing)\s+)?",
+    re.I,
+)
+
+
+def fill_show(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A question about one task ("is the venue booking done?"): the task, in full."""
+    s = _ASKING.sub("", core.strip().rstrip("?!. "))
+    s = re.sub(r"\s+(?:done|finished|complete|started|blocked|due|yet|still on track|on track|"
+               r"been \w+|waiting on|going|at)(?:\s+yet)?$", "", s, flags=re.I)  # fmt: skip
+    task = task_in(utt, s, ctx)
+    return ToolCall(tool="show_task", args={"task": task}) if task else None
+
+
+# ---------------------------------------------------------------- create_task
+
+_WRAPPER_END = re.compile(
+    r"(?:[,;.!]\s*|\s+)(?:(?:and|so)\s+)?(?:(?:can|could|would|will) (?:you|u)\s+)?(?:please\s+)?"
+    r"(?:put|add|log|make|create|set up|pop|stick|write|jot|note|record)\s+(?:that|this|it|one|a task)"
+    r"(?:\s+(?:in|down|up|on|for (?:it|that|this|me|us)|to my list|on my list|in for me))*"
+    r"(?:\s+(?:please|thanks|pls))?\s*[?!.]*$",
+    re.I,
+)
+_HEADER = re.compile(
+    r"^(?P<pre>.*?)\b(?:task|one|reminder|todo|to-do|item|job|ticket|list)s?\b(?P<header>[^:—–]*?)"
+    r"(?:\s*(?::|—|–)\s*|\s+-\s+|\s+to\s+)(?P<title>.+)$",
+    re.I,
+)
+_MODAL = re.compile(
+    r"^(?P<who><@[^>]+>|[A-Za-z][\w-]*(?:\s+(?-i:[A-Z])[\w-]*)?)(?:\s+|(?='))(?:can|could|should|needs? to|"
+    r"has to|have to|will|is going to|'s going to|is gonna|'s gonna|'ll|to|is doing|'s doing|is on|'s on|"
+    r"is|must)\s+(?P<title>.+)$",
+    re.I,
+)
+_SELF_TO = re.compile(
+    r"^(?:remind me to|i need a reminder to|(?:i|we)? ?need (?:someone|somebody) to|someone to|"
+    r"(?:i'm|we're|i am|we are) (?:going to|gonna) need (?:someone|somebody) to|"
+    r"i need to|i have to|i've got to|i gotta|we need to|we need|"
+    r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
+    r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
+    re.I,
+)
+_ASK_PERSON = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would like|'d like)|get|have|ask|tell)\s+(?P<who><@[^>]+>|[A-Za-z][\w-]*"
+    r"(?:\s+(?:and|&)\s+[A-Za-z][\w-]*)?)\s+to\s+(?P<title>.+)$",
+    re.I,
+)
+_REQUEST_HEAD = re.compile(
+    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:create|add|make|open|log|put|set up|write down|"
+    r"jot down|note down|new|start|pop|stick|i'd like|i would like|i want|i need)\b"
+    r"(?:\s+(?:me|us|in|down))*\s*",
+    re.I,
+)
+
+
+def _pick_sentence(core: str) -> str:
+    """A chatty preamble ("Hey! Long week. …") is not the request: the sentence that asks is."""
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", core) if x.strip()]
+    if len(sentences) <= 1:
+        return core
+    cue = re.compile(r"\b(?:task|todo|reminder|one for|add|create|put|assign|log|remind|new)\b", re.I)
+    asking = [i for i, x in enumerate(sentences) if cue.search(x)]
+    return " ".join(sentences[asking[0] :]) if asking else core
+
+
+def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A new task: slots cut out; the title is what is left once the words asking for it go."""
+    s = _pick_sentence(core)
+    s = strip_polite(s)
+    args: Args = {}
+    s, args["description"] = take_description(utt, s)
+    s, args["status"] = take_status_note(s)
+    s = _WRAPPER_END.sub("", s).strip()
+    s, args["due"] = take_due(s, ctx)
+    s, args["project"] = take_project(s, ctx)
+    s = _WRAPPER_END.sub("", s).strip()
+    s, assignees = take_assign_clause(s, ctx)
+    s = strip_polite(s.strip(" ,.;"))
+    people: list[str] | None = None
+    title: str | None = None
+    if (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
+        people, title = found, m.group("title")
+    elif m := _SELF_TO.match(s):
+        title = m.group("title")
+    elif (m := _HEADER.match(s)) and len(m.group("pre").split()) <= 6:
+        title = m.group("title")
+        who = re.search(r"\bfor\s+(?P<who>.+?)\s*$", m.group("header").strip(), re.I)
+        if who:
+            people = people_list(re.sub(r"\s+(?:in|on)$", "", who.group("who")), ctx)
+        else:
+            words = re.findall(r"<@[^>]+>|[A-Za-z][\w'-]*", m.group("pre"))
+            named = [w for w in words if people_list(w, ctx)]
+            people = people_list(", ".join(named), ctx) if named else None
+    elif (m := _MODAL.match(s)) and (found := people_list(m.group("who"), ctx)):
+        people, title = found, m.group("title")
+    else:
+        head = _REQUEST_HEAD.match(s)
+        title = s[head.end() :] if head else s
+        title = re.sub(r"^(?:(?:a|an|another|new)\s+)*(?:task|one|todo|reminder)?\s*"
+                       r"(?:called|named|to|:)?\s*", "", title, flags=re.I)  # fmt: skip
+        title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
+                       title, flags=re.I)  # fmt: skip
+    people = assignees or people
+    if title:  # "Eve, new one": a person and the words asking, no title
+        named = [w for w in re.findall(r"<@[^>]+>|[\w'-]+", title) if people_list(w, ctx)]
+        leftover = re.sub(r"<@[^>]+>|\b(?:new|one|task|todo|a|an|another|for|please|pls|thanks)\b", " ",
+                          title, flags=re.I)  # fmt: skip
+        for name in named:
+            leftover = re.sub(rf"\b{re.escape(name)}\b", " ", leftover)
+        if not leftover.strip(" ,.!?:;-–—"):
+            title, people = None, people or people_list(", ".join(named), ctx) if named else people
+    if title:
+        title = re.sub(r"^(?:(?:to|that|and|then|you|u|please|pls|kindly)\s+)+", "", title.strip(" ,.;:-"),
+                       flags=re.I)  # fmt: skip
+        title = re.sub(r"\s+(?:for me|please|pls|thanks|thx|cheers|asap)$", "", title, flags=re.I)
+        title = tidy_title(clean_phrase(utt, utt.typed(title)))
+    if title:
+        args["title"] = title
+    if people and people != ["me"]:
+        args["assignees"] = people
+    return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})
+
+
+__all__ = [
+    "fill_comment",
+    "fill_create",
+    "fill_due",
+    "fill_people",
+    "fill_show",
+    "fill_status",
+    "strip_claims",
+    "task_in",
+]

@@ -1,0 +1,77 @@
+"""Shared vocabulary: statuses, people, phrases and dates as the other parts read them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from core.dates import find_date_phrase, resolve_date
+from core.domain import Project
+from core.lexicon import STATUS_ALT, STATUS_WORDS, status_option  # noqa: F401 (re-exported)
+from core.planner import PlannerInput
+from core.planner.offline.text import Utterance
+from core.resolve import SELF_WORDS, resolve_person
+
+Args = dict[str, Any]
+
+
+_PRONOUNS = {"it", "that", "this", "them", "those", "these", "that one", "this one", "it all"}
+_PEOPLE_SPLIT = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MENTION = r"<@[!&]?[A-Za-z0-9]+(?:\|[^>]*)?>"
+
+
+def _projects(ctx: PlannerInput) -> list[Project]:
+    return [Project(id=name, name=name) for name in ctx.projects]
+
+
+def is_person(phrase: str, ctx: PlannerInput, loose: bool = False) -> bool:
+    """Does `phrase` name someone: "me", a mention, a member; `loose` also accepts an
+    unknown capitalised name ("Kevin") where only a person can stand."""
+    p = phrase.strip().lstrip("@")
+    if not p:
+        return False
+    if p.lower() in SELF_WORDS or re.fullmatch(_MENTION, p):
+        return True
+    found = resolve_person(p, ctx.members, ctx.requester, ctx.platform)
+    if found.value or found.candidates:
+        return True
+    return loose and bool(re.fullmatch(r"[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?", p))
+
+
+def people_list(phrase: str, ctx: PlannerInput, loose: bool = False) -> list[str] | None:
+    """'me and Bob' → ['me', 'Bob']; None unless every part names a person."""
+    parts = [p.strip(" .!?").lstrip("@") for p in _PEOPLE_SPLIT.split(phrase.strip())]
+    parts = [re.sub(r"^(?:the|to)\s+", "", p, flags=re.I) for p in parts if p]
+    parts = ["me" if p.lower() in SELF_WORDS else p for p in parts]
+    if not parts or not all(is_person(p, ctx, loose) for p in parts):
+        return None
+    return list(dict.fromkeys(parts))
+
+
+def clean_phrase(msg: Utterance, s: str) -> str:
+    """A task phrase or a title as typed, quotes restored, edges tidied."""
+    s = msg.restore(s).strip()
+    s = re.sub(r"^(?:on|with|the status of)\s+", "", s, flags=re.I)
+    s = re.sub(r"(?:\s+(?:as well|too|also|now|already|please|thanks|then|for me|pls|over|back))+$",
+               "", s, flags=re.I)  # fmt: skip
+    return s.strip(" \t,.;:!?\"'`-–—").strip()
+
+
+def task_phrase(msg: Utterance, s: str) -> str | None:
+    """A task as named, or None for a pronoun ("mark it done")."""
+    cleaned = re.sub(rf"{_MENTION}\s*(?:'s)?\s*", "", clean_phrase(msg, s)).strip()
+    dated = find_date_phrase(cleaned)
+    if dated and dated[1][1] >= len(cleaned) - 1 and dated[1][0] > 0:  # "… today"
+        cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
+        cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
+    cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
+    if not cleaned or cleaned.lower() in _PRONOUNS:
+        return None
+    return cleaned
+
+
+def iso(phrase: str, ctx: PlannerInput) -> str | None:
+    found = resolve_date(phrase, ctx.now)
+    return found.isoformat() if found else None
+

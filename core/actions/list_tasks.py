@@ -15,6 +15,7 @@ from core.gate.result import GateResult
 from core.reads import LIST_CAP, task_lines
 from core.replies import Reply
 from core.tools import ToolArgs, ToolSpec
+from core.wording import day
 
 
 class ListTasksArgs(ToolArgs):
@@ -80,6 +81,11 @@ class ListTasks(Tool):
         return Reply(text=heading, tasks=lines, more=max(0, len(tasks) - LIST_CAP), **base)
 
 
+def _day(iso: str | None) -> str | None:
+    """An ISO bound as people read it ("Sun 22 Nov 2026")."""
+    return day(date.fromisoformat(iso)) if iso else None
+
+
 def _heading(args: dict[str, Any], members: list[Member], count: int) -> str:
     names = {m.handle: m.name for m in members}
     who = f"{names.get(args['assignee'], args['assignee'])}'s tasks" if args.get("assignee") else "Tasks"
@@ -87,12 +93,13 @@ def _heading(args: dict[str, Any], members: list[Member], count: int) -> str:
     status = args.get("status")
     if isinstance(status, list):
         who += f" ({' or '.join(status)})"
-    if args.get("due_after") and args.get("due_before"):
-        when = f" due {args['due_after']} to {args['due_before']}"
-    elif args.get("due_before"):
-        when = f" due by {args['due_before']}"
-    elif args.get("due_after"):
-        when = f" due from {args['due_after']}"
+    after, before = (_day(args.get(bound)) for bound in ("due_after", "due_before"))
+    if after and before:
+        when = f" due {after} to {before}"
+    elif before:
+        when = f" due by {before}"
+    elif after:
+        when = f" due from {after}"
     else:
         when = ""
     if count == 0:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pydantic import Field
 
 from core.actions.base import Outcome, Ports, Run, Tool, apply_changes, link_suffix
 from core.domain import Member, Task
-from core.gate.resolving import Resolving
+from core.gate.resolving import Resolving, shift_days
 from core.gate.result import Decision, GateResult
 from core.pending import PendingAction
 from core.permissions import ALLOW, Asker, Permission, Write
@@ -22,7 +23,7 @@ class UpdateTaskArgs(ToolArgs):
 
     task: str | None = Field(None, description="The task, as the person named it (required)")
     status: str | None = None
-    due: str | None = None
+    due: str | None = Field(None, description="YYYY-MM-DD, a date word, or +Nd: N days after its due date")
     assignees: list[str] | None = Field(None, description="The new full list of people in charge")
     add_assignees: list[str] | None = Field(None, description="People to add to those already in charge")
     title: str | None = Field(None, description="A new title")
@@ -40,11 +41,12 @@ class UpdateTask(Tool):
         named: list[Member] = []
         added: list[Member] = []
         found: list[Task] = []
+        moved_by = shift_days(raw["due"]) if raw.get("due") else None  # "+7d": from the task's own date
 
         async def simple() -> None:
             if raw.get("status"):
                 changes["status"] = res.args["status"] = res.status(raw["status"])
-            if raw.get("due"):
+            if raw.get("due") and moved_by is None:
                 due = res.date(raw["due"])
                 changes["due"] = res.args["due"] = due.isoformat()
                 words.append(f"due {day(due)}")
@@ -70,6 +72,12 @@ class UpdateTask(Tool):
 
         await res.steps(simple, project if raw.get("project") else None, people, task)
         target = found[0]
+        if moved_by is not None:
+            if target.due is None:
+                return res.clarify(f"{em(target.title)} has no due date yet. When should it be due?")
+            due = target.due + timedelta(days=moved_by)
+            changes["due"] = res.args["due"] = due.isoformat()
+            words.insert(0, f"due {day(due)} (was {day(target.due)})")
         if named or added:
             members = {m.notion_user_id: m for m in await res.members()}
             ids = [m.notion_user_id for m in named] or list(target.assignee_ids)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from core import resolve
@@ -28,6 +28,13 @@ from core.wording import join_names
 T = TypeVar("T")
 PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+SHIFT = re.compile(r"^([+-])(\d{1,3})d$")  # "+7d": a week later than the date it moves
+
+
+def shift_days(raw: object) -> int | None:
+    """The days in a relative due date ("+7d" → 7, "-2d" → -2); None for any other form."""
+    found = SHIFT.match(str(raw).strip())
+    return None if found is None else int(found[2]) * (-1 if found[1] == "-" else 1)
 
 
 class Resolving:
@@ -169,6 +176,8 @@ class Resolving:
             return date.fromisoformat(text)
         except ValueError:
             pass
+        if (days := shift_days(text)) is not None:  # from today, where there is no date to move
+            return self.clock().date() + timedelta(days=days)
         found = resolve_date(text, self.clock())
         if found is None:
             raise clarify(f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.")

@@ -169,7 +169,7 @@ async def test_after_a_refresh_requested_disconnect_the_client_reconnects_and_is
     assert ack.connection == 2 and ack.delay < ACK_DEADLINE  # pushed and acked on the new connection
     later = await socket.posted(2)
     assert later.thread_ts == event["ts"]
-    assert "Tasks due by 2026-11-17 (2)" in later.shown() and "Update Linktree" in later.shown()
+    assert "Tasks due by Tue 17 Nov 2026 (2)" in later.shown() and "Update Linktree" in later.shown()
 
 
 async def test_cancelling_run_slack_closes_the_socket(app: App, socket: Socket) -> None:

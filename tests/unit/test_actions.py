@@ -216,3 +216,21 @@ async def test_undo_of_an_update_puts_the_old_values_back() -> None:
     )
     result = await assess("sam", "undo", gate(audit=FakeAudit(execution)))
     assert result.resolved["changes"] == {"status": "Not Started"} and result.resolved["undo_of"] == 7
+
+
+@pytest.mark.parametrize(
+    ("title", "shift", "due", "shown"),
+    [
+        ("Fix mobile navigation bug", "+7d", "2026-11-27", "due Fri 27 Nov 2026 (was Fri 20 Nov 2026)"),
+        ("Fix mobile navigation bug", "-2d", "2026-11-18", "due Wed 18 Nov 2026 (was Fri 20 Nov 2026)"),
+    ],
+)
+async def test_a_slip_moves_the_due_date_from_the_tasks_own(title, shift, due, shown) -> None:
+    result = await assess("farid", "update_task", task=title, due=shift)
+    assert result.decision is Decision.CONFIRM and result.resolved["changes"] == {"due": due}
+    assert shown in result.summary
+
+
+async def test_a_slip_of_a_task_without_a_due_date_asks_for_one() -> None:
+    result = await assess("hiro", "update_task", task="Record workshop videos", due="+7d")
+    assert result.decision is Decision.CLARIFY and "has no due date yet" in result.message

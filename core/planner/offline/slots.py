@@ -261,9 +261,20 @@ _GENERIC = {"finished", "completed", "sorted", "wrapped", "handled", "nailed", "
             "knocked", "dusted", "closed", "resolved", "done"}  # fmt: skip
 
 _SHIFT = re.compile(
-    r"\b(?:by\s+|back\s+|out\s+)?(?:a|one|1|two|2|another|an extra)\s+(?:more\s+)?(?:week|wk|fortnight)s?\b",
+    r"\b(?:by\s+|back\s+|out\s+)?(?P<n>a|an|one|two|three|four|five|six|seven|another|an extra|\d{1,2})"
+    r"\s+(?:more\s+|extra\s+)?(?P<unit>day|week|wk|fortnight)s?\b",
     re.I,
 )
+_COUNT = {"a": 1, "an": 1, "one": 1, "another": 1, "an extra": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+          "six": 6, "seven": 7}  # fmt: skip
+_UNIT_DAYS = {"day": 1, "week": 7, "wk": 7, "fortnight": 14}
+
+
+def _shift_days(found: re.Match[str]) -> int:
+    """"a week" → 7, "two more days" → 2, "a fortnight" → 14."""
+    n = found["n"].casefold()
+    count = int(n) if n.isdigit() else _COUNT.get(n, 1)
+    return count * _UNIT_DAYS[found["unit"].casefold()]
 
 
 def fill_due(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
@@ -276,9 +287,9 @@ def fill_due(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
         dated = find_date_phrase(s)
         if dated and (value := iso(dated[0], ctx)):
             due, s = value, _cut(s, dated[1])
-    shift = _SHIFT.search(s)
-    if shift:  # "slip by a week": relative to a due date the planner does not see: asked
-        s = _cut(s, shift.span())
+    shift = _SHIFT.search(s) if due is None else None
+    if shift:  # "slip by a week": relative to the due date the planner does not see; the gate adds it
+        due, s = f"+{_shift_days(shift)}d", _cut(s, shift.span())
     s = re.sub(r"\b(?:say|like|maybe|perhaps|ideally)\b", " ", s, flags=re.I)
     task = task_in(utt, s, ctx)
     args: Args = {}

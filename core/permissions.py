@@ -43,6 +43,9 @@ class Write:
     fields: set[str] = field(default_factory=set)  # an update: the fields changed
     archive: bool = False
     assignee_ids: list[str] = field(default_factory=list)  # a create: who it is for
+    # An archive: the projects the task left through the requester's own moves. Archiving in
+    # "projects they lead" must hold where the task was before they moved it there.
+    moved_from: list[str] = field(default_factory=list)
 
     @classmethod
     def of_changes(cls, tool: str, task: Task | None, changes: dict[str, Any], archive_status: str) -> Write:
@@ -76,6 +79,17 @@ class Asker:
         return any(
             self.member.notion_user_id in p.lead_ids for p in self.projects if p.id in task.project_ids
         )
+
+    def not_led(self, project_ids: list[str]) -> list[Project]:
+        """Those of these projects the requester doesn't lead."""
+        return [
+            p for p in self.projects if p.id in project_ids and self.member.notion_user_id not in p.lead_ids
+        ]
+
+    def leads_of(self, projects: list[Project]) -> str:
+        by_id = {m.notion_user_id: m.name for m in self.members}
+        names = [by_id[i] for p in projects for i in p.lead_ids if i in by_id]
+        return " or ".join(dict.fromkeys(names)) or "a lead"
 
     def ask_leads(self, task: Task) -> str:
         """Whom to ask instead: the task's project leads by name, else "a lead"."""

@@ -129,6 +129,15 @@ def edit_rule(asker: Asker, write: Write) -> Permission:
     ask = asker.ask_leads(task)
     if write.archive:
         scope = policy.archive
+        if scope == "led" and asker.leads(task) and (left := asker.not_led(write.moved_from)):
+            names = join_names([p.name for p in left])
+            return Permission(
+                False,
+                f"{role}.archive = led",
+                f"you moved this task here from {names}, and {asker.plural.lower()} can only archive "
+                "tasks in projects they lead",
+                f"ask {asker.leads_of(left)} ({names}'s lead)",
+            )
         if scope == "any" or (scope == "led" and asker.leads(task)) or (scope == "own" and asker.owns(task)):
             return Permission(True, f"{role}.archive = {scope}")
         why = {

@@ -181,6 +181,8 @@ class Resolving:
         """None when the requester may make this write (the rule is kept for the audit);
         otherwise the refusal, with the reason and what they could do instead."""
         projects, members = await self.projects(), await self.members()
+        if write.archive and write.task is not None:
+            write.moved_from = await self.moved_from(write.task)
         with span("gate.permit", {"gate.action": write.tool}) as current:
             verdict = permit(rule, self.member, write, self.settings.roles, projects, members)
             current.set_attributes({"gate.allowed": verdict.allowed, "gate.rule": verdict.rule or ""})
@@ -191,6 +193,17 @@ class Resolving:
         if verdict.instead:
             message += f" You could {verdict.instead}."
         return self.result(Decision.DENY, message=message, rule=verdict.rule)
+
+    async def moved_from(self, task: Task) -> list[str]:
+        """The projects `task` left through the requester's own moves (the audit log), so that a
+        rule on where a task is cannot be met by moving it first."""
+        left: list[str] = []
+        for done in await self.audit.executions_on(task.id):
+            if done.notion_user_id == self.member.notion_user_id and "project_id" in done.resolved.get(
+                "changes", {}
+            ):
+                left += [p for p in (done.before or {}).get("project_ids", []) if p not in left]
+        return [p for p in left if p not in task.project_ids]
 
     def result(self, decision: Decision, **fields: Any) -> GateResult:
         """A decision on this call, carrying what is resolved so far."""

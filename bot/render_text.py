@@ -24,6 +24,9 @@ def markup(text: str) -> str:
 
 def render(console: Console, reply: Reply) -> None:
     console.print(markup(reply.text))
+    if reply.details:
+        console.print("[bold]Details[/bold]")
+        console.print(escape(reply.details))
     if reply.tasks:
         table = Table(show_lines=False, header_style="bold")
         for column in ("Task", "Status", "Due", "Project", "People"):

@@ -37,6 +37,11 @@ def em(text: str) -> str:
     return "**" + text.replace("**", "*\u200b*") + "**"
 
 
+def shorter(text: str, limit: int = 200) -> str:
+    """A name that names (an existing task's title), cut with "…" past `limit`."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def sentence(text: str) -> str:
     """Text that ends as a sentence does, so another can follow it."""
     text = text.strip()

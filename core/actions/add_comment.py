@@ -8,7 +8,7 @@ from core.gate.result import GateResult
 from core.pending import PendingAction
 from core.permissions import Asker, Permission, Write
 from core.tools import ToolArgs, ToolSpec
-from core.wording import em
+from core.wording import em, shorter
 
 
 class AddCommentArgs(ToolArgs):
@@ -34,7 +34,7 @@ class AddComment(Tool):
         denied = await res.permit(self.permit, Write(self.name, task=task))
         if denied:
             return denied
-        return res.confirm(f"comment on {em(task.title)}: “{text}”")
+        return res.confirm(f"comment on {em(shorter(task.title))}: “{res.shown('Comment', text)}”")
 
     def permit(self, asker: Asker, write: Write) -> Permission:
         scope = asker.policy.comment

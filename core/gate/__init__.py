@@ -21,7 +21,7 @@ from core.gate.resolving import Resolving
 from core.gate.result import Decision, GateResult, NeedsAnswer
 from core.identity import AuditLog, IdentityRepository
 from core.observability import span
-from core.tools import ToolCall, validate_args
+from core.tools import MAX_TEXT_CHARS, ToolCall, text_size, validate_args
 
 if TYPE_CHECKING:  # the registry holds the tools, whose modules use the gate's resolution
     from core.registry import ToolRegistry
@@ -65,6 +65,13 @@ class Gate:
         if requester is None and not tool.for_strangers:
             return GateResult(decision=Decision.VERIFY, tool=call.tool)
         with span("gate.validate"):
+            if (size := text_size(call.args)) > MAX_TEXT_CHARS:
+                return GateResult(
+                    decision=Decision.CLARIFY,
+                    tool=call.tool,
+                    message=f"That request carries {size:,} characters of text; I take up to "
+                    f"{MAX_TEXT_CHARS:,}, as in a message. Could you make it shorter?",
+                )
             try:
                 validate_args(call, self.registry.specs)
             except ValidationError as exc:

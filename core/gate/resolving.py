@@ -27,6 +27,8 @@ from core.wording import join_names
 
 T = TypeVar("T")
 PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
+SHOWN_CHARS = 200  # of a long text (a description, a comment, a title) in a confirmation's summary
+DETAILS_NOTE = "text cut short with “…”: the full text is under “Details”"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -57,6 +59,7 @@ class Resolving:
         self.args: dict[str, Any] = {}
         self.resolved: dict[str, Any] = {}
         self.rule: str | None = None
+        self.details: list[tuple[str, str]] = []  # (label, full text) of what the summary cut
         self._members: list[Member] | None = None
         self._projects: list[Project] | None = None
         self.began = time.monotonic()
@@ -216,8 +219,20 @@ class Resolving:
     def clarify(self, message: str) -> GateResult:
         return GateResult(decision=Decision.CLARIFY, tool=self.call.tool, args=self.args, message=message)
 
+    def shown(self, label: str, text: str) -> str:
+        """Long text as the summary shows it: cut with "…", kept in full under "Details", so no
+        platform's limit can push a change that follows it out of sight."""
+        if len(text) <= SHOWN_CHARS:
+            return text
+        self.details.append((label, text))
+        return text[:SHOWN_CHARS].rstrip() + "…"
+
     def confirm(self, summary: str) -> GateResult:
-        return self.result(Decision.CONFIRM, summary=summary, rule=self.rule)
+        details = ""
+        if self.details:
+            summary += f" ({DETAILS_NOTE})"
+            details = "\n\n".join(f"{label}:\n{text}" for label, text in self.details)
+        return self.result(Decision.CONFIRM, summary=summary, details=details, rule=self.rule)
 
 
 def _choose(arg: str, raw: str, options: list[tuple[str, str]], question: str) -> NeedsAnswer:

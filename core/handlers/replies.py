@@ -81,7 +81,10 @@ class Responder:
                 action = await self._park(asked, result, PendingKind.CONFIRM, result.resolved)
                 convo.open_pending = action.id
                 return Reply(
-                    text=f"I'm going to {result.summary}. Shall I go ahead?", pending_id=action.id, **base
+                    text=f"I'm going to {result.summary}. Shall I go ahead?",
+                    pending_id=action.id,
+                    details=result.details,
+                    **base,
                 )
             case Decision.CHOOSE:
                 pick = {"args": call.args, "field": result.choose_field, "raw": result.choose_raw}

@@ -17,10 +17,10 @@ from core.planner import PlannerInput
 from core.ports import StoreError
 from core.registry import ToolContext, ToolFailed
 from core.replies import Reply
-from core.tools import ToolCall
+from core.tools import MAX_TEXT_CHARS, ToolCall
 from core.wording import sentence
 
-MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
+MAX_REQUEST_CHARS = MAX_TEXT_CHARS  # a request, not a document: longer text is refused before planning
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
 NOTHING_CHANGED = "Nothing was changed."
 

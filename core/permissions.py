@@ -127,8 +127,17 @@ def plural(role: str) -> str:
     return role[:1].upper() + role[1:] + "s"
 
 
-def permit_tool(requester: Member, tool: str, rule: ToolRule | None) -> Permission:
-    """A tool's rule from the admin config (`[tools.NAME]`): which roles may use it (default: all)."""
+def permit_tool(requester: Member, tool: str, rule: ToolRule | None, *, closed: bool = False) -> Permission:
+    """A tool's rule from the admin config (`[tools.NAME]`): which roles may use it (default: all).
+    A `closed` tool (an MCP server's: its code is not the admin's) with no rule is refused to
+    every role until the admin writes one."""
+    if rule is None and closed:
+        return Permission(
+            False,
+            f"tools.{tool}: no rule",
+            f"{tool} has no rule in Darcy's config yet, so no one may use it",
+            f"ask an admin to add [tools.{tool}] with the roles that may use it",
+        )
     if rule is None or rule.roles is None:
         return Permission(True, f"tools.{tool}: every role")
     if requester.role in rule.roles:

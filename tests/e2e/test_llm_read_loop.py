@@ -36,8 +36,15 @@ async def app(rig: OpenAIServer) -> AsyncIterator[App]:
             "api_base": rig.base_url,
             "max_read_rounds": 2,
         },
-        mcp=[{"name": "calendar", "command": "python", "args": [CALENDAR]}],
-        tools={"book_room": {"roles": ["lead", "admin"]}},
+        mcp=[
+            {
+                "name": "calendar",
+                "command": "python",
+                "args": [CALENDAR],
+                "read_only": ["list_events", "crash"],
+            }
+        ],
+        tools={"book_room": {"roles": ["lead", "admin"]}, "list_events": {}, "crash": {}},
     )
     application = await bootstrap(settings, clock=lambda: NOW)
     try:

@@ -97,8 +97,12 @@ async def test_a_models_arguments_have_the_length_cap_of_typed_text(app: App, ri
     rig.script(
         tool_call(
             "update_task",
-            {"task": "Recruit judges", "description": "x" * 4_700,
-             "assignees": ["Dan"], "project": "Marketing"},
+            {
+                "task": "Recruit judges",
+                "description": "x" * 4_700,
+                "assignees": ["Dan"],
+                "project": "Marketing",
+            },
         )
     )
     reply = await ask(app, "carol", "update Recruit judges")

@@ -231,6 +231,15 @@ class PendingSettings(Section):
     undo_minutes: float = Field(default=15, ge=0)
 
 
+class LimitSettings(Section):
+    """Per person (a chat account), so one person cannot slow everyone or flood the database."""
+
+    # Commands (requests, clicks) a person may send a minute, with bursts up to as many; 0: no limit.
+    requests_per_minute: int = Field(default=20, ge=0)
+    # Confirmations and picks a person may leave waiting at once; 0: no limit.
+    open_confirmations: int = Field(default=5, ge=0)
+
+
 class PlannerSettings(Section):
     """Which planner understands requests. The offline one is always the fallback."""
 
@@ -316,8 +325,8 @@ class McpServerSettings(Section):
     command: str | None = None  # stdio: the program to start…
     args: list[str] = Field(default_factory=list)  # …and its arguments
     url: str | None = None  # or a streamable-HTTP endpoint
-    # Tools that only read (run at once). Others are writes (confirmed first) unless the
-    # server marks them read-only.
+    # Tools that only read (run at once). Others are writes (confirmed first), whatever the
+    # server's own annotations claim.
     read_only: list[str] = Field(default_factory=list)
     timeout_seconds: float = Field(default=15, gt=0)
 
@@ -345,6 +354,7 @@ class Settings(BaseSettings):
     people: list[Person] = Field(default_factory=list)
     roles: dict[str, RolePolicy] = Field(default_factory=default_roles)
     pending: PendingSettings = Field(default_factory=PendingSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     planner: PlannerSettings = Field(default_factory=PlannerSettings)
     # Python modules (dotted paths) that add tools; see core/registry.py.
     extensions: list[str] = Field(default_factory=list)

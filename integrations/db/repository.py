@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import delete, event, text, tuple_, update
+from sqlalchemy import delete, event, func, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -356,6 +356,16 @@ class SqlPendingRepository:
             row = (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload]
             await session.commit()
         return None if row is None else _pending(row)
+
+    async def open_count(self, platform: str, user_id: str, now: datetime) -> int:
+        stmt = select(func.count()).where(
+            PendingActionRow.platform == platform,
+            PendingActionRow.user_id == user_id,
+            PendingActionRow.state == PendingState.PENDING.value,
+            PendingActionRow.expires_at > as_utc(now),  # type: ignore[operator]
+        )
+        async with self._db.sessions() as session:
+            return int((await session.exec(stmt)).one())
 
     async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
         """Actions confirmed (their state moved) before `moved_before` and never finished."""

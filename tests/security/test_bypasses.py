@@ -117,3 +117,44 @@ async def test_a_bulk_archive_holds_across_a_move_too(app: App) -> None:
     await done(app, "bob", "move Recruit judges to Marketing")
     reply = await ask(app, "bob", "archive all tasks in Marketing")
     assert reply.decision == "deny" and "Recruit judges" in reply.text, reply.text
+
+
+# ---- M5: per-person limits ------------------------------------------------------------------------
+
+CAROL_SLACK, DAN_SLACK = "U00001002", "U00001003"
+
+
+async def on_slack(app: App, user: str, text: str) -> Reply:
+    return await app.bus.execute(HandleRequest(platform="slack", user_id=user, text=text))
+
+
+async def test_one_person_flooding_is_paused_and_nobody_else_is(app: App) -> None:
+    answers = [await on_slack(app, DAN_SLACK, "what are my tasks?") for _ in range(20)]
+    assert all(a.decision == "execute" for a in answers)
+    notion_calls = len(app.emulator.request_log)
+    flood = [await on_slack(app, DAN_SLACK, "what are my tasks?") for _ in range(30)]
+    assert all(f.decision == "deny" and "try again in" in f.text for f in flood)
+    assert len(app.emulator.request_log) == notion_calls  # a refused request costs Notion nothing
+    assert (await on_slack(app, CAROL_SLACK, "what are my tasks?")).decision == "execute"
+
+
+async def test_open_confirmations_are_capped_per_person(app: App) -> None:
+    offers = [await on_slack(app, CAROL_SLACK, f"create Flyer run {n}") for n in range(5)]
+    assert all(o.decision == "confirm" for o in offers)
+    sixth = await on_slack(app, CAROL_SLACK, "create Flyer run 6")
+    assert sixth.decision == "deny" and sixth.pending_id is None
+    assert "5 confirmations waiting" in sixth.text
+    assert (await on_slack(app, DAN_SLACK, "create Flyer run 7")).decision == "confirm"  # only Carol's
+    await app.bus.execute(Confirm(platform="slack", user_id=CAROL_SLACK, pending_id=offers[0].pending_id))
+    assert (await on_slack(app, CAROL_SLACK, "create Flyer run 8")).decision == "confirm"
+
+
+async def test_a_stranger_guessing_emails_cannot_make_darcy_read_the_user_list_each_time(app: App) -> None:
+    def user_reads() -> int:
+        return sum(1 for method, path in app.emulator.request_log if (method, path) == ("GET", "/v1/users"))
+
+    await on_slack(app, "UGUESSER", "what are my tasks?")
+    before = user_reads()
+    for n in range(10):
+        await on_slack(app, "UGUESSER", f"guess{n}@club.example")
+    assert user_reads() - before <= 1

@@ -253,6 +253,9 @@ class PlannerSettings(Section):
     timeout_seconds: float = Field(default=10, gt=0)
     # Per-user daily budget in US dollars; past it that user gets the offline planner.
     daily_budget_usd: float | None = None
+    # Per-user daily budget in model tokens (prompt and completion), which holds for a model
+    # litellm has no price for (local, custom); None: no token budget.
+    daily_budget_tokens: int | None = Field(default=200_000, ge=0)
     # Reads (extension tools) the LLM may chain before it must answer or ask to write.
     max_read_rounds: int = Field(default=4, ge=0, le=10)
 

@@ -86,6 +86,10 @@ class MalformedAnswer(Exception):
     """The model's answer is no valid call; the message is what the repair round tells it."""
 
 
+class BudgetSpent(Exception):
+    """The person's daily budget (dollars or tokens) is spent: no further model call today."""
+
+
 class ModelsUnavailable(Exception):
     """Every configured model failed (or is cooling down after a 429)."""
 
@@ -137,12 +141,16 @@ class LLMPlanner(Planner):
 
     async def plan(self, text: str, facts: PlannerInput) -> PlanResult:
         self.stats.requests += 1
-        if await self._over_budget(facts):
-            self.stats.budget_skips += 1
-            log.info("llm_budget_reached", budget_usd=self.settings.daily_budget_usd)
-            return await self._fall_back(text, facts, "budget", notice=BUDGET_NOTICE)
         try:
             return PlanResult(call=await self._plan(text, facts))
+        except BudgetSpent:
+            self.stats.budget_skips += 1
+            log.info(
+                "llm_budget_reached",
+                budget_usd=self.settings.daily_budget_usd,
+                budget_tokens=self.settings.daily_budget_tokens,
+            )
+            return await self._fall_back(text, facts, "budget", notice=BUDGET_NOTICE)
         except ModelsUnavailable as exc:
             log.warning("llm_unavailable", reason=str(exc))
             return await self._fall_back(text, facts, "unavailable", notice=OUTAGE_NOTICE)
@@ -182,6 +190,7 @@ class LLMPlanner(Planner):
     async def _answer(
         self, messages: list[dict[str, Any]], text: str, ctx: PlannerInput, *, after_reads: bool = False,
     ) -> ToolCall:
+        await self._check_budget(ctx)
         response, model = await self._complete(messages)
         try:
             return await self._read(response, text, ctx, after_reads=after_reads)
@@ -189,6 +198,7 @@ class LLMPlanner(Planner):
             self.stats.repairs += 1
             log.warning("llm_malformed", model=model, error=str(exc))
             messages.extend(_repair_messages(response, str(exc)))
+            await self._check_budget(ctx)  # a repair is a model call like any other
             response, _ = await self._complete(messages, first=model)
             return await self._read(response, text, ctx, after_reads=after_reads)
 
@@ -283,13 +293,21 @@ class LLMPlanner(Planner):
         return {"gen_ai.usage.input_tokens": prompt, "gen_ai.usage.output_tokens": completion,
                 "llm.cost_usd": round(cost, 6)}
 
-    async def _over_budget(self, ctx: PlannerInput) -> bool:
-        """True when a budget is set and this person's spend today (every replica's, kept
-        by the ledger) has reached it."""
-        budget = self.settings.daily_budget_usd
-        if budget is None or ctx.requester is None:
-            return False
-        return await self.usage.spent_usd(ctx.requester.notion_user_id, ctx.now.date()) >= budget
+    async def _check_budget(self, ctx: PlannerInput) -> None:
+        """Before every model call: BudgetSpent when this person's spend today (every replica's,
+        kept by the ledger, plus this command's so far) has reached a budget, in dollars or tokens."""
+        usd, tokens = self.settings.daily_budget_usd, self.settings.daily_budget_tokens
+        if ctx.requester is None or (usd is None and tokens is None):
+            return
+        who, day, meter = ctx.requester.notion_user_id, ctx.now.date(), metering.current()
+        if usd is not None:
+            spent = await self.usage.spent_usd(who, day) + (meter.cost_usd if meter else 0.0)
+            if spent >= usd:
+                raise BudgetSpent
+        if tokens is not None:
+            used = meter.prompt_tokens + meter.completion_tokens if meter else 0
+            if await self.usage.spent_tokens(who, day) + used >= tokens:
+                raise BudgetSpent
 
     def _note_failure(self, model: str, exc: BaseException) -> None:
         status = getattr(exc, "status_code", None)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 import pytest_asyncio
-from rigs.openai_server import OpenAIServer, tool_call
+from rigs.openai_server import OpenAIServer, tool_call, tool_calls
 
 from bot.bootstrap import App, bootstrap
 from bot.discord import render as discord_render
@@ -16,11 +16,13 @@ from bot.slack import render as slack_render
 from core.config import load_settings
 from core.messages import Confirm, HandleRequest
 from core.replies import Reply
+from integrations.llm.planner import BUDGET_NOTICE
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 NOW = datetime.fromisoformat("2026-11-18T10:00:00+11:00")
 CHANGES = ("moved to Marketing", "people in charge Dan Whitfield")
+PRICED = "openai/gpt-4o-mini"  # in litellm's local cost map
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -119,3 +121,39 @@ async def test_a_short_confirmation_is_unchanged_and_runs(app: App, rig: OpenAIS
     assert offer.pending_id
     done = await app.bus.execute(Confirm(platform="terminal", user_id="carol", pending_id=offer.pending_id))
     assert done.decision == "executed"
+
+
+# ---- M5: the daily model budget ----------------------------------------------------------------------
+
+
+async def darcy(rig: OpenAIServer, **planner: object) -> App:
+    rig.reset()
+    settings = load_settings(planner={"kind": "llm", "api_base": rig.base_url, **planner})
+    return await bootstrap(settings, clock=lambda: NOW)
+
+
+MALFORMED = tool_calls([("whoami", "{not json")], prompt_tokens=100_000, completion_tokens=0)
+
+
+async def test_the_budget_is_checked_before_a_repair_round(rig: OpenAIServer) -> None:
+    app = await darcy(rig, models=[PRICED], daily_budget_usd=0.0001)  # 100k tokens ≈ $0.015
+    try:
+        rig.script(MALFORMED, tool_call("whoami", {}))
+        reply = await ask(app, "dan", "who am I?")
+        assert rig.calls == 1  # the repair round would have spent past the budget: not made
+        assert reply.text.startswith(BUDGET_NOTICE)
+    finally:
+        await app.aclose()
+
+
+async def test_a_model_without_a_price_is_held_to_the_token_budget(rig: OpenAIServer) -> None:
+    app = await darcy(rig, models=["openai/unpriced-local-model"], daily_budget_tokens=5_000)
+    try:
+        rig.script(*[tool_call("whoami", {}, prompt_tokens=3_000, completion_tokens=10)] * 3)
+        for _ in range(2):
+            assert BUDGET_NOTICE not in (await ask(app, "dan", "who am I?")).text
+        over = await ask(app, "dan", "who am I?")
+        assert over.text.startswith(BUDGET_NOTICE) and rig.calls == 2
+        assert BUDGET_NOTICE not in (await ask(app, "carol", "who am I?")).text  # per person
+    finally:
+        await app.aclose()

@@ -8,12 +8,21 @@ what was expected (`ConfigError`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +31,22 @@ DEMO_WORKSPACE = ROOT / "config" / "demo-workspace.json"
 
 class ConfigError(Exception):
     """A configuration problem, phrased for the admin who has to fix it."""
+
+
+def _env_name(value: str) -> str:
+    """A `*_env` key holds the NAME of an environment variable. A secret pasted there instead
+    is refused at start, and never echoed: it would otherwise be printed in every message
+    that names the variable ("the environment variable … is not set")."""
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "must be the name of an environment variable (upper case, e.g. NOTION_TOKEN), not the "
+            "secret itself: put the secret in a variable and name the variable here"
+        )
+    return value
+
+
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+EnvName = Annotated[str, AfterValidator(_env_name)]
 
 
 class Section(BaseModel):
@@ -128,7 +153,7 @@ class NotionSettings(Section):
     """Where the workspace is. `embedded = true` runs the built-in Notion-compatible server."""
 
     embedded: bool = True
-    token_env: str = "NOTION_TOKEN"
+    token_env: EnvName = "NOTION_TOKEN"
     base_url: str | None = None
     tasks_data_source_id: str | None = None
     projects_data_source_id: str | None = None
@@ -249,7 +274,7 @@ class PlannerSettings(Section):
     # An OpenAI-compatible endpoint (llama.cpp, vLLM, a gateway); unset: the provider's own.
     api_base: str | None = None
     # The environment variable holding the provider key (never the key itself).
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     timeout_seconds: float = Field(default=10, gt=0)
     # Per-user daily budget in US dollars; past it that user gets the offline planner.
     daily_budget_usd: float | None = None
@@ -263,7 +288,7 @@ class PlannerSettings(Section):
 class DiscordSettings(Section):
     """The Discord adapter runs when the variable named by token_env is set."""
 
-    token_env: str = "DISCORD_TOKEN"
+    token_env: EnvName = "DISCORD_TOKEN"
     # Sync /darcy to this guild for instant updates; unset: a global command.
     guild_id: int | None = None
     ephemeral_reads: bool = False
@@ -275,9 +300,9 @@ class DiscordSettings(Section):
 class SlackSettings(Section):
     """The Slack adapter runs when the bot token's variable is set."""
 
-    bot_token_env: str = "SLACK_BOT_TOKEN"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
-    app_token_env: str = "SLACK_APP_TOKEN"  # Socket Mode
+    bot_token_env: EnvName = "SLACK_BOT_TOKEN"
+    signing_secret_env: EnvName = "SLACK_SIGNING_SECRET"
+    app_token_env: EnvName = "SLACK_APP_TOKEN"  # Socket Mode
     mode: Literal["socket", "http"] = "socket"
     port: int = 3000  # HTTP mode: where /slack/events listens
     # The Web API's base URL (apps.connections.open too); unset: https://slack.com/api/.
@@ -434,7 +459,8 @@ def _explain(where: str, exc: ValidationError) -> str:
             lines.append(f"  - {key}: unknown key")
             continue
         got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        secret = key.endswith("_env")  # a secret pasted in place of a variable's name: never echoed
+        shown = "" if isinstance(got, dict | list) or got is None or secret else f" (got {got!r})"
         problem = err["msg"]
         lines.append(f"  - {key}: {problem}{shown}")
     return "\n".join(lines)

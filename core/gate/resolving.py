@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from core import resolve
 from core.config import Settings
-from core.dates import resolve_date
+from core.dates import DateTooFar, resolve_date
 from core.directory import Directory
 from core.domain import Member, Project, Task
 from core.gate.result import Decision, GateResult, NeedsAnswer, clarify
@@ -168,7 +168,12 @@ class Resolving:
             return date.fromisoformat(text)
         except ValueError:
             pass
-        found = resolve_date(text, self.clock())
+        try:
+            found = resolve_date(text, self.clock())
+        except DateTooFar:
+            raise clarify(
+                f"“{text}” is further away than any date I can set. Try e.g. “Friday” or “27/11”."
+            ) from None
         if found is None:
             raise clarify(f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.")
         return found

@@ -111,3 +111,24 @@ def configure_logging(
     # Other libraries speak from WARNING up, unless Darcy is asked for DEBUG: their INFO lines
     # (one per HTTP request) would drown Darcy's own.
     root.setLevel(numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING))
+    adopt_library_loggers()
+
+
+# Libraries whose DEBUG lines carry whole prompts (what people typed, the member roster): they
+# speak from INFO up even at DARCY_LOG_LEVEL=debug, since what people typed is never logged.
+CHATTY = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+
+
+def adopt_library_loggers() -> None:
+    """Every library logger writes through Darcy's handler, so through the same redaction: a
+    library's own handler (litellm prints to stdout) is removed and its records propagate to
+    the root. Called at configure time and again once a lazily imported library (litellm) is
+    loaded, since it installs its handlers on import."""
+    for name, found in list(logging.root.manager.loggerDict.items()):
+        if not isinstance(found, logging.Logger):
+            continue
+        for handler in [h for h in found.handlers if not isinstance(h, _DarcyHandler)]:
+            found.removeHandler(handler)
+        found.propagate = True
+        if name in CHATTY and found.getEffectiveLevel() < logging.INFO:
+            found.setLevel(logging.INFO)

@@ -20,7 +20,7 @@ from typing import Any
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from core.dates import find_date_phrase, find_range, resolve_date
+from core.dates import DateTooFar, find_date_phrase, find_range, resolve_date
 from core.domain import Project
 from core.planner import Planner, PlannerInput, PlanResult
 from core.resolve import SELF_WORDS, project_score, resolve_person, resolve_project
@@ -230,7 +230,11 @@ def task_phrase(msg: Message, s: str) -> str | None:
 
 
 def iso(phrase: str, ctx: PlannerInput) -> str | None:
-    found = resolve_date(phrase, ctx.now)
+    """The day as ISO; a day past the calendar's end stays words, for the gate to explain."""
+    try:
+        found = resolve_date(phrase, ctx.now)
+    except DateTooFar:
+        return phrase
     return found.isoformat() if found else None
 
 
@@ -1038,7 +1042,11 @@ def plan_list_tasks(msg: Message, core: str, ctx: PlannerInput) -> ToolCall | No
     s = core
     args: Args = {}
     s, args["status"] = take_list_status(s)
-    found = find_range(s, ctx.now)
+    try:
+        found = find_range(s, ctx.now)
+    except DateTooFar as too_far:  # left as words: the gate says why it can't use them
+        found, s = None, _cut(s, too_far.span)
+        args["due_before"] = too_far.phrase
     if found:
         _, span, (after, before) = found
         s = _cut(s, span)

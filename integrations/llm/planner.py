@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from core import usage as metering
 from core.actions import TOOLS
 from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
-from core.observability import span
+from core.observability import adopt_library_loggers, span
 from core.planner import Planner, PlannerInput, PlanResult, Reader
 from core.tools import ToolCall, ToolSpec, validate_args
 from integrations.llm.prompt import system_prompt
@@ -329,6 +329,7 @@ class LLMPlanner(Planner):
         if self._litellm is None:
             module = await asyncio.to_thread(importlib.import_module, "litellm")
             module.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on errors
+            adopt_library_loggers()  # its handlers print to stdout, unredacted: through Darcy's instead
             self._litellm = module
         return self._litellm
 

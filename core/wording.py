@@ -42,6 +42,13 @@ def shorter(text: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit].rstrip() + "…"
 
 
+def model_words(said: str) -> str:
+    """A model's own answer (after reading with tools), framed as its words: it is never shown
+    as if Darcy had done something, since only tool results and Darcy's wording report actions."""
+    quoted = "\n".join(f"> {line}" for line in said.strip().splitlines())
+    return f"The AI model's answer, from what it read (its words: I haven't changed anything):\n{quoted}"
+
+
 def sentence(text: str) -> str:
     """Text that ends as a sentence does, so another can follow it."""
     text = text.strip()

@@ -46,9 +46,10 @@ class AddComment(Tool):
 
     async def execute(self, run: Run) -> Outcome:
         wanted, before = run.resolved, run.before
-        comment_id = await run.ports.store.add_comment(
-            wanted["task_id"], wanted["text"], author=wanted.get("author")
-        )
+        # Signed by who clicks, as they are linked now: a link changed since the question (an
+        # admin re-linked the account) must not post in the earlier person's name.
+        author = f"{run.caller.requester.name} via Darcy" if run.caller else wanted.get("author")
+        comment_id = await run.ports.store.add_comment(wanted["task_id"], wanted["text"], author=author)
         return Outcome(
             page_id=wanted["task_id"],
             url=before.url if before else None,

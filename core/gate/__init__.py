@@ -22,6 +22,7 @@ from core.gate.result import Decision, GateResult, NeedsAnswer
 from core.identity import AuditLog, IdentityRepository
 from core.observability import span
 from core.tools import MAX_TEXT_CHARS, ToolCall, text_size, validate_args
+from core.wording import model_words
 
 if TYPE_CHECKING:  # the registry holds the tools, whose modules use the gate's resolution
     from core.registry import ToolRegistry
@@ -58,7 +59,7 @@ class Gate:
         """The decision on one call for this requester: validated, resolved by the tool's own
         module, permitted by its rule. Questions (clarify, choose) carry what was resolved."""
         if call.tool is None:
-            return GateResult(decision=Decision.NONE, message=call.say or "")
+            return GateResult(decision=Decision.NONE, message=model_words(call.say) if call.say else "")
         tool = self.registry.tool(call.tool)
         if tool is None:
             return GateResult(decision=Decision.CLARIFY, message="I don't know how to do that yet.")

@@ -23,7 +23,7 @@ from core.identity import AuditLog, IdentityRepository
 from core.observability import span
 from core.permissions import Rule, Write, permit
 from core.tools import ToolCall
-from core.wording import join_names
+from core.wording import day, join_names
 
 T = TypeVar("T")
 PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
@@ -150,10 +150,31 @@ class Resolving:
         if found.value is not None:
             return found.value
         if found.candidates:
-            raise _choose(
-                "task", raw, [(t.id, t.title) for t in found.candidates[:5]], "Which task do you mean?"
-            )
+            options = await self._told_apart(found.candidates[:5])
+            raise _choose("task", raw, options, "Which task do you mean?")
         raise clarify(_unknown("a task matching", raw, found.suggestions))
+
+    async def _told_apart(self, tasks: list[Task]) -> list[tuple[str, str]]:
+        """(id, label) per task; tasks with the same title are told apart by project, people and
+        due date (a decoy renamed to look like someone else's task), else by their place."""
+        titles = [t.title.casefold() for t in tasks]
+        if len(set(titles)) == len(titles):
+            return [(t.id, t.title) for t in tasks]
+        projects = {p.id: p.name for p in await self.projects()}
+        people = {m.notion_user_id: m.name for m in await self.members()}
+        labels = []
+        for task in tasks:
+            if titles.count(task.title.casefold()) == 1:
+                labels.append(task.title)
+                continue
+            facts = [
+                ", ".join(projects.get(p, "another project") for p in task.project_ids) or "no project",
+                join_names([people.get(i, "someone") for i in task.assignee_ids]),
+                f"due {day(task.due)}" if task.due else "no due date",
+            ]
+            labels.append(f"{task.title} ({' · '.join(facts)})")
+        return [(t.id, f"{label} #{n}" if labels.count(label) > 1 else label)
+                for n, (t, label) in enumerate(zip(tasks, labels, strict=True), 1)]
 
     def status(self, raw: str) -> str:
         options = self.statuses.status_options

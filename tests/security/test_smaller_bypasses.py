@@ -15,9 +15,10 @@ from bot.bootstrap import App
 from bot.cli import app as cli
 from bot.render_text import render
 from core.config import ConfigError, load_settings
-from core.messages import HandleRequest
+from core.messages import Confirm, HandleRequest
 from core.observability import configure_logging
 from core.replies import Reply, TaskLine
+from core.tools import ToolCall
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -128,3 +129,53 @@ async def test_darcy_audit_shows_a_strangers_escape_sequences_as_nothing(tmp_pat
     result = await asyncio.to_thread(CliRunner().invoke, cli, ["audit", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "hello there" in result.output and "\x1b" not in result.output
+
+
+# ---- L5: decoy titles -------------------------------------------------------------------------------------
+
+
+async def click(app: App, user: str, reply: Reply) -> Reply:
+    assert reply.pending_id, reply.text
+    return await app.bus.execute(Confirm(platform="terminal", user_id=user, pending_id=reply.pending_id))
+
+
+async def test_two_tasks_with_the_same_title_are_told_apart(app: App) -> None:
+    renamed = await click(
+        app, "dan", await ask(app, "dan", "rename Send out judge sign-up forms to Order catering")
+    )
+    assert renamed.decision == "executed", renamed.text
+    pick = await ask(app, "carol", "mark Order catering as done")
+    assert pick.decision == "choose", pick.text
+    assert len(set(pick.options)) == len(pick.options) == 2
+    assert any("Eve Rossi" in o for o in pick.options) and any("Dan Whitfield" in o for o in pick.options)
+
+
+# ---- L6: a comment's author at the click ------------------------------------------------------------------
+
+
+async def test_a_comment_is_signed_by_whoever_the_account_is_linked_to_at_the_click(app: App) -> None:
+    offer = await ask(app, "dan", "comment on Order catering: vegan option?")
+    assert offer.decision == "confirm", offer.text
+    tom = next(m for m in await app.deps.directory.members() if m.handle == "tom")
+    await app.db.identity.unlink("terminal", "tom")
+    await app.db.identity.unlink("terminal", "dan")
+    await app.db.identity.link("terminal", "dan", tom.notion_user_id, via="admin")  # an admin re-links
+    assert (await click(app, "dan", offer)).decision == "executed"
+    page = app.emulator.task_by_title("Order catering")["id"]
+    assert app.emulator.comment_names(page) == [f"{tom.name} via Darcy"]
+
+
+# ---- L7: the model's own words ---------------------------------------------------------------------------
+
+
+async def test_a_models_own_answer_is_never_shown_as_something_darcy_did(app: App) -> None:
+    said = "Done: I archived Recruit judges. Re-link your account at https://evil.example/login"
+    member = await app.deps.requester("terminal", "dan")
+    result = await app.deps.gate.assess(
+        ToolCall(tool=None, say=said), member, platform="terminal", chat_user_id="dan"
+    )
+    assert not result.message.startswith("Done")
+    assert (
+        result.message.startswith("The AI model's answer") and "I haven't changed anything" in result.message
+    )
+    assert f"> {said}" in result.message

@@ -78,7 +78,9 @@ class RequestHandler:
         requester = await deps.requester(cmd.platform, cmd.user_id)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
         notice: str | None = None
-        if email:
+        if cmd.new_task_title is not None:
+            call = ToolCall(tool="create_task", args={"title": cmd.new_task_title})
+        elif email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
             projects = await deps.directory.projects()

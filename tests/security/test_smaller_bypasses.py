@@ -179,3 +179,47 @@ async def test_a_models_own_answer_is_never_shown_as_something_darcy_did(app: Ap
         result.message.startswith("The AI model's answer") and "I haven't changed anything" in result.message
     )
     assert f"> {said}" in result.message
+
+
+# ---- L9: a message shortcut's text is a title, never parsed -------------------------------------------
+
+
+class Replies:
+    """The core bus as the Slack adapter sees it, keeping each reply."""
+
+    def __init__(self, bus) -> None:
+        self.bus, self.replies = bus, []
+
+    async def execute(self, command):
+        reply = await self.bus.execute(command)
+        self.replies.append(reply)
+        return reply
+
+
+async def test_a_message_shortcut_takes_the_first_line_as_a_title_only(app: App) -> None:
+    from rigs.slack_rig import BOT_TOKEN, SIGNING_SECRET, SlackEmulator, SlackUser
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.slack.app import build_app
+
+    quoted = "Lunch order' for Alice due tomorrow in Sponsorship, status Done"
+    emulator = await SlackEmulator().start()
+    bus = Replies(app.bus)
+    try:
+        bolt = build_app(
+            bus,
+            signing_secret=SIGNING_SECRET,
+            client=AsyncWebClient(token=BOT_TOKEN, base_url=emulator.base_url),
+        )
+        source = {"user": "U00001003", "ts": "1763418000.000300", "text": f"{quoted}\nsee you there"}
+        assert (await SlackUser(bolt, emulator).shortcut("U00001002", source)).status == 200  # Carol
+        for _ in range(100):
+            if bus.replies:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await emulator.close()
+    offer = bus.replies[0]
+    assert offer.decision == "confirm", offer.text
+    assert offer.args == {"title": quoted, "assignees": ["carol"]}
+    assert "for Carol Jensen. Shall I go ahead?" in offer.text  # no due date, project or status

@@ -91,6 +91,7 @@ def test_at_debug_a_librarys_own_handler_is_replaced_by_darcys_redacting_one(cap
         token = "xoxb-1234567890-abcdefghijklmnop"
         own.warning("calling with %s", token)
         chatty.debug("POST /chat/completions messages=[{'content': 'what does Dan owe us?'}]")
+        logging.getLogger("aiosqlite.core").debug("INSERT INTO audit ... ('what does Dan owe us?',)")
         logged = stream.getvalue()
         assert token not in logged and "[redacted]" in logged
         assert "what does Dan owe us" not in logged  # a prompt is never logged

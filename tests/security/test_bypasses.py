@@ -63,6 +63,16 @@ async def test_undoing_a_create_is_an_archive_and_members_may_not_archive(app: A
     assert not task(app, "Print flyers")["in_trash"]
 
 
+async def test_a_lead_demoted_to_member_cannot_undo_her_reassignment(app: App) -> None:
+    await done(app, "carol", f"reassign {FORMS} to Eve")
+    people = app.deps.directory._people  # the admin config, as a restart with carol a member reads it
+    carol = next(p for p in people.values() if p.handle == "carol")
+    people[carol.email.casefold()] = carol.model_copy(update={"role": "member"})
+    reply = await ask(app, "carol", "undo")
+    assert reply.decision == "deny" and "Members" in reply.text, reply.text
+    assert task(app, FORMS)["assignee_ids"] != []
+
+
 async def test_undo_is_checked_again_at_the_click(app: App) -> None:
     await done(app, "dan", f"mark {FORMS} as done")
     offer = await ask(app, "dan", "undo")

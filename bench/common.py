@@ -101,17 +101,18 @@ def expected(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings(*, planner: str = "offline", api_base: str | None = None, seed: Path | None = None) -> Any:
-    """The default (embedded demo) settings, with the planner and workspace asked for."""
-    from core.config import PlannerSettings, load_settings
+    """The default (embedded demo) settings, with the planner and workspace asked for; no
+    per-person limits (a benchmark is one person sending as fast as it can, on purpose)."""
+    from core.config import LimitSettings, PlannerSettings, load_settings
 
     base = load_settings()
-    update: dict[str, Any] = {}
+    update: dict[str, Any] = {"limits": LimitSettings(requests_per_minute=0, open_confirmations=0)}
     if planner == "llm":
         update["planner"] = PlannerSettings(kind="llm", models=[LLM_MODEL], api_base=api_base,
                                             timeout_seconds=10)
     if seed is not None:
         update["workspace"] = base.workspace.model_copy(update={"seed": seed})
-    return base.model_copy(update=update) if update else base
+    return base.model_copy(update=update)
 
 
 # ---- the four flows of the demo (docs/architecture.md) ----------------------------------------------

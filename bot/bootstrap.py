@@ -27,6 +27,7 @@ from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
 from core.handlers.replies import Responder
 from core.handlers.request import RequestHandler
+from core.limits import PersonLimiter
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
@@ -134,7 +135,8 @@ async def bootstrap(
     closers.append(stop_warming)
     observability.protect(settings)
     bus = MessageBus()
-    bus.add_middleware(UsageRecorder(ledger, clock))  # outermost: every command is metered
+    bus.add_middleware(PersonLimiter(settings.limits))  # outermost: a flood costs nothing further
+    bus.add_middleware(UsageRecorder(ledger, clock))  # every command admitted is metered
     observability.subscribe(bus)  # the request's log context and root span, inside the meter
     traced_store = TracedTaskStore(store)  # a cached read shows as a span of ~0 ms
     directory = Directory(traced_store, people, task_names_seconds=settings.notion.task_names_seconds)

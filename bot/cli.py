@@ -237,16 +237,18 @@ def audit(
         typer.echo(f"darcy: --since {since!r} is not an ISO date or time", err=True)
         raise typer.Exit(2) from exc
 
+    from bot.render_text import cell
+
     table = Table("when (UTC)", "platform", "user", "tool", "decision", "page", "text")
     for row in _with_database(settings, lambda db: db.audit.rows(user_id=user, since=start)):
-        table.add_row(
+        table.add_row(  # every cell may come from a stranger: nothing a terminal would obey
             f"{row.at:%Y-%m-%d %H:%M:%S}",
-            row.platform,
-            row.user_id,
-            row.tool or "",
-            row.decision,
-            row.page_id or "",
-            row.text[:60],
+            cell(row.platform),
+            cell(row.user_id),
+            cell(row.tool),
+            cell(row.decision),
+            cell(row.page_id),
+            cell(row.text[:60]),
         )
     Console().print(table)
 

@@ -14,27 +14,48 @@ from core.usage import UsageLine
 from core.wording import day
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
+# Terminal control: escape sequences (CSI, OSC, and any other ESC-led one) and control characters
+# other than newline and tab. A task titled "\x1b[2J" must not clear the admin's screen.
+CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves, clear screen
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: window titles, hyperlinks
+    r"|\x1b[@-Z\\-_]?"  # any other ESC
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
+)
+
+
+def clean(text: str) -> str:
+    """Text from people (titles, names, requests), with nothing a terminal would obey."""
+    return CONTROL.sub("", text)
+
+
+def cell(text: str | None) -> str:
+    """People's text for a rich table cell or line: no control sequences, no rich markup."""
+    return escape(clean(text or ""))
 
 
 def markup(text: str) -> str:
     """Core's **bold** as rich markup; everything else printed literally (user text may hold [brackets])."""
-    parts = BOLD.split(text)
+    parts = BOLD.split(clean(text))
     return "".join(f"[bold]{escape(p)}[/bold]" if i % 2 else escape(p) for i, p in enumerate(parts))
 
 
 def render(console: Console, reply: Reply) -> None:
     console.print(markup(reply.text))
+    if reply.details:
+        console.print("[bold]Details[/bold]")
+        console.print(cell(reply.details))
     if reply.tasks:
         table = Table(show_lines=False, header_style="bold")
         for column in ("Task", "Status", "Due", "Project", "People"):
             table.add_column(column)
         for line in reply.tasks:
             table.add_row(
-                escape(line.title),
-                line.status or "",
+                cell(line.title),
+                cell(line.status),
                 day(line.due) if line.due else "—",
-                escape(line.project or "—"),
-                escape(", ".join(line.people) or "—"),
+                cell(line.project or "—"),
+                cell(", ".join(line.people) or "—"),
             )
         console.print(table)
         if reply.more:
@@ -44,11 +65,11 @@ def render(console: Console, reply: Reply) -> None:
         for column in ("Project", "Progress", "Lead"):
             table.add_column(column)
         for project in reply.projects:
-            table.add_row(escape(project.name), project.progress or "", escape(", ".join(project.leads)))
+            table.add_row(cell(project.name), cell(project.progress), cell(", ".join(project.leads)))
         console.print(table)
     if reply.options:
         for number, label in enumerate(reply.options, 1):
-            console.print(f"  {number}) {escape(label)}")
+            console.print(f"  {number}) {cell(label)}")
         console.print(f"Reply with a number (1–{len(reply.options)}), or n to cancel.")
     elif reply.needs_answer:
         console.print("Reply y to confirm or n to cancel.")

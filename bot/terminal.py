@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from rich.console import Console
 
-from bot.render_text import render
+from bot.render_text import cell, render
 from core.bus import MessageBus
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.replies import Reply
@@ -69,7 +69,8 @@ class TerminalChat:
                 self.switch(text[4:].strip())
                 self.console.print(f"[dim]— now chatting as {self.user} —[/dim]")
                 continue
-            self.console.print(f"[bold cyan]{self.user}>[/bold cyan] {text}", highlight=False, markup=True)
+            prompt = f"[bold cyan]{self.user}>[/bold cyan] {cell(text)}"
+            self.console.print(prompt, highlight=False, markup=True)
             await self.send(text)
             self.console.print()
 

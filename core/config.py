@@ -8,12 +8,21 @@ what was expected (`ConfigError`).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +31,22 @@ DEMO_WORKSPACE = ROOT / "config" / "demo-workspace.json"
 
 class ConfigError(Exception):
     """A configuration problem, phrased for the admin who has to fix it."""
+
+
+def _env_name(value: str) -> str:
+    """A `*_env` key holds the NAME of an environment variable. A secret pasted there instead
+    is refused at start, and never echoed: it would otherwise be printed in every message
+    that names the variable ("the environment variable … is not set")."""
+    if not ENV_NAME.fullmatch(value):
+        raise ValueError(
+            "must be the name of an environment variable (upper case, e.g. NOTION_TOKEN), not the "
+            "secret itself: put the secret in a variable and name the variable here"
+        )
+    return value
+
+
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,63}")
+EnvName = Annotated[str, AfterValidator(_env_name)]
 
 
 class Section(BaseModel):
@@ -128,7 +153,7 @@ class NotionSettings(Section):
     """Where the workspace is. `embedded = true` runs the built-in Notion-compatible server."""
 
     embedded: bool = True
-    token_env: str = "NOTION_TOKEN"
+    token_env: EnvName = "NOTION_TOKEN"
     base_url: str | None = None
     tasks_data_source_id: str | None = None
     projects_data_source_id: str | None = None
@@ -231,6 +256,15 @@ class PendingSettings(Section):
     undo_minutes: float = Field(default=15, ge=0)
 
 
+class LimitSettings(Section):
+    """Per person (a chat account), so one person cannot slow everyone or flood the database."""
+
+    # Commands (requests, clicks) a person may send a minute, with bursts up to as many; 0: no limit.
+    requests_per_minute: int = Field(default=20, ge=0)
+    # Confirmations and picks a person may leave waiting at once; 0: no limit.
+    open_confirmations: int = Field(default=5, ge=0)
+
+
 class PlannerSettings(Section):
     """Which planner understands requests. The offline one is always the fallback."""
 
@@ -240,10 +274,13 @@ class PlannerSettings(Section):
     # An OpenAI-compatible endpoint (llama.cpp, vLLM, a gateway); unset: the provider's own.
     api_base: str | None = None
     # The environment variable holding the provider key (never the key itself).
-    api_key_env: str | None = None
+    api_key_env: EnvName | None = None
     timeout_seconds: float = Field(default=10, gt=0)
     # Per-user daily budget in US dollars; past it that user gets the offline planner.
     daily_budget_usd: float | None = None
+    # Per-user daily budget in model tokens (prompt and completion), which holds for a model
+    # litellm has no price for (local, custom); None: no token budget.
+    daily_budget_tokens: int | None = Field(default=200_000, ge=0)
     # Reads (extension tools) the LLM may chain before it must answer or ask to write.
     max_read_rounds: int = Field(default=4, ge=0, le=10)
 
@@ -251,7 +288,7 @@ class PlannerSettings(Section):
 class DiscordSettings(Section):
     """The Discord adapter runs when the variable named by token_env is set."""
 
-    token_env: str = "DISCORD_TOKEN"
+    token_env: EnvName = "DISCORD_TOKEN"
     # Sync /darcy to this guild for instant updates; unset: a global command.
     guild_id: int | None = None
     ephemeral_reads: bool = False
@@ -263,9 +300,9 @@ class DiscordSettings(Section):
 class SlackSettings(Section):
     """The Slack adapter runs when the bot token's variable is set."""
 
-    bot_token_env: str = "SLACK_BOT_TOKEN"
-    signing_secret_env: str = "SLACK_SIGNING_SECRET"
-    app_token_env: str = "SLACK_APP_TOKEN"  # Socket Mode
+    bot_token_env: EnvName = "SLACK_BOT_TOKEN"
+    signing_secret_env: EnvName = "SLACK_SIGNING_SECRET"
+    app_token_env: EnvName = "SLACK_APP_TOKEN"  # Socket Mode
     mode: Literal["socket", "http"] = "socket"
     port: int = 3000  # HTTP mode: where /slack/events listens
     # The Web API's base URL (apps.connections.open too); unset: https://slack.com/api/.
@@ -316,8 +353,8 @@ class McpServerSettings(Section):
     command: str | None = None  # stdio: the program to start…
     args: list[str] = Field(default_factory=list)  # …and its arguments
     url: str | None = None  # or a streamable-HTTP endpoint
-    # Tools that only read (run at once). Others are writes (confirmed first) unless the
-    # server marks them read-only.
+    # Tools that only read (run at once). Others are writes (confirmed first), whatever the
+    # server's own annotations claim.
     read_only: list[str] = Field(default_factory=list)
     timeout_seconds: float = Field(default=15, gt=0)
 
@@ -345,6 +382,7 @@ class Settings(BaseSettings):
     people: list[Person] = Field(default_factory=list)
     roles: dict[str, RolePolicy] = Field(default_factory=default_roles)
     pending: PendingSettings = Field(default_factory=PendingSettings)
+    limits: LimitSettings = Field(default_factory=LimitSettings)
     planner: PlannerSettings = Field(default_factory=PlannerSettings)
     # Python modules (dotted paths) that add tools; see core/registry.py.
     extensions: list[str] = Field(default_factory=list)
@@ -421,7 +459,8 @@ def _explain(where: str, exc: ValidationError) -> str:
             lines.append(f"  - {key}: unknown key")
             continue
         got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
+        secret = key.endswith("_env")  # a secret pasted in place of a variable's name: never echoed
+        shown = "" if isinstance(got, dict | list) or got is None or secret else f" (got {got!r})"
         problem = err["msg"]
         lines.append(f"  - {key}: {problem}{shown}")
     return "\n".join(lines)

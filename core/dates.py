@@ -171,6 +171,14 @@ class _Invalid(Exception):
     """A phrase that names a day that does not exist ("31 February")."""
 
 
+class DateTooFar(ValueError):
+    """A phrase naming a day beyond the calendar ("in 5000000 days"): a clear error, never a crash."""
+
+    def __init__(self, phrase: str, span: tuple[int, int] = (0, 0)) -> None:
+        super().__init__(phrase)
+        self.phrase, self.span = phrase, span
+
+
 def _make(year: int | None, month: int, day: int, today: date) -> date:
     """A calendar date; without a year, this year's unless that is long past (then next year's)."""
     if year is not None and year < 100:
@@ -313,8 +321,16 @@ def _library_date(phrase: str, now: datetime) -> date | None:
 def resolve_date(phrase: str, now: datetime) -> date | None:
     """The day `phrase` names, relative to `now` (aware, in the workspace timezone).
 
-    None when it names no day or an impossible one ("31 February").
+    None when it names no day or an impossible one ("31 February"); DateTooFar when it names
+    one past the calendar's end.
     """
+    try:
+        return _resolve_date(phrase, now)
+    except (OverflowError, ValueError) as exc:
+        raise DateTooFar(phrase) from exc
+
+
+def _resolve_date(phrase: str, now: datetime) -> date | None:
     if not phrase or not phrase.strip():
         return None
     fixed, _ = _fix_typos(phrase)
@@ -366,8 +382,16 @@ def resolve_range(phrase: str, now: datetime) -> Range | None:
     """(due_after, due_before), both inclusive, for a phrase about when things are due.
 
     "overdue" is everything due before today; "this week" ends on Sunday; "by X" is up to
-    and including X; a single day is that day alone. None when `phrase` names no time.
+    and including X; a single day is that day alone. None when `phrase` names no time;
+    DateTooFar past the calendar's end.
     """
+    try:
+        return _resolve_range(phrase, now)
+    except (OverflowError, ValueError) as exc:
+        raise DateTooFar(phrase) from exc
+
+
+def _resolve_range(phrase: str, now: datetime) -> Range | None:
     p = re.sub(r"\s+", " ", phrase.lower().strip(" ,.!?"))
     p = re.sub(r"^(?:due|are due|is due)\s+", "", p)
     today = now.date()
@@ -443,13 +467,20 @@ def find_range(text: str, now: datetime) -> tuple[str, tuple[int, int], Range] |
             bound = _BOUND_RE.search(text[:start])
             if bound:
                 start = bound.start()
-            found = resolve_range(text[start:end], now)
+            found = _range_at(text[start:end], (start, end), now)
             return (text[start:end], (start, end), found) if found else None
     if named:
         phrase = named.group(0)
-        found = resolve_range(phrase, now)
+        found = _range_at(phrase, named.span(), now)
         return (phrase, named.span(), found) if found else None
     return None
 
 
-__all__ = ["find_date_phrase", "find_range", "resolve_date", "resolve_range"]
+def _range_at(phrase: str, span: tuple[int, int], now: datetime) -> Range | None:
+    try:
+        return resolve_range(phrase, now)
+    except DateTooFar as exc:
+        raise DateTooFar(phrase, span) from exc
+
+
+__all__ = ["DateTooFar", "find_date_phrase", "find_range", "resolve_date", "resolve_range"]

@@ -9,6 +9,8 @@ from core.config import Person
 from core.domain import Member, Project, Task, TaskQuery
 from core.ports import StoreError, TaskStore
 
+REFRESH_SECONDS = 30.0  # the least time between two forced reads of Notion's users and projects
+
 
 class Directory:
     """Reads people, projects and tasks through the task store.
@@ -28,6 +30,7 @@ class Directory:
         self._tasks: tuple[float, list[Task]] | None = None  # (monotonic time read, every task)
         self._loading: asyncio.Future[list[Task]] | None = None
         self._generation = 0
+        self._refreshed = float("-inf")  # time.monotonic() of the last refresh
 
     async def members(self) -> list[Member]:
         users = await self._store.list_users()
@@ -51,7 +54,13 @@ class Directory:
         return members
 
     def refresh(self) -> None:
-        """Forget what the store cached (someone was just added to Notion, say)."""
+        """Forget what the store cached (someone was just added to Notion, say), at most once
+        every REFRESH_SECONDS: a stranger guessing e-mails must not cost a read of Notion's
+        whole user list per guess."""
+        now = time.monotonic()
+        if now - self._refreshed < REFRESH_SECONDS:
+            return
+        self._refreshed = now
         if callable(invalidate := getattr(self._store, "invalidate", None)):
             invalidate()
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from core import resolve
 from core.conversation import Conversation
-from core.dates import resolve_date
+from core.dates import DateTooFar, resolve_date
 from core.domain import Member, Project
 from core.tools import ToolCall
 
@@ -55,7 +55,10 @@ def follow_up(
     args = dict(last.args)
     writes = last.tool in ("create_task", "update_task")
     if writes and convo.open_pending and (m := DATE_AMEND.match(text)):
-        when = resolve_date(m.group("when"), now)
+        try:
+            when = resolve_date(m.group("when"), now)
+        except DateTooFar:  # as words: the gate says why it can't use them
+            return ToolCall(tool=last.tool, args={**args, "due": m.group("when")})
         if when is not None:
             return ToolCall(tool=last.tool, args={**args, "due": when.isoformat()})
     if writes and convo.open_pending and (m := SWAP_PERSON.match(text)):

@@ -42,6 +42,7 @@ class Execution(BaseModel):
 
     id: int
     tool: str
+    notion_user_id: str | None = None  # who made it
     page_id: str | None = None
     resolved: dict[str, Any] = Field(default_factory=dict)
     before: dict[str, Any] | None = None
@@ -61,4 +62,8 @@ class AuditLog(Protocol):
 
     async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
         """The person's most recent executed write since `since`."""
+        ...
+
+    async def executions_on(self, page_id: str) -> list[Execution]:
+        """Every executed write on one task, oldest first (whoever made it)."""
         ...

@@ -37,6 +37,9 @@ class HandleRequest(Command):
     user_id: str
     channel_id: str = "direct"
     text: str
+    # A message shortcut ("Create Darcy task" on someone's message): the new task's title, taken
+    # as is. Never parsed: words in someone else's message must not add people, dates or a status.
+    new_task_title: str | None = None
 
 
 class Confirm(Command):

@@ -98,6 +98,10 @@ class PendingRepository(Protocol):
         """
         ...
 
+    async def open_count(self, platform: str, user_id: str, now: datetime) -> int:
+        """How many of this person's confirmations and picks still wait for an answer."""
+        ...
+
     async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
         """Actions confirmed before `moved_before` and never finished (a crash mid-write)."""
         ...

@@ -43,6 +43,9 @@ class Write:
     fields: set[str] = field(default_factory=set)  # an update: the fields changed
     archive: bool = False
     assignee_ids: list[str] = field(default_factory=list)  # a create: who it is for
+    # An archive: the projects the task left through the requester's own moves. Archiving in
+    # "projects they lead" must hold where the task was before they moved it there.
+    moved_from: list[str] = field(default_factory=list)
 
     @classmethod
     def of_changes(cls, tool: str, task: Task | None, changes: dict[str, Any], archive_status: str) -> Write:
@@ -76,6 +79,17 @@ class Asker:
         return any(
             self.member.notion_user_id in p.lead_ids for p in self.projects if p.id in task.project_ids
         )
+
+    def not_led(self, project_ids: list[str]) -> list[Project]:
+        """Those of these projects the requester doesn't lead."""
+        return [
+            p for p in self.projects if p.id in project_ids and self.member.notion_user_id not in p.lead_ids
+        ]
+
+    def leads_of(self, projects: list[Project]) -> str:
+        by_id = {m.notion_user_id: m.name for m in self.members}
+        names = [by_id[i] for p in projects for i in p.lead_ids if i in by_id]
+        return " or ".join(dict.fromkeys(names)) or "a lead"
 
     def ask_leads(self, task: Task) -> str:
         """Whom to ask instead: the task's project leads by name, else "a lead"."""
@@ -113,8 +127,17 @@ def plural(role: str) -> str:
     return role[:1].upper() + role[1:] + "s"
 
 
-def permit_tool(requester: Member, tool: str, rule: ToolRule | None) -> Permission:
-    """A tool's rule from the admin config (`[tools.NAME]`): which roles may use it (default: all)."""
+def permit_tool(requester: Member, tool: str, rule: ToolRule | None, *, closed: bool = False) -> Permission:
+    """A tool's rule from the admin config (`[tools.NAME]`): which roles may use it (default: all).
+    A `closed` tool (an MCP server's: its code is not the admin's) with no rule is refused to
+    every role until the admin writes one."""
+    if rule is None and closed:
+        return Permission(
+            False,
+            f"tools.{tool}: no rule",
+            f"{tool} has no rule in Darcy's config yet, so no one may use it",
+            f"ask an admin to add [tools.{tool}] with the roles that may use it",
+        )
     if rule is None or rule.roles is None:
         return Permission(True, f"tools.{tool}: every role")
     if requester.role in rule.roles:

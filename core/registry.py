@@ -70,8 +70,13 @@ class ToolRegistry:
         rule = self.rules.get(spec.name)
         if rule is not None and rule.impact is not None and rule.impact != spec.impact:
             extension.spec = spec = spec.model_copy(update={"impact": rule.impact})
-        self._tools[spec.name] = ExtensionTool(extension)
+        self._tools[spec.name] = found = ExtensionTool(extension)
         log.info("tool_registered", tool=spec.name, source=spec.source, impact=spec.impact)
+        if found.closed and rule is None:
+            self._problem(
+                f"{spec.source}: tool {spec.name!r} has no [tools.{spec.name}] rule, so no one may use it; "
+                f"add one, e.g. [tools.{spec.name}] roles = [\"lead\", \"admin\"]"
+            )
 
     def add_all(self, extensions: Iterable[Extension]) -> None:
         for extension in extensions:

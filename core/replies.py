@@ -39,6 +39,8 @@ class Reply(BaseModel):
     tool: str | None = None
     args: dict[str, Any] = Field(default_factory=dict)
     private: bool = False  # adapters show it only to the clicker where the platform allows
+    # A confirmation's long text in full (its summary shows it cut): adapters show it under "Details".
+    details: str = ""
 
     @property
     def needs_answer(self) -> bool:

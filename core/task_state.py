@@ -42,3 +42,22 @@ def has_changes(task: Task | None, changes: dict[str, object]) -> bool:
         if key not in ("assignee_ids", "project_id") and now.get(key) != value:
             return False
     return True
+
+
+UNDONE_FIELDS = ("title", "status", "assignee_ids", "project_ids", "due", "description")
+
+
+def changed_since(task: Task, after: dict[str, Any]) -> list[str]:
+    """The fields of `task` that differ from `after` (the task as a write left it, from the audit
+    log): someone changed them since, so taking that write back would undo their change too."""
+    now = task.model_dump(mode="json")
+    moved = []
+    for key in UNDONE_FIELDS:
+        if key not in after:
+            continue
+        was, is_ = after[key], now.get(key)
+        if key in ("assignee_ids", "project_ids"):
+            was, is_ = sorted(was or []), sorted(is_ or [])
+        if (was or None) != (is_ or None):
+            moved.append(key)
+    return moved

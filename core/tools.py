@@ -16,6 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # read: runs at once; write: asks the requester to confirm; destructive: confirms with a warning.
 Impact = Literal["read", "write", "destructive"]
+# A request, not a document: what a person may type in one message, and so all the text a
+# planner's arguments may carry (a model's call is capped like the typing it stands for).
+MAX_TEXT_CHARS = 2_000
 
 
 class ToolArgs(BaseModel):
@@ -48,10 +51,30 @@ class ToolCall(BaseModel):
     say: str | None = None
 
 
+def text_size(value: Any) -> int:
+    """All the text in a call's arguments, however nested."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, Mapping):
+        return sum(text_size(k) + text_size(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return sum(text_size(v) for v in value)
+    return 0
+
+
 def validate_args(call: ToolCall, tools: Mapping[str, ToolSpec]) -> BaseModel:
     """Parse raw arguments with the tool's model; raises KeyError or ValidationError."""
     spec = tools[call.tool or ""]
     return spec.args_model.model_validate(call.args)
 
 
-__all__ = ["Impact", "ToolArgs", "ToolCall", "ToolSpec", "ValidationError", "validate_args"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Impact",
+    "ToolArgs",
+    "ToolCall",
+    "ToolSpec",
+    "ValidationError",
+    "text_size",
+    "validate_args",
+]

@@ -157,6 +157,8 @@ class UsageLedger(Protocol):
 
     async def spent_usd(self, notion_user_id: str, day: date) -> float: ...
 
+    async def spent_tokens(self, notion_user_id: str, day: date) -> int: ...
+
     async def report(self, since: date, by: ReportBy) -> list[UsageLine]: ...
 
 
@@ -171,6 +173,13 @@ class MemoryUsageLedger:
 
     async def spent_usd(self, notion_user_id: str, day: date) -> float:
         return sum(e.cost_usd for e in self.entries if e.notion_user_id == notion_user_id and e.day == day)
+
+    async def spent_tokens(self, notion_user_id: str, day: date) -> int:
+        return sum(
+            e.prompt_tokens + e.completion_tokens
+            for e in self.entries
+            if e.notion_user_id == notion_user_id and e.day == day
+        )
 
     async def report(self, since: date, by: ReportBy) -> list[UsageLine]:
         lines: dict[str, UsageLine] = {}

@@ -37,6 +37,18 @@ def em(text: str) -> str:
     return "**" + text.replace("**", "*\u200b*") + "**"
 
 
+def shorter(text: str, limit: int = 200) -> str:
+    """A name that names (an existing task's title), cut with "…" past `limit`."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def model_words(said: str) -> str:
+    """A model's own answer (after reading with tools), framed as its words: it is never shown
+    as if Darcy had done something, since only tool results and Darcy's wording report actions."""
+    quoted = "\n".join(f"> {line}" for line in said.strip().splitlines())
+    return f"The AI model's answer, from what it read (its words: I haven't changed anything):\n{quoted}"
+
+
 def sentence(text: str) -> str:
     """Text that ends as a sentence does, so another can follow it."""
     text = text.strip()

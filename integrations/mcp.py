@@ -2,8 +2,9 @@
 
 Each server is started (stdio) or reached (streamable HTTP) once at start; its
 tools are listed and declared like any other tool: an argument model from the
-tool's input schema, and an impact from the config (`read_only`), else the
-server's read-only annotation, else "write" (so it is confirmed first). A
+tool's input schema, and an impact from the admin config only (`read_only`, or
+`[tools.NAME] impact`), else "write" (so it is confirmed first): a server's own
+read-only annotation is a claim, not a fact, and is never trusted. A
 server that fails to start is reported and Darcy runs on without it; one that
 dies later makes its tools answer "not available", never a crash (a stdio server
 stays so; an HTTP one answers again once it is back).
@@ -70,8 +71,7 @@ class McpServer:
             listed = await self._client.list_tools()
         tools = []
         for remote in listed.tools:
-            hint = getattr(remote.annotations, "read_only_hint", None) if remote.annotations else None
-            impact = "read" if remote.name in cfg.read_only or hint else "write"
+            impact = "read" if remote.name in cfg.read_only else "write"  # never the server's hint
             description = (remote.description or remote.name).strip()
             model = args_model_from_schema(remote.name, remote.input_schema or {}, description)
             spec = ToolSpec(name=remote.name, args_model=model, impact=impact, source=f"mcp:{cfg.name}")

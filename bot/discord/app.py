@@ -188,9 +188,14 @@ async def run_discord(app: App, settings: Settings) -> None:
 # ---- commands ----------------------------------------------------------------------------
 
 
-def _request(interaction: discord.Interaction, text: str) -> HandleRequest:
+def _request(interaction: discord.Interaction, text: str, new_task_title: str | None = None) -> HandleRequest:
+    """`new_task_title`: a message command's title, taken as is (core never parses it)."""
     return HandleRequest(
-        platform=PLATFORM, user_id=str(interaction.user.id), channel_id=str(interaction.channel_id), text=text
+        platform=PLATFORM,
+        user_id=str(interaction.user.id),
+        channel_id=str(interaction.channel_id),
+        text=text,
+        new_task_title=new_task_title,
     )
 
 
@@ -217,7 +222,7 @@ async def create_task_from(interaction: discord.Interaction[DarcyClient], messag
     if not title:
         reply = Reply(text="That message has no text I can turn into a task.", decision="none")
     else:
-        reply = await client.ask(_request(interaction, f"create a task '{title}'"))
+        reply = await client.ask(_request(interaction, f"create a task '{title}'", new_task_title=title))
     await interaction.edit_original_response(**client.rendered(reply, interaction.user.id))
 
 

@@ -25,6 +25,7 @@ MAX_CONTENT = 2000  # a message's plain content
 MAX_OPTIONS = 25  # a select menu's options
 MAX_CUSTOM_ID = 100
 MAX_TITLE_IN_LINE = 200  # a list stays a list even when someone pastes a paragraph as a title
+DETAILS = "Details"  # the embed under a confirmation holding its long text in full
 
 BOLD = re.compile(r"\*\*(.+?)\*\*")
 # @everyone/@here and <@id>, <@!id>, <@&id>, <#id>: a zero-width space keeps them literal.
@@ -171,6 +172,14 @@ def embeds(reply: Reply, previous: Sequence[discord.Embed] = ()) -> list[discord
         made = embed(part, min(MAX_DESCRIPTION, budget))
         budget -= len(made)
         out.append(made)
+        if part.details and budget > len(DETAILS):  # the confirmation's long text in full, below it
+            more = discord.Embed(
+                title=DETAILS,
+                description=clip(escape(part.details), min(MAX_DESCRIPTION, budget - len(DETAILS))),
+                colour=COLOURS.get(part.decision or ""),
+            )
+            budget -= len(more)
+            out.append(more)
     return out[-10:]
 
 

@@ -5,7 +5,8 @@ A table of "this Slack request → that core command":
     app_mention (people only)          → HandleRequest, answered in the thread
     message in a DM (people only)      → HandleRequest, answered in the DM
     /darcy <text>                      → HandleRequest, answered through the response_url
-    message shortcut create_darcy_task → HandleRequest "create a task '<first line>'", mentions as names
+    message shortcut create_darcy_task → HandleRequest with new_task_title = the first line, mentions
+    as names (taken as the title only, never parsed)
     Confirm / Cancel / pick            → Confirm / Cancel / Choose, the answer replaces the question
     Link my Notion account → modal     → HandleRequest(<e-mail>) in the asking channel
 
@@ -179,7 +180,8 @@ class SlackAdapter:
         if not first:
             await self._whisper(where, Reply(text="That message has no text I could make a task from."))
             return
-        await self._request(where, f"create a task '{first[:MAX_TITLE].strip()}'")
+        title = first[:MAX_TITLE].strip()
+        await self._request(where, f"create a task '{title}'", new_task_title=title)
 
     async def _named(self, text: str) -> str:
         """Slack's `<@U…>` mentions as the names people see (`@Egon`): a task title
@@ -199,8 +201,14 @@ class SlackAdapter:
             )
         return render.USER_MENTION.sub(lambda m: "@" + render.escape(names[m.group(1)]), text)
 
-    async def _request(self, where: Where, text: str) -> None:
-        command = HandleRequest(platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=text)
+    async def _request(self, where: Where, text: str, new_task_title: str | None = None) -> None:
+        command = HandleRequest(
+            platform=PLATFORM,
+            user_id=where.user,
+            channel_id=where.channel,
+            text=text,
+            new_task_title=new_task_title,
+        )
         try:
             reply: Reply = await self.bus.execute(command)
         except Exception:

@@ -237,6 +237,8 @@ def _blocks(reply: Reply, requester: str, room: int, chars: int = MAX_TEXT) -> l
     reserve = 3 if reply.follow_up is not None else 0  # a divider, a heading and a "more" line
     budget = max(chars - text_size(controls) - (chars // 2 if reply.follow_up is not None else 0), 300)
     head = _sections(_fit(lambda cap: _text(reply, cap), budget))
+    if reply.details:  # a confirmation's long text in full, below the change list it followed
+        head += _sections(clip("*Details*\n" + escape(reply.details), max(budget - text_size(head), 300)))
     body: list[dict[str, Any]] = []
     list_room = room - len(head) - len(controls) - reserve
     list_chars = budget - text_size(head)

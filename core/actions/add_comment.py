@@ -8,7 +8,7 @@ from core.gate.result import GateResult
 from core.pending import PendingAction
 from core.permissions import Asker, Permission, Write
 from core.tools import ToolArgs, ToolSpec
-from core.wording import em
+from core.wording import em, shorter
 
 
 class AddCommentArgs(ToolArgs):
@@ -34,7 +34,7 @@ class AddComment(Tool):
         denied = await res.permit(self.permit, Write(self.name, task=task))
         if denied:
             return denied
-        return res.confirm(f"comment on {em(task.title)}: “{text}”")
+        return res.confirm(f"comment on {em(shorter(task.title))}: “{res.shown('Comment', text)}”")
 
     def permit(self, asker: Asker, write: Write) -> Permission:
         scope = asker.policy.comment
@@ -46,9 +46,10 @@ class AddComment(Tool):
 
     async def execute(self, run: Run) -> Outcome:
         wanted, before = run.resolved, run.before
-        comment_id = await run.ports.store.add_comment(
-            wanted["task_id"], wanted["text"], author=wanted.get("author")
-        )
+        # Signed by who clicks, as they are linked now: a link changed since the question (an
+        # admin re-linked the account) must not post in the earlier person's name.
+        author = f"{run.caller.requester.name} via Darcy" if run.caller else wanted.get("author")
+        comment_id = await run.ports.store.add_comment(wanted["task_id"], wanted["text"], author=author)
         return Outcome(
             page_id=wanted["task_id"],
             url=before.url if before else None,

@@ -65,6 +65,11 @@ class Tool:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def closed(self) -> bool:
+        """Refused to every role without a `[tools.NAME]` rule: an MCP server's tool."""
+        return self.spec.source.startswith("mcp:")
+
     async def resolve(self, res: Resolving) -> GateResult:
         """Raw words → ids and dates, the permission check, and the decision."""
         raise NotImplementedError
@@ -88,7 +93,9 @@ class Tool:
             return "You're no longer linked to a Notion account."
         if "task_id" in action.resolved and task is None:
             return "That task no longer exists in Notion (deleted or in the trash)."
-        rule = permit_tool(requester, action.tool, ports.settings.tools.get(action.tool))
+        rule = permit_tool(
+            requester, action.tool, ports.settings.tools.get(action.tool), closed=self.closed
+        )
         if not rule.allowed:
             return f"You're no longer allowed to do that: {rule.reason}."
         return await self.recheck_write(ports, action, requester, task)

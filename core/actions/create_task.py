@@ -67,7 +67,8 @@ class CreateTask(Tool):
         denied = await res.permit(self.permit, Write(self.name, assignee_ids=wanted["assignee_ids"]))
         if denied:
             return denied
-        summary = f"create {em(wanted['title'])} for {join_names([m.name for m in people])}"
+        title = em(res.shown("Title", wanted["title"]))
+        summary = f"create {title} for {join_names([m.name for m in people])}"
         if wanted.get("due"):
             summary += f", due {day(date.fromisoformat(wanted['due']))}"
         if project:
@@ -75,7 +76,7 @@ class CreateTask(Tool):
         if wanted["status"] != default_status:
             summary += f", status {wanted['status']}"
         if wanted.get("description"):
-            summary += f", described as “{wanted['description']}”"
+            summary += f", described as “{res.shown('Description', wanted['description'])}”"
         return res.confirm(summary)
 
     def permit(self, asker: Asker, write: Write) -> Permission:

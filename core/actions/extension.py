@@ -30,7 +30,9 @@ class ExtensionTool(Tool):
         args = spec.args_model.model_validate(res.raw).model_dump(mode="json", exclude_none=True)
         res.args, res.resolved = dict(args), {"args": args}
         with span("gate.permit", {"gate.action": spec.name}) as current:
-            verdict = permit_tool(res.member, spec.name, res.settings.tools.get(spec.name))
+            verdict = permit_tool(
+                res.member, spec.name, res.settings.tools.get(spec.name), closed=self.closed
+            )
             current.set_attributes({"gate.allowed": verdict.allowed, "gate.rule": verdict.rule or ""})
         if not verdict.allowed:
             message = f"Sorry, I can't do that: {verdict.reason}. You could {verdict.instead}."

@@ -15,7 +15,10 @@ from core.pending import PendingAction
 from core.permissions import ALLOW, Asker, Permission, Write
 from core.task_state import has_changes, snapshot
 from core.tools import ToolArgs, ToolSpec
-from core.wording import day, em, field_words, join_names
+from core.wording import day, em, field_words, join_names, shorter
+
+# The order a confirmation lists changes in: what a glance must catch first, long text last.
+CHANGE_ORDER = ("people", "project", "due", "title", "description")
 
 
 class UpdateTaskArgs(ToolArgs):
@@ -37,7 +40,7 @@ class UpdateTask(Tool):
     async def resolve(self, res: Resolving) -> GateResult:
         raw = res.raw
         changes: dict[str, Any] = {}
-        words: list[str] = []
+        words: dict[str, str] = {}  # shown in CHANGE_ORDER: the long text last, cut
         named: list[Member] = []
         added: list[Member] = []
         found: list[Task] = []
@@ -49,18 +52,18 @@ class UpdateTask(Tool):
             if raw.get("due") and moved_by is None:
                 due = res.date(raw["due"])
                 changes["due"] = res.args["due"] = due.isoformat()
-                words.append(f"due {day(due)}")
+                words["due"] = f"due {day(due)}"
             if raw.get("title"):
                 changes["title"] = res.args["title"] = raw["title"]
-                words.append(f"renamed to {em(raw['title'])}")
+                words["title"] = f"renamed to {em(res.shown('New title', raw['title']))}"
             if raw.get("description"):
                 changes["description"] = res.args["description"] = raw["description"]
-                words.append(f"description “{raw['description']}”")
+                words["description"] = f"description “{res.shown('Description', raw['description'])}”"
 
         async def project() -> None:
             target = await res.project(raw["project"])
             res.args["project"], changes["project_id"] = target.name, target.id
-            words.append(f"moved to {target.name}")
+            words["project"] = f"moved to {target.name}"
 
         async def people() -> None:
             named.extend([await res.person(p, "assignees") for p in raw.get("assignees") or []])
@@ -77,7 +80,7 @@ class UpdateTask(Tool):
                 return res.clarify(f"{em(target.title)} has no due date yet. When should it be due?")
             due = target.due + timedelta(days=moved_by)
             changes["due"] = res.args["due"] = due.isoformat()
-            words.insert(0, f"due {day(due)} (was {day(target.due)})")
+            words["due"] = f"due {day(due)} (was {day(target.due)})"
         if named or added:
             members = {m.notion_user_id: m for m in await res.members()}
             ids = [m.notion_user_id for m in named] or list(target.assignee_ids)
@@ -85,7 +88,7 @@ class UpdateTask(Tool):
             changes["assignee_ids"] = ids
             new_people = [members[i] for i in ids if i in members]
             res.args["assignees"] = [m.handle for m in new_people]
-            words.append(f"people in charge {join_names([m.name for m in new_people])}")
+            words["people"] = f"people in charge {join_names([m.name for m in new_people])}"
         if not changes:
             return res.clarify(f"What should I change on {em(target.title)}?")
         archive = res.is_archive(changes)
@@ -99,13 +102,15 @@ class UpdateTask(Tool):
         denied = await res.permit(self.permit, res.write_of(target, changes))
         if denied:
             return denied
+        listed = [words[k] for k in CHANGE_ORDER if k in words]
+        name = em(shorter(target.title))
         if archive:
-            head = f"archive {em(target.title)}"
+            head = f"archive {name}"
         elif "status" in changes:
-            head = f"mark {em(target.title)} as {changes['status']}"
+            head = f"mark {name} as {changes['status']}"
         else:
-            return res.confirm(f"change {em(target.title)}: {', '.join(words)}")
-        return res.confirm(head + (f" ({', '.join(words)})" if words else ""))
+            return res.confirm(f"change {name}: {', '.join(listed)}")
+        return res.confirm(head + (f" ({', '.join(listed)})" if listed else ""))
 
     def permit(self, asker: Asker, write: Write) -> Permission:
         return edit_rule(asker, write)
@@ -137,6 +142,15 @@ def edit_rule(asker: Asker, write: Write) -> Permission:
     ask = asker.ask_leads(task)
     if write.archive:
         scope = policy.archive
+        if scope == "led" and asker.leads(task) and (left := asker.not_led(write.moved_from)):
+            names = join_names([p.name for p in left])
+            return Permission(
+                False,
+                f"{role}.archive = led",
+                f"you moved this task here from {names}, and {asker.plural.lower()} can only archive "
+                "tasks in projects they lead",
+                f"ask {asker.leads_of(left)} ({names}'s lead)",
+            )
         if scope == "any" or (scope == "led" and asker.leads(task)) or (scope == "own" and asker.owns(task)):
             return Permission(True, f"{role}.archive = {scope}")
         why = {

@@ -21,7 +21,8 @@ from core.gate.resolving import Resolving
 from core.gate.result import Decision, GateResult, NeedsAnswer
 from core.identity import AuditLog, IdentityRepository
 from core.observability import span
-from core.tools import ToolCall, validate_args
+from core.tools import MAX_TEXT_CHARS, ToolCall, text_size, validate_args
+from core.wording import model_words
 
 if TYPE_CHECKING:  # the registry holds the tools, whose modules use the gate's resolution
     from core.registry import ToolRegistry
@@ -58,13 +59,20 @@ class Gate:
         """The decision on one call for this requester: validated, resolved by the tool's own
         module, permitted by its rule. Questions (clarify, choose) carry what was resolved."""
         if call.tool is None:
-            return GateResult(decision=Decision.NONE, message=call.say or "")
+            return GateResult(decision=Decision.NONE, message=model_words(call.say) if call.say else "")
         tool = self.registry.tool(call.tool)
         if tool is None:
             return GateResult(decision=Decision.CLARIFY, message="I don't know how to do that yet.")
         if requester is None and not tool.for_strangers:
             return GateResult(decision=Decision.VERIFY, tool=call.tool)
         with span("gate.validate"):
+            if (size := text_size(call.args)) > MAX_TEXT_CHARS:
+                return GateResult(
+                    decision=Decision.CLARIFY,
+                    tool=call.tool,
+                    message=f"That request carries {size:,} characters of text; I take up to "
+                    f"{MAX_TEXT_CHARS:,}, as in a message. Could you make it shorter?",
+                )
             try:
                 validate_args(call, self.registry.specs)
             except ValidationError as exc:

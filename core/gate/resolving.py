@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from core import resolve
 from core.config import Settings
-from core.dates import resolve_date
+from core.dates import DateTooFar, resolve_date
 from core.directory import Directory
 from core.domain import Member, Project, Task
 from core.gate.result import Decision, GateResult, NeedsAnswer, clarify
@@ -23,10 +23,12 @@ from core.identity import AuditLog, IdentityRepository
 from core.observability import span
 from core.permissions import Rule, Write, permit
 from core.tools import ToolCall
-from core.wording import join_names
+from core.wording import day, join_names
 
 T = TypeVar("T")
 PICKED = "id:"  # a raw argument the person picked from a list: resolve by id, never by name
+SHOWN_CHARS = 200  # of a long text (a description, a comment, a title) in a confirmation's summary
+DETAILS_NOTE = "text cut short with “…”: the full text is under “Details”"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 SHIFT = re.compile(r"^([+-])(\d{1,3})d$")  # "+7d": a week later than the date it moves
 
@@ -64,6 +66,7 @@ class Resolving:
         self.args: dict[str, Any] = {}
         self.resolved: dict[str, Any] = {}
         self.rule: str | None = None
+        self.details: list[tuple[str, str]] = []  # (label, full text) of what the summary cut
         self._members: list[Member] | None = None
         self._projects: list[Project] | None = None
         self.began = time.monotonic()
@@ -158,10 +161,31 @@ class Resolving:
         if found.value is not None:
             return found.value
         if found.candidates:
-            raise _choose(
-                "task", raw, [(t.id, t.title) for t in found.candidates[:5]], "Which task do you mean?"
-            )
+            options = await self._told_apart(found.candidates[:5])
+            raise _choose("task", raw, options, "Which task do you mean?")
         raise clarify(_unknown("a task matching", raw, found.suggestions))
+
+    async def _told_apart(self, tasks: list[Task]) -> list[tuple[str, str]]:
+        """(id, label) per task; tasks with the same title are told apart by project, people and
+        due date (a decoy renamed to look like someone else's task), else by their place."""
+        titles = [t.title.casefold() for t in tasks]
+        if len(set(titles)) == len(titles):
+            return [(t.id, t.title) for t in tasks]
+        projects = {p.id: p.name for p in await self.projects()}
+        people = {m.notion_user_id: m.name for m in await self.members()}
+        labels = []
+        for task in tasks:
+            if titles.count(task.title.casefold()) == 1:
+                labels.append(task.title)
+                continue
+            facts = [
+                ", ".join(projects.get(p, "another project") for p in task.project_ids) or "no project",
+                join_names([people.get(i, "someone") for i in task.assignee_ids]),
+                f"due {day(task.due)}" if task.due else "no due date",
+            ]
+            labels.append(f"{task.title} ({' · '.join(facts)})")
+        return [(t.id, f"{label} #{n}" if labels.count(label) > 1 else label)
+                for n, (t, label) in enumerate(zip(tasks, labels, strict=True), 1)]
 
     def status(self, raw: str) -> str:
         options = self.statuses.status_options
@@ -178,7 +202,12 @@ class Resolving:
             pass
         if (days := shift_days(text)) is not None:  # from today, where there is no date to move
             return self.clock().date() + timedelta(days=days)
-        found = resolve_date(text, self.clock())
+        try:
+            found = resolve_date(text, self.clock())
+        except DateTooFar:
+            raise clarify(
+                f"“{text}” is further away than any date I can set. Try e.g. “Friday” or “27/11”."
+            ) from None
         if found is None:
             raise clarify(f"I couldn't work out the date “{text}”. Try e.g. “Friday” or “27/11”.")
         return found
@@ -194,6 +223,8 @@ class Resolving:
         """None when the requester may make this write (the rule is kept for the audit);
         otherwise the refusal, with the reason and what they could do instead."""
         projects, members = await self.projects(), await self.members()
+        if write.archive and write.task is not None:
+            write.moved_from = await self.moved_from(write.task)
         with span("gate.permit", {"gate.action": write.tool}) as current:
             verdict = permit(rule, self.member, write, self.settings.roles, projects, members)
             current.set_attributes({"gate.allowed": verdict.allowed, "gate.rule": verdict.rule or ""})
@@ -204,6 +235,17 @@ class Resolving:
         if verdict.instead:
             message += f" You could {verdict.instead}."
         return self.result(Decision.DENY, message=message, rule=verdict.rule)
+
+    async def moved_from(self, task: Task) -> list[str]:
+        """The projects `task` left through the requester's own moves (the audit log), so that a
+        rule on where a task is cannot be met by moving it first."""
+        left: list[str] = []
+        for done in await self.audit.executions_on(task.id):
+            if done.notion_user_id == self.member.notion_user_id and "project_id" in done.resolved.get(
+                "changes", {}
+            ):
+                left += [p for p in (done.before or {}).get("project_ids", []) if p not in left]
+        return [p for p in left if p not in task.project_ids]
 
     def result(self, decision: Decision, **fields: Any) -> GateResult:
         """A decision on this call, carrying what is resolved so far."""
@@ -216,8 +258,20 @@ class Resolving:
     def clarify(self, message: str) -> GateResult:
         return GateResult(decision=Decision.CLARIFY, tool=self.call.tool, args=self.args, message=message)
 
+    def shown(self, label: str, text: str) -> str:
+        """Long text as the summary shows it: cut with "…", kept in full under "Details", so no
+        platform's limit can push a change that follows it out of sight."""
+        if len(text) <= SHOWN_CHARS:
+            return text
+        self.details.append((label, text))
+        return text[:SHOWN_CHARS].rstrip() + "…"
+
     def confirm(self, summary: str) -> GateResult:
-        return self.result(Decision.CONFIRM, summary=summary, rule=self.rule)
+        details = ""
+        if self.details:
+            summary += f" ({DETAILS_NOTE})"
+            details = "\n\n".join(f"{label}:\n{text}" for label, text in self.details)
+        return self.result(Decision.CONFIRM, summary=summary, details=details, rule=self.rule)
 
 
 def _choose(arg: str, raw: str, options: list[tuple[str, str]], question: str) -> NeedsAnswer:

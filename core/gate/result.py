@@ -28,6 +28,7 @@ class GateResult(BaseModel):
     choose_raw: str | None = None  # the ambiguous words the options stand for
     message: str = ""
     summary: str = ""  # confirm: the one line the person confirms
+    details: str = ""  # confirm: in full, the long text the summary cut short
     rule: str | None = None  # the permission rule that decided
 
 

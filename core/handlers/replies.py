@@ -12,6 +12,7 @@ from core.domain import Member
 from core.extensions import ToolContext
 from core.gate import Decision, GateResult
 from core.handlers.deps import Deps
+from core.limits import UNLIMITED
 from core.messages import new_id
 from core.observability import span
 from core.pending import PendingAction, PendingKind, args_hash
@@ -70,6 +71,9 @@ class Responder:
         deps = self.deps
         base: dict[str, Any] = {"decision": result.decision.value, "tool": result.tool, "args": result.args}
         tool = deps.registry.tool(result.tool)
+        asks = result.decision in (Decision.CONFIRM, Decision.CHOOSE)
+        if asks and (full := await self._too_many_open(asked)):
+            return full
         if result.decision in (Decision.EXECUTE, Decision.CONFIRM, Decision.CHOOSE):
             convo.last_call, convo.open_pending = call, None
         match result.decision:
@@ -81,7 +85,10 @@ class Responder:
                 action = await self._park(asked, result, PendingKind.CONFIRM, result.resolved)
                 convo.open_pending = action.id
                 return Reply(
-                    text=f"I'm going to {result.summary}. Shall I go ahead?", pending_id=action.id, **base
+                    text=f"I'm going to {result.summary}. Shall I go ahead?",
+                    pending_id=action.id,
+                    details=result.details,
+                    **base,
                 )
             case Decision.CHOOSE:
                 pick = {"args": call.args, "field": result.choose_field, "raw": result.choose_raw}
@@ -116,6 +123,19 @@ class Responder:
         return (
             f"{HELP}\nThis workspace also has {join_names(extras)}, which I can only use with an "
             "AI model configured: ask an admin."
+        )
+
+    async def _too_many_open(self, asked: Asked) -> Reply | None:
+        """At most `[limits] open_confirmations` questions wait for one person's answer at once."""
+        cap = self.deps.settings.limits.open_confirmations
+        if not cap or asked.platform in UNLIMITED:
+            return None
+        if await self.deps.pending.open_count(asked.platform, asked.user_id, self.deps.clock()) < cap:
+            return None
+        return Reply(
+            text=f"You have {cap} confirmations waiting for your answer: confirm or cancel one of them "
+            "first. Nothing was changed.",
+            decision="deny",
         )
 
     async def _park(

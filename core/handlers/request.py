@@ -17,10 +17,10 @@ from core.planner import PlannerInput
 from core.ports import StoreError
 from core.registry import ToolContext, ToolFailed
 from core.replies import Reply
-from core.tools import ToolCall
+from core.tools import MAX_TEXT_CHARS, ToolCall
 from core.wording import sentence
 
-MAX_REQUEST_CHARS = 2_000  # a request, not a document: longer text is refused before planning
+MAX_REQUEST_CHARS = MAX_TEXT_CHARS  # a request, not a document: longer text is refused before planning
 EMAIL_IN_TEXT = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
 NOTHING_CHANGED = "Nothing was changed."
 
@@ -78,7 +78,9 @@ class RequestHandler:
         requester = await deps.requester(cmd.platform, cmd.user_id)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
         notice: str | None = None
-        if email:
+        if cmd.new_task_title is not None:
+            call = ToolCall(tool="create_task", args={"title": cmd.new_task_title})
+        elif email:
             call = ToolCall(tool="link_account", args={"email": email.group(0)})
         else:
             projects = await deps.directory.projects()

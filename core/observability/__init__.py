@@ -3,7 +3,7 @@ logic: it subscribes to the bus's events, wraps each command with bus middleware
 planner, the gate, the pending actions and the task store in typed tracing wrappers built at
 the composition root (`traced`)."""
 
-from core.observability.logs import configure_logging
+from core.observability.logs import adopt_library_loggers, configure_logging
 from core.observability.middleware import bind, request_scope, subscribe
 from core.observability.redact import MASK, REDACTOR, Redactor, protect, redact, url_password
 from core.observability.tracing import (
@@ -18,6 +18,7 @@ __all__ = [
     "MASK",
     "REDACTOR",
     "Redactor",
+    "adopt_library_loggers",
     "bind",
     "configure_logging",
     "configure_tracing",

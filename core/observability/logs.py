@@ -87,6 +87,7 @@ def configure_logging(
         cache_logger_on_first_use=False,
     )
     handler = _DarcyHandler(out)
+    handler.addFilter(_not_chatty)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[
@@ -111,3 +112,28 @@ def configure_logging(
     # Other libraries speak from WARNING up, unless Darcy is asked for DEBUG: their INFO lines
     # (one per HTTP request) would drown Darcy's own.
     root.setLevel(numeric if numeric <= logging.DEBUG else max(numeric, logging.WARNING))
+    adopt_library_loggers()
+
+
+# Libraries whose DEBUG lines carry what people typed (litellm: whole prompts and the member
+# roster; aiosqlite: every statement's parameters, audit text included): they speak from INFO
+# up even at DARCY_LOG_LEVEL=debug, since what people typed is never logged.
+CHATTY = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy", "aiosqlite")
+
+
+def adopt_library_loggers() -> None:
+    """Every library logger writes through Darcy's handler, so through the same redaction: a
+    library's own handler (litellm prints to stdout) is removed and its records propagate to
+    the root. Called at configure time and again once a lazily imported library (litellm) is
+    loaded, since it installs its handlers on import."""
+    for found in list(logging.root.manager.loggerDict.values()):
+        if not isinstance(found, logging.Logger):
+            continue
+        for handler in [h for h in found.handlers if not isinstance(h, _DarcyHandler)]:
+            found.removeHandler(handler)
+        found.propagate = True
+
+
+def _not_chatty(record: logging.LogRecord) -> bool:
+    """Drops a CHATTY library's DEBUG lines, whenever its logger was made."""
+    return record.levelno >= logging.INFO or record.name.split(".")[0] not in CHATTY

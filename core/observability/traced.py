@@ -108,6 +108,9 @@ class TracedPending(PendingRepository):
     async def add(self, action: PendingAction) -> None:
         await self.inner.add(action)
 
+    async def open_count(self, platform: str, user_id: str, now: datetime) -> int:
+        return await self.inner.open_count(platform, user_id, now)
+
     async def get(self, pending_id: str) -> PendingAction | None:
         return self._named(await self.inner.get(pending_id))
 

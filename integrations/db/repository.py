@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import delete, event, text, tuple_, update
+from sqlalchemy import delete, event, func, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -357,6 +357,16 @@ class SqlPendingRepository:
             await session.commit()
         return None if row is None else _pending(row)
 
+    async def open_count(self, platform: str, user_id: str, now: datetime) -> int:
+        stmt = select(func.count()).where(
+            PendingActionRow.platform == platform,
+            PendingActionRow.user_id == user_id,
+            PendingActionRow.state == PendingState.PENDING.value,
+            PendingActionRow.expires_at > as_utc(now),  # type: ignore[operator]
+        )
+        async with self._db.sessions() as session:
+            return int((await session.exec(stmt)).one())
+
     async def interrupted(self, moved_before: datetime) -> list[PendingAction]:
         """Actions confirmed (their state moved) before `moved_before` and never finished."""
         stmt = select(PendingActionRow).where(
@@ -422,6 +432,21 @@ def _audit_row(row: dict[str, object]) -> AuditRow:
     return AuditRow(**row)  # type: ignore[arg-type]
 
 
+def _execution(row: AuditRow) -> Execution | None:
+    if row.tool is None or row.id is None:
+        return None
+    return Execution(
+        id=row.id,
+        tool=row.tool,
+        notion_user_id=row.notion_user_id,
+        page_id=row.page_id,
+        resolved=json.loads(row.args_json or "{}"),
+        before=json.loads(row.before_json) if row.before_json else None,
+        after=json.loads(row.after_json) if row.after_json else None,
+        at=_aware(row.at),
+    )
+
+
 @storage_errors
 class SqlAuditLog:
     """A decision's row is written a moment later, with its neighbours, in one commit: off
@@ -465,17 +490,18 @@ class SqlAuditLog:
         )
         async with self._db.sessions() as session:
             row = (await session.exec(stmt)).first()
-        if row is None or row.tool is None or row.id is None:
-            return None
-        return Execution(
-            id=row.id,
-            tool=row.tool,
-            page_id=row.page_id,
-            resolved=json.loads(row.args_json or "{}"),
-            before=json.loads(row.before_json) if row.before_json else None,
-            after=json.loads(row.after_json) if row.after_json else None,
-            at=_aware(row.at),
+        return _execution(row) if row is not None else None
+
+    async def executions_on(self, page_id: str) -> list[Execution]:
+        await self.flush()
+        stmt = (
+            select(AuditRow)
+            .where(AuditRow.page_id == page_id, AuditRow.decision == "executed")
+            .order_by(AuditRow.id)  # type: ignore[arg-type]
         )
+        async with self._db.sessions() as session:
+            rows = (await session.exec(stmt)).all()
+        return [found for row in rows if (found := _execution(row)) is not None]
 
     async def rows(self, *, user_id: str | None = None, since: datetime | None = None) -> list[AuditRow]:
         await self.flush()

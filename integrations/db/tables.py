@@ -33,6 +33,8 @@ class IdentityLink(SQLModel, table=True):
 
 class PendingActionRow(SQLModel, table=True):
     __tablename__ = "pending_action"
+    # A person's open confirmations are counted before another is stored (0005).
+    __table_args__ = (Index("ix_pending_action_platform_user", "platform", "user_id"),)
 
     id: str = Field(primary_key=True)
     kind: str
@@ -67,7 +69,7 @@ class AuditRow(SQLModel, table=True):
     tool: str | None = None
     args_json: str = "{}"
     decision: str
-    page_id: str | None = None
+    page_id: str | None = Field(default=None, index=True)  # a task's history (0005)
     before_json: str | None = None
     after_json: str | None = None
 

@@ -56,6 +56,14 @@ class SqlUsageLedger:
         async with self._db.sessions() as session:
             return float((await session.exec(stmt)).one())
 
+    async def spent_tokens(self, notion_user_id: str, day: date) -> int:
+        await self.flush()
+        stmt = select(func.coalesce(func.sum(UsageRow.prompt_tokens + UsageRow.completion_tokens), 0)).where(
+            UsageRow.notion_user_id == notion_user_id, UsageRow.day == day
+        )
+        async with self._db.sessions() as session:
+            return int((await session.exec(stmt)).one())
+
     async def report(self, since: date, by: ReportBy) -> list[UsageLine]:
         """The sums per person or per day from `since` on, summed in the database."""
         await self.flush()

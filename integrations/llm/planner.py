@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from core import usage as metering
 from core.actions import TOOLS
 from core.config import ConfigError, PlannerSettings, ProjectProperties, Settings, TaskProperties
-from core.observability import span
+from core.observability import adopt_library_loggers, span
 from core.planner import Planner, PlannerInput, PlanResult, Reader
 from core.tools import ToolCall, ToolSpec, validate_args
 from integrations.llm.prompt import system_prompt
@@ -84,6 +84,10 @@ class PlannerStats:
 
 class MalformedAnswer(Exception):
     """The model's answer is no valid call; the message is what the repair round tells it."""
+
+
+class BudgetSpent(Exception):
+    """The person's daily budget (dollars or tokens) is spent: no further model call today."""
 
 
 class ModelsUnavailable(Exception):
@@ -137,12 +141,16 @@ class LLMPlanner(Planner):
 
     async def plan(self, text: str, facts: PlannerInput) -> PlanResult:
         self.stats.requests += 1
-        if await self._over_budget(facts):
-            self.stats.budget_skips += 1
-            log.info("llm_budget_reached", budget_usd=self.settings.daily_budget_usd)
-            return await self._fall_back(text, facts, "budget", notice=BUDGET_NOTICE)
         try:
             return PlanResult(call=await self._plan(text, facts))
+        except BudgetSpent:
+            self.stats.budget_skips += 1
+            log.info(
+                "llm_budget_reached",
+                budget_usd=self.settings.daily_budget_usd,
+                budget_tokens=self.settings.daily_budget_tokens,
+            )
+            return await self._fall_back(text, facts, "budget", notice=BUDGET_NOTICE)
         except ModelsUnavailable as exc:
             log.warning("llm_unavailable", reason=str(exc))
             return await self._fall_back(text, facts, "unavailable", notice=OUTAGE_NOTICE)
@@ -182,6 +190,7 @@ class LLMPlanner(Planner):
     async def _answer(
         self, messages: list[dict[str, Any]], text: str, ctx: PlannerInput, *, after_reads: bool = False,
     ) -> ToolCall:
+        await self._check_budget(ctx)
         response, model = await self._complete(messages)
         try:
             return await self._read(response, text, ctx, after_reads=after_reads)
@@ -189,6 +198,7 @@ class LLMPlanner(Planner):
             self.stats.repairs += 1
             log.warning("llm_malformed", model=model, error=str(exc))
             messages.extend(_repair_messages(response, str(exc)))
+            await self._check_budget(ctx)  # a repair is a model call like any other
             response, _ = await self._complete(messages, first=model)
             return await self._read(response, text, ctx, after_reads=after_reads)
 
@@ -283,13 +293,21 @@ class LLMPlanner(Planner):
         return {"gen_ai.usage.input_tokens": prompt, "gen_ai.usage.output_tokens": completion,
                 "llm.cost_usd": round(cost, 6)}
 
-    async def _over_budget(self, ctx: PlannerInput) -> bool:
-        """True when a budget is set and this person's spend today (every replica's, kept
-        by the ledger) has reached it."""
-        budget = self.settings.daily_budget_usd
-        if budget is None or ctx.requester is None:
-            return False
-        return await self.usage.spent_usd(ctx.requester.notion_user_id, ctx.now.date()) >= budget
+    async def _check_budget(self, ctx: PlannerInput) -> None:
+        """Before every model call: BudgetSpent when this person's spend today (every replica's,
+        kept by the ledger, plus this command's so far) has reached a budget, in dollars or tokens."""
+        usd, tokens = self.settings.daily_budget_usd, self.settings.daily_budget_tokens
+        if ctx.requester is None or (usd is None and tokens is None):
+            return
+        who, day, meter = ctx.requester.notion_user_id, ctx.now.date(), metering.current()
+        if usd is not None:
+            spent = await self.usage.spent_usd(who, day) + (meter.cost_usd if meter else 0.0)
+            if spent >= usd:
+                raise BudgetSpent
+        if tokens is not None:
+            used = meter.prompt_tokens + meter.completion_tokens if meter else 0
+            if await self.usage.spent_tokens(who, day) + used >= tokens:
+                raise BudgetSpent
 
     def _note_failure(self, model: str, exc: BaseException) -> None:
         status = getattr(exc, "status_code", None)
@@ -311,6 +329,7 @@ class LLMPlanner(Planner):
         if self._litellm is None:
             module = await asyncio.to_thread(importlib.import_module, "litellm")
             module.suppress_debug_info = True  # no "Give Feedback / Get Help" banners on errors
+            adopt_library_loggers()  # its handlers print to stdout, unredacted: through Darcy's instead
             self._litellm = module
         return self._litellm
 

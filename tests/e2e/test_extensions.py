@@ -46,8 +46,15 @@ async def club(clock) -> AsyncIterator[App]:
     club_tools.ORDERS.clear()
     settings = load_settings(
         extensions=["club_plugins.club_tools"],
-        mcp=[{"name": "calendar", "command": "python", "args": [CALENDAR]}],
-        tools={"book_room": {"roles": ["lead", "admin"]}},
+        mcp=[
+            {
+                "name": "calendar",
+                "command": "python",
+                "args": [CALENDAR],
+                "read_only": ["list_events", "crash"],
+            }
+        ],
+        tools={"book_room": {"roles": ["lead", "admin"]}, "list_events": {}, "crash": {}},
     )
     application = await bootstrap(settings, planner=ScriptedPlanner(SCRIPT), clock=clock)
     try:

@@ -36,8 +36,15 @@ async def app(rig: OpenAIServer) -> AsyncIterator[App]:
             "api_base": rig.base_url,
             "max_read_rounds": 2,
         },
-        mcp=[{"name": "calendar", "command": "python", "args": [CALENDAR]}],
-        tools={"book_room": {"roles": ["lead", "admin"]}},
+        mcp=[
+            {
+                "name": "calendar",
+                "command": "python",
+                "args": [CALENDAR],
+                "read_only": ["list_events", "crash"],
+            }
+        ],
+        tools={"book_room": {"roles": ["lead", "admin"]}, "list_events": {}, "crash": {}},
     )
     application = await bootstrap(settings, clock=lambda: NOW)
     try:
@@ -63,7 +70,8 @@ def tool_messages(rig: OpenAIServer) -> list[str]:
 async def test_a_read_goes_back_to_the_model_which_then_answers(app: App, llm: OpenAIServer) -> None:
     llm.script(tool_call("list_events", EVENTS), text("Tonight: the hackathon kickoff at 18:00 in B2."))
     reply = await ask(app, "carol", "what's on the calendar today?")
-    assert reply.text == "Tonight: the hackathon kickoff at 18:00 in B2."
+    assert reply.text.endswith("\n> Tonight: the hackathon kickoff at 18:00 in B2.")
+    assert reply.text.startswith("The AI model's answer, from what it read")
     assert llm.calls == 2
     assert tool_messages(llm) == ["Events on 2026-11-18: Hackathon kickoff 18:00 in room B2"]
 

@@ -28,7 +28,12 @@ from core.tools import ToolCall
 
 ROOT = Path(__file__).resolve().parents[2]
 CALENDAR = str(ROOT / "tests" / "club_plugins" / "calendar_mcp.py")
-RULES = {"book_room": {"roles": ["lead", "admin"]}}  # as in test_extensions.py
+RULES = {
+    "book_room": {"roles": ["lead", "admin"]},
+    "list_events": {},
+    "crash": {},
+}  # as in test_extensions.py
+READS = ["list_events", "crash"]
 NOT_ANSWERING = "the calendar tools are not answering right now"
 
 
@@ -83,7 +88,9 @@ async def confirm(app: App, user: str, pending_id: str):  # -> Reply
 
 
 async def darcy_with_calendar_at(url: str, clock, **server: object) -> App:
-    settings = load_settings(mcp=[{"name": "calendar", "url": url, **server}], tools=RULES)
+    settings = load_settings(
+        mcp=[{"name": "calendar", "url": url, "read_only": READS, **server}], tools=RULES
+    )
     return await bootstrap(settings, planner=ScriptedPlanner(SCRIPT), clock=clock)
 
 

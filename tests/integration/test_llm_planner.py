@@ -339,16 +339,16 @@ async def test_prompt_is_compact_and_never_lists_tasks(rig: OpenAIServer) -> Non
     for expected in (
         "Wednesday 2026-11-18",
         "Australia/Melbourne",
-        "Carol Jensen (carol)",
-        "role lead",
+        '"Carol Jensen" ("carol")',
+        'role "lead"',
         "2026-11-22",
         "2026-11-23 to 2026-11-29",
     ):
         assert expected in prompt
     for member in members():
-        assert f"{member.name} ({member.handle})" in prompt
+        assert f'"{member.name}" ("{member.handle}")' in prompt
     for project in workspace()["projects"]:
-        assert project["name"] in prompt
+        assert f'"{project["name"]}"' in prompt
     assert "show my tasks" in prompt and "thanks" in prompt and "- hi" not in prompt  # the last 3 turns
     everything_but_the_user = json.dumps([m for m in rig.requests[0]["messages"] if m["role"] != "user"])
     assert not [t for t in task_titles() if t.casefold() in everything_but_the_user.casefold()]
@@ -578,6 +578,6 @@ async def test_a_large_club_lists_only_the_names_the_message_could_mean() -> Non
     crowd = [Member(notion_user_id=f"u{i}", name=f"Person{i:03d} Example", handle=f"p{i}") for i in range(99)]
     ctx = base.model_copy(update={"members": [*base.members, *crowd]})
     prompt = system_prompt(ctx, "assign the poster to Hiro")
-    assert "Hiro Sato (hiro)" in prompt and "Carol Jensen (carol)" in prompt
+    assert '"Hiro Sato" ("hiro")' in prompt and '"Carol Jensen" ("carol")' in prompt
     assert "Person050" not in prompt
     assert len(prompt) < len(system_prompt(base, "assign the poster to Hiro")) + 200

@@ -62,6 +62,9 @@ class FakeAudit:
     async def last_execution(self, platform: str, user_id: str, since: datetime) -> Execution | None:
         return self.last if self.last is not None and self.last.at >= since else None
 
+    async def executions_on(self, page_id: str) -> list[Execution]:
+        return [self.last] if self.last is not None and self.last.page_id == page_id else []
+
 
 def gate(identity: FakeIdentity | None = None, audit: FakeAudit | None = None) -> Gate:
     return Gate(
@@ -205,7 +208,8 @@ async def test_undo_takes_back_the_last_create_or_update(last, decision, message
     execution = None
     if last is not None:
         execution = Execution(id=1, tool=last[0], page_id=last[1], at=now() - timedelta(minutes=1))
-    result = await assess("sam", "undo", gate(audit=FakeAudit(execution)))
+    # Bob leads Marketing, where Update Linktree is: taking back its create (an archive) is his to do.
+    result = await assess("bob", "undo", gate(audit=FakeAudit(execution)))
     assert result.decision is decision and message in (result.message or result.summary)
 
 
@@ -234,3 +238,9 @@ async def test_a_slip_moves_the_due_date_from_the_tasks_own(title, shift, due, s
 async def test_a_slip_of_a_task_without_a_due_date_asks_for_one() -> None:
     result = await assess("hiro", "update_task", task="Record workshop videos", due="+7d")
     assert result.decision is Decision.CLARIFY and "has no due date yet" in result.message
+
+
+async def test_undo_is_refused_when_the_person_may_not_make_the_change_it_makes() -> None:
+    created = Execution(id=1, tool="create_task", page_id="Update Linktree", at=now())
+    result = await assess("sam", "undo", gate(audit=FakeAudit(created)))
+    assert result.decision is Decision.DENY and "Members can't archive tasks" in result.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from core.dates import find_range
+from core.dates import DateTooFar, find_range
 from core.planner import PlannerInput
 from core.planner.offline.create import _cut, project_name
 from core.planner.offline.text import Utterance
@@ -103,7 +103,11 @@ def plan_list_tasks(msg: Utterance, core: str, ctx: PlannerInput, force: bool = 
     s = core
     args: Args = {}
     s, args["status"] = take_list_status(s)
-    found = find_range(s, ctx.now)
+    try:
+        found = find_range(s, ctx.now)
+    except DateTooFar as too_far:  # left as words: the gate says why it can't use them
+        found, s = None, _cut(s, too_far.span)
+        args["due_before"] = too_far.phrase
     if found:
         _, span, (after, before) = found
         s = _cut(s, span)

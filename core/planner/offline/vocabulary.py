@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from core.dates import find_date_phrase, resolve_date
+from core.dates import DateTooFar, find_date_phrase, resolve_date
 from core.domain import Project
 from core.lexicon import STATUS_ALT, STATUS_WORDS, status_option  # noqa: F401 (re-exported)
 from core.planner import PlannerInput
@@ -72,6 +72,10 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
 
 
 def iso(phrase: str, ctx: PlannerInput) -> str | None:
-    found = resolve_date(phrase, ctx.now)
+    """The day as ISO; a day past the calendar's end stays words, for the gate to explain."""
+    try:
+        found = resolve_date(phrase, ctx.now)
+    except DateTooFar:
+        return phrase
     return found.isoformat() if found else None
 

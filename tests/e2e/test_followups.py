@@ -32,8 +32,11 @@ class Session(TerminalChat):
     """The terminal adapter with its screen captured; each message goes where Darcy says."""
 
     def __init__(self, darcy: Darcy, user: str) -> None:
-        super().__init__(None, user,  # type: ignore[arg-type]  # set at each send
-                         Console(record=True, width=140, color_system=None))
+        super().__init__(
+            None,
+            user,  # type: ignore[arg-type]  # set at each send
+            Console(record=True, width=140, color_system=None),
+        )
         self.darcy = darcy
 
     async def send(self, text: str) -> Reply:

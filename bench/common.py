@@ -11,7 +11,7 @@ import statistics
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -165,8 +165,10 @@ class Snapshot:
         state.comments.update(copy.deepcopy(self.comments))
         for platform, user in unlink:
             await self.app.db.identity.unlink(platform, user)
-        deps = self.app.deps
-        deps.conversations = type(deps.conversations)()
+        # Every conversation forgotten (the rows deleted, wherever they are kept).
+        conversations = self.app.deps.conversations
+        await conversations.store.forget_expired(self.app.clock() + timedelta(days=3650))
+        conversations.forget_all()
 
 
 def notion_requests(app: Any) -> int:

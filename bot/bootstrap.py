@@ -151,7 +151,8 @@ async def bootstrap(
         audit=db.audit,
         bus=bus,
         clock=clock,
-        conversations=Conversations(db.conversations),  # in the database: replicas share them
+        # In the database, which replicas share; SQLite is one instance: read through its own copy.
+        conversations=Conversations(db.conversations, cache=db.dialect == "sqlite"),
     )
     sweeping = asyncio.create_task(deps.conversations.sweep(clock))  # expired rows, off any message
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -163,11 +164,45 @@ _command: ContextVar[dict[Key, Opened] | None] = ContextVar("darcy_conversations
 
 
 class Conversations:
-    """Reads each conversation once per command and writes it once at the end (`command`)."""
+    """Reads each conversation once per command and writes it once at the end (`command`).
 
-    def __init__(self, store: ConversationStore | None = None, ttl: timedelta = TTL) -> None:
+    `cache`: for one instance alone on its database (SQLite), what this process last wrote is
+    read through a bounded copy here, which saves the read; the database stays the record (the
+    write is still a compare-and-set, so a stale copy loses, re-reads and is dropped). Replicas
+    (PostgreSQL) read every time: another replica may have answered the previous message."""
+
+    def __init__(
+        self,
+        store: ConversationStore | None = None,
+        ttl: timedelta = TTL,
+        *,
+        cache: bool = False,
+        capacity: int = 10_000,
+    ) -> None:
         self.store: ConversationStore = store or MemoryConversationStore()
         self.ttl = ttl
+        self.cache: OrderedDict[Key, tuple[Conversation, int, datetime]] | None = (
+            OrderedDict() if cache else None
+        )
+        self._capacity = capacity
+
+    def _cached(self, key: Key, now: datetime) -> Stored | None:
+        if self.cache is None or (hit := self.cache.get(key)) is None:
+            return None
+        convo, version, expires_at = hit
+        if expires_at <= now:
+            del self.cache[key]
+            return None
+        self.cache.move_to_end(key)
+        return Stored(convo, version)
+
+    def _remember(self, key: Key, convo: Conversation, version: int, expires_at: datetime) -> None:
+        if self.cache is None:
+            return
+        self.cache[key] = (convo, version, expires_at)
+        self.cache.move_to_end(key)
+        while len(self.cache) > self._capacity:
+            self.cache.popitem(last=False)
 
     @contextlib.contextmanager
     def command(self) -> Iterator[dict[Key, Opened]]:
@@ -185,8 +220,8 @@ class Conversations:
         if opened is None:
             raise RuntimeError("a conversation is opened inside a command (Conversations.command)")
         if (found := opened.get(key)) is None:
-            stored = await self.store.load(key, now)
-            found = opened[key] = Opened(stored.convo.model_copy(deep=True), stored.convo, stored.version)
+            stored = self._cached(key, now) or await self.store.load(key, now)
+            found = opened[key] = Opened(stored.convo, stored.convo.model_copy(deep=True), stored.version)
         return found.convo
 
     async def settle(self, opened: dict[Key, Opened], now: datetime) -> Settled:
@@ -198,8 +233,15 @@ class Conversations:
                 if convo == base:
                     break  # nothing changed: no write
                 settled.writes += 1
-                if await self.store.save(key, convo, version, now + self.ttl):
+                try:
+                    saved = await self.store.save(key, convo, version, now + self.ttl)
+                except BaseException:
+                    self._forget(key)
+                    raise
+                if saved:
+                    self._remember(key, convo, version + 1, now + self.ttl)
                     break
+                self._forget(key)  # the copy here was stale, if it was one
                 theirs = await self.store.load(key, now)
                 merged = rebase(base, convo, theirs.convo)
                 if merged is None:
@@ -210,6 +252,15 @@ class Conversations:
             else:
                 log.warning("conversation_not_saved", platform=key[0], attempts=SAVE_ATTEMPTS)
         return settled
+
+    def _forget(self, key: Key) -> None:
+        if self.cache is not None:
+            self.cache.pop(key, None)
+
+    def forget_all(self) -> None:
+        """This process's copies (the rows stay)."""
+        if self.cache is not None:
+            self.cache.clear()
 
     async def sweep(self, clock: Callable[[], datetime], every: float = 60.0) -> None:
         """Delete expired rows now and then, off the path of any message; runs until cancelled."""

@@ -3,7 +3,8 @@ conversation ends consistent. Each replica reads it at the start of its message 
 at the end with a compare-and-set; the later write re-reads and re-applies its change, or,
 when both messages amended the same confirmation, withdraws its own and asks.
 
-The races are made deterministic (replica one's read waits while replica two handles its whole
+Replicas share PostgreSQL (on SQLite, one instance reads through its own copy). The races are
+made deterministic (replica one's read waits while replica two handles its whole
 message), then also run for real with asyncio.gather."""
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ KEY = ("slack", "direct", CAROL)
 
 
 @pytest.fixture
-async def replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:
-    async for pair in two_replicas(database_url, clock):
+async def replicas(postgres_url: str, clock) -> AsyncIterator[tuple[App, App]]:
+    async for pair in two_replicas(postgres_url, clock):
         yield pair
 
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from core.conversation import Conversation, rebase
+from datetime import UTC, datetime
+
+from core.conversation import TTL, Conversation, Conversations, Key, MemoryConversationStore, Stored, rebase
 from core.tools import ToolCall
+
+NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+KEY = ("slack", "C1", "U1")
 
 CREATE = ToolCall(tool="create_task", args={"title": "Book photographer", "due": "monday"})
 FRIDAY = ToolCall(tool="create_task", args={"title": "Book photographer", "due": "friday"})
@@ -42,3 +47,46 @@ def test_turns_stay_few() -> None:
     theirs = Conversation(turns=[*base.turns[1:], "theirs"])
     merged = rebase(base, mine, theirs)
     assert merged is not None and merged.turns == ["2", "3", "4", "5", "theirs", "mine"]
+
+
+class CountingStore(MemoryConversationStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+
+    async def load(self, key: Key, now: datetime) -> Stored:
+        self.loads += 1
+        return await super().load(key, now)
+
+
+async def said(conversations: Conversations, text: str) -> None:
+    """One command: the conversation read, a turn added, written."""
+    with conversations.command() as opened:
+        (await conversations.get(KEY, NOW)).said(text)
+        await conversations.settle(opened, NOW)
+
+
+async def test_one_instance_reads_its_own_copy_and_a_stale_copy_loses_then_re_applies() -> None:
+    store = CountingStore()
+    conversations = Conversations(store, cache=True)
+    await said(conversations, "one")
+    await said(conversations, "two")
+    assert store.loads == 1  # the second read was this process's copy
+    theirs = Conversation(turns=["one", "two", "elsewhere"], awaiting_email=True)
+    assert await store.save(KEY, theirs, 2, NOW + TTL)  # another process wrote meanwhile
+    await said(conversations, "three")
+    assert store.loads == 2  # the stale copy's write lost: read again
+    stored = await store.load(KEY, NOW)
+    assert stored.convo == Conversation(turns=["one", "two", "elsewhere", "three"], awaiting_email=True)
+    assert stored.version == 4
+
+
+async def test_replicas_read_every_time_and_nothing_changed_writes_nothing() -> None:
+    store = CountingStore()
+    conversations = Conversations(store)
+    await said(conversations, "one")
+    with conversations.command() as opened:
+        await conversations.get(KEY, NOW)
+        assert await conversations.get(KEY, NOW) is await conversations.get(KEY, NOW)  # once a command
+        settled = await conversations.settle(opened, NOW)
+    assert store.loads == 2 and settled.writes == 0

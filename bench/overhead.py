@@ -81,13 +81,14 @@ async def run(mode: Mode) -> dict[str, Any]:
             await iteration(None)
         runs: dict[str, list[dict[str, list[float]]]] = {name: [] for name in stores}
         for _ in range(mode.n(5, 1)):
-            for name, store in stores.items():  # interleaved: the machine's load falls on both alike
-                app.deps.conversations.store = store
-                samples: dict[str, list[float]] = {}
-                gc.collect()
-                for _ in range(mode.n(16, 1)):
-                    await iteration(samples)
-                runs[name].append(samples)
+            samples: dict[str, dict[str, list[float]]] = {name: {} for name in stores}
+            gc.collect()
+            for _ in range(mode.n(16, 1)):
+                for name, store in stores.items():  # interleaved: the machine's load falls on both alike
+                    app.deps.conversations.store = store
+                    await iteration(samples[name])
+            for name in stores:
+                runs[name].append(samples[name])
         app.deps.conversations.store = stores["database"]
 
         breakdown = Breakdown()

@@ -1,9 +1,11 @@
 """Conversations in the database (core/conversation.py's ConversationStore): one row per
 (platform, channel, user), so every replica, and the process after a restart, sees the same.
 
-Each call is one statement on an autocommitted connection: a read is one round trip, a write
-is one conditional UPDATE (or an INSERT that does nothing if another replica inserted first),
-and a write that matched no row lost the race (compare-and-set on `version`).
+Each call is one statement: a read is one SELECT, a write one conditional UPDATE (or an INSERT
+that does nothing if another replica inserted first), and a write that matched no row lost the
+race (compare-and-set on `version`). On PostgreSQL the statement is autocommitted (no BEGIN and
+COMMIT round trips); on SQLite a plain transaction is cheaper (switching aiosqlite to autocommit
+and back costs two more trips to its thread).
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ class SqlConversationStore:
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """No BEGIN/COMMIT around a single statement: one round trip each."""
-        async with self._db.engine.connect() as conn:
-            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        """One statement, committed: see the module's docstring."""
+        if self._db.dialect == "postgresql":
+            async with self._db.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        async with self._db.engine.begin() as conn:
+            yield conn
 
     @staticmethod
     def _where(key: Key) -> tuple[object, ...]:

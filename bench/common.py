@@ -166,9 +166,7 @@ class Snapshot:
         for platform, user in unlink:
             await self.app.db.identity.unlink(platform, user)
         # Every conversation forgotten (the rows deleted, wherever they are kept).
-        conversations = self.app.deps.conversations
-        await conversations.store.forget_expired(self.app.clock() + timedelta(days=3650))
-        conversations.forget_all()
+        await self.app.deps.conversations.store.forget_expired(self.app.clock() + timedelta(days=3650))
 
 
 def notion_requests(app: Any) -> int:

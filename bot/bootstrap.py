@@ -151,8 +151,7 @@ async def bootstrap(
         audit=db.audit,
         bus=bus,
         clock=clock,
-        # In the database, which replicas share; SQLite is one instance: read through its own copy.
-        conversations=Conversations(db.conversations, cache=db.dialect == "sqlite"),
+        conversations=Conversations(db.conversations),  # in the database, which replicas share
     )
     sweeping = asyncio.create_task(deps.conversations.sweep(clock))  # expired rows, off any message
 

@@ -6,14 +6,13 @@ with a TTL), so a follow-up that reaches another replica, or arrives after a res
 A command reads each conversation it touches once and writes it once at the end, only if it
 changed, with a compare-and-set on the row's version: two messages from one person handled at
 once on two replicas cannot overwrite each other; the later one is re-applied on what the
-other wrote (`rebase`), or, when both amended the same confirmation, it asks.
+other wrote (`rebase`), or, when it amended a confirmation the other message changed, it asks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import structlog
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from core.tools import ToolCall
 
@@ -52,9 +51,15 @@ class Conversation(BaseModel):
     last_call: ToolCall | None = None  # the last call the gate accepted or asked about
     open_pending: str | None = None  # the confirmation still waiting, which an amendment replaces
     choice: Choice | None = None
+    # Not stored: the confirmation this command's amendment replaced (see `rebase`).
+    _replaced: str | None = PrivateAttr(default=None)
 
     def said(self, text: str) -> None:
         self.turns = [*self.turns[-(MAX_TURNS - 1) :], text]
+
+    def replacing(self, pending_id: str) -> None:
+        """This command amends that open confirmation ("make it Friday instead")."""
+        self._replaced = pending_id
 
 
 @dataclass
@@ -127,18 +132,20 @@ def _added(before: list[str], after: list[str]) -> list[str]:
 def rebase(base: Conversation, mine: Conversation, theirs: Conversation) -> Conversation | None:
     """`mine` (made from `base`) re-applied on `theirs` (written meanwhile): what this command
     changed replaces theirs, group by group (the open question and its call, the linking, the
-    pick), and its turns follow theirs. None when both amended the same open confirmation:
-    two amendments made from one state would each drop the other's change, so ask instead."""
+    pick), and its turns follow theirs. None when this command amended the open confirmation
+    and theirs changed the open question too: the amendment was made to a state that is gone
+    (two amendments made from one state would each drop the other's change), so ask instead."""
     merged = theirs.model_copy(deep=True)
     for group in GROUPS:
         if _part(mine, group) == _part(base, group):
             continue
-        amended = base.open_pending is not None and mine.open_pending not in (None, base.open_pending)
+        amended = mine._replaced is not None and mine._replaced == base.open_pending
         if "open_pending" in group and amended and _part(theirs, group) != _part(base, group):
             return None
         for name in group:
             setattr(merged, name, getattr(mine, name))
     merged.turns = [*theirs.turns, *_added(base.turns, mine.turns)][-MAX_TURNS:]
+    merged._replaced = mine._replaced  # for another round, should that write lose too
     return merged
 
 
@@ -165,44 +172,11 @@ _command: ContextVar[dict[Key, Opened] | None] = ContextVar("darcy_conversations
 
 class Conversations:
     """Reads each conversation once per command and writes it once at the end (`command`).
+    Every command reads the database: another replica may have answered the previous message."""
 
-    `cache`: for one instance alone on its database (SQLite), what this process last wrote is
-    read through a bounded copy here, which saves the read; the database stays the record (the
-    write is still a compare-and-set, so a stale copy loses, re-reads and is dropped). Replicas
-    (PostgreSQL) read every time: another replica may have answered the previous message."""
-
-    def __init__(
-        self,
-        store: ConversationStore | None = None,
-        ttl: timedelta = TTL,
-        *,
-        cache: bool = False,
-        capacity: int = 10_000,
-    ) -> None:
+    def __init__(self, store: ConversationStore | None = None, ttl: timedelta = TTL) -> None:
         self.store: ConversationStore = store or MemoryConversationStore()
         self.ttl = ttl
-        self.cache: OrderedDict[Key, tuple[Conversation, int, datetime]] | None = (
-            OrderedDict() if cache else None
-        )
-        self._capacity = capacity
-
-    def _cached(self, key: Key, now: datetime) -> Stored | None:
-        if self.cache is None or (hit := self.cache.get(key)) is None:
-            return None
-        convo, version, expires_at = hit
-        if expires_at <= now:
-            del self.cache[key]
-            return None
-        self.cache.move_to_end(key)
-        return Stored(convo, version)
-
-    def _remember(self, key: Key, convo: Conversation, version: int, expires_at: datetime) -> None:
-        if self.cache is None:
-            return
-        self.cache[key] = (convo, version, expires_at)
-        self.cache.move_to_end(key)
-        while len(self.cache) > self._capacity:
-            self.cache.popitem(last=False)
 
     @contextlib.contextmanager
     def command(self) -> Iterator[dict[Key, Opened]]:
@@ -220,7 +194,7 @@ class Conversations:
         if opened is None:
             raise RuntimeError("a conversation is opened inside a command (Conversations.command)")
         if (found := opened.get(key)) is None:
-            stored = self._cached(key, now) or await self.store.load(key, now)
+            stored = await self.store.load(key, now)
             found = opened[key] = Opened(stored.convo, stored.convo.model_copy(deep=True), stored.version)
         return found.convo
 
@@ -233,15 +207,8 @@ class Conversations:
                 if convo == base:
                     break  # nothing changed: no write
                 settled.writes += 1
-                try:
-                    saved = await self.store.save(key, convo, version, now + self.ttl)
-                except BaseException:
-                    self._forget(key)
-                    raise
-                if saved:
-                    self._remember(key, convo, version + 1, now + self.ttl)
+                if await self.store.save(key, convo, version, now + self.ttl):
                     break
-                self._forget(key)  # the copy here was stale, if it was one
                 theirs = await self.store.load(key, now)
                 merged = rebase(base, convo, theirs.convo)
                 if merged is None:
@@ -252,15 +219,6 @@ class Conversations:
             else:
                 log.warning("conversation_not_saved", platform=key[0], attempts=SAVE_ATTEMPTS)
         return settled
-
-    def _forget(self, key: Key) -> None:
-        if self.cache is not None:
-            self.cache.pop(key, None)
-
-    def forget_all(self) -> None:
-        """This process's copies (the rows stay)."""
-        if self.cache is not None:
-            self.cache.clear()
 
     async def sweep(self, clock: Callable[[], datetime], every: float = 60.0) -> None:
         """Delete expired rows now and then, off the path of any message; runs until cancelled."""

@@ -86,6 +86,7 @@ class RequestHandler:
             amended = follow_up(text, convo, now, facts.members, projects, requester)
             if amended is not None and convo.open_pending:
                 # The amendment replaces the confirmation it amends: the old buttons do nothing now.
+                convo.replacing(convo.open_pending)
                 await deps.pending.transition(
                     convo.open_pending, PendingState.PENDING, PendingState.CANCELLED
                 )

@@ -3,8 +3,8 @@ conversation ends consistent. Each replica reads it at the start of its message 
 at the end with a compare-and-set; the later write re-reads and re-applies its change, or,
 when both messages amended the same confirmation, withdraws its own and asks.
 
-Replicas share PostgreSQL (on SQLite, one instance reads through its own copy). The races are
-made deterministic (replica one's read waits while replica two handles its whole
+On PostgreSQL, what replicas share, and on one SQLite file (processes on one host). The races
+are made deterministic (replica one's read waits while replica two handles its whole
 message), then also run for real with asyncio.gather."""
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ KEY = ("slack", "direct", CAROL)
 
 
 @pytest.fixture
-async def replicas(postgres_url: str, clock) -> AsyncIterator[tuple[App, App]]:
-    async for pair in two_replicas(postgres_url, clock):
+async def replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:
+    async for pair in two_replicas(database_url, clock):
         yield pair
 
 
@@ -137,3 +137,24 @@ async def test_amendments_sent_together_end_in_one_open_confirmation(replicas: t
         )
         assert done.decision == "executed", done.text
         assert [t["title"] for t in one.emulator.tasks()].count(title) == 1
+
+
+async def test_two_new_requests_at_once_beside_an_open_confirmation_are_both_asked(
+    replicas: tuple[App, App],
+) -> None:
+    one, two = replicas
+    first = await one.bus.execute(say("assign Book photographer to Hiro due Monday in Industry Night"))
+    other: list[Reply] = []
+
+    async def carol_on_replica_two() -> None:
+        other.append(await two.bus.execute(say("assign Order pizza to Hiro due Friday in Industry Night")))
+
+    await while_reading(one, carol_on_replica_two)
+    flyers = await one.bus.execute(say("assign Print flyers to Hiro due Friday in Industry Night"))
+    assert flyers.decision == "confirm" and "Print flyers" in flyers.text, flyers.text
+    assert other[0].decision == "confirm", other[0].text
+    for asked in (first, other[0], flyers):  # nothing amended: every confirmation still stands
+        assert await state(one, asked.pending_id) is PendingState.PENDING
+    assert (await stored(two)).open_pending == flyers.pending_id  # written last, as if sent last
+    amended = await two.bus.execute(say("make it Wednesday instead"))
+    assert "Print flyers" in amended.text and "Wed 25 Nov 2026" in amended.text, amended.text

@@ -192,7 +192,7 @@ class Conversations:
         """The conversation for this command to change: read once, the same object after."""
         opened = _command.get()
         if opened is None:
-            raise RuntimeError("a conversation is opened inside a command (Conversations.command)")
+            raise RuntimeError("conversations are opened only inside a command (Conversations.command)")
         if (found := opened.get(key)) is None:
             stored = await self.store.load(key, now)
             found = opened[key] = Opened(stored.convo, stored.convo.model_copy(deep=True), stored.version)

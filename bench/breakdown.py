@@ -89,7 +89,8 @@ class Breakdown:
         """Wrap the app's parts; returns the undo for what is process-wide (the renderer)."""
         import bot.terminal
 
-        for repository in (app.db.identity, app.db.pending, app.db.audit):
+        repositories = (app.db.identity, app.db.pending, app.db.audit, app.deps.conversations.store)
+        for repository in repositories:
             for name, _ in inspect.getmembers(type(repository), inspect.iscoroutinefunction):
                 if not name.startswith("_"):
                     self.wrap(repository, name, "db")
@@ -113,6 +114,16 @@ class Breakdown:
     def db_calls_per_message(self) -> dict[str, float]:
         return {kind: round(calls.get("db", 0) / self.messages[kind], 2)
                 for kind, calls in sorted(self.calls.items())}
+
+    def conversation_calls_per_message(self) -> dict[str, dict[str, float]]:
+        """The conversation store's reads (load) and writes (save) per message, by kind."""
+        counted: dict[str, dict[str, float]] = {}
+        for kind, count in sorted(self.messages.items()):
+            calls = {op: len(self.by_method.get(f"{kind}|db:{name}", []))
+                     for op, name in (("reads", "SqlConversationStore.load"),
+                                      ("writes", "SqlConversationStore.save"))}
+            counted[kind] = {op: round(n / count, 2) for op, n in calls.items()}
+        return counted
 
     def methods(self) -> list[tuple[str, int, float]]:
         """(category:method, calls, mean ms), the costliest first: for profiling notes."""

@@ -11,7 +11,7 @@ import statistics
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -166,8 +166,8 @@ class Snapshot:
         state.comments.update(copy.deepcopy(self.comments))
         for platform, user in unlink:
             await self.app.db.identity.unlink(platform, user)
-        deps = self.app.deps
-        deps.conversations = type(deps.conversations)()
+        # Every conversation forgotten (the rows deleted, wherever they are kept).
+        await self.app.deps.conversations.store.forget_expired(self.app.clock() + timedelta(days=3650))
 
 
 def notion_requests(app: Any) -> int:

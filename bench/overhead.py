@@ -53,8 +53,10 @@ def kind(step: str) -> str:
 async def run(mode: Mode) -> dict[str, Any]:
     from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
+    from core.conversation import MemoryConversationStore
 
     app = await bootstrap(bench_settings(), clock=frozen(workspace_now()))
+    stores = {"database": app.deps.conversations.store, "memory": MemoryConversationStore()}
     console = null_console()
     try:
         snapshot = Snapshot(app)
@@ -77,13 +79,17 @@ async def run(mode: Mode) -> dict[str, Any]:
 
         for _ in range(mode.n(3, 0)):  # warm-up: lazy imports, caches, the planner's models
             await iteration(None)
-        runs: list[dict[str, list[float]]] = []
+        runs: dict[str, list[dict[str, list[float]]]] = {name: [] for name in stores}
         for _ in range(mode.n(5, 1)):
-            samples: dict[str, list[float]] = {}
+            samples: dict[str, dict[str, list[float]]] = {name: {} for name in stores}
             gc.collect()
             for _ in range(mode.n(16, 1)):
-                await iteration(samples)
-            runs.append(samples)
+                for name, store in stores.items():  # interleaved: the machine's load falls on both alike
+                    app.deps.conversations.store = store
+                    await iteration(samples[name])
+            for name in stores:
+                runs[name].append(samples[name])
+        app.deps.conversations.store = stores["database"]
 
         breakdown = Breakdown()
         undo = breakdown.instrument(app)
@@ -94,8 +100,14 @@ async def run(mode: Mode) -> dict[str, Any]:
             undo()
     finally:
         await app.aclose()
-    return {**summarise(runs), "overhead_breakdown_ms": breakdown.per_message_ms(),
-            "db_calls_per_message": breakdown.db_calls_per_message()}
+    headline, before = summarise(runs["database"]), summarise(runs["memory"])
+    return {**headline, "overhead_breakdown_ms": breakdown.per_message_ms(),
+            "db_calls_per_message": breakdown.db_calls_per_message(),
+            "conversation_db_calls_per_message": breakdown.conversation_calls_per_message(),
+            "overhead_p50_ms_conversations_in_memory": before["overhead_p50_ms"],
+            "overhead_p99_ms_conversations_in_memory": before["overhead_p99_ms"],
+            "click_p50_ms_conversations_in_memory": before["click_p50_ms"],
+            "conversation_overhead_p50_ms": rounded(headline["overhead_p50_ms"] - before["overhead_p50_ms"])}
 
 
 def summarise(runs: list[dict[str, list[float]]]) -> dict[str, Any]:

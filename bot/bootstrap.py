@@ -20,9 +20,10 @@ import structlog
 from core import observability
 from core.bus import MessageBus
 from core.config import ConfigError, Person, Settings, seed_people
+from core.conversation import Conversations
 from core.directory import Directory
 from core.gate import Gate
-from core.handlers import guarded
+from core.handlers import guarded, remembering
 from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
 from core.handlers.replies import Responder
@@ -152,7 +153,15 @@ async def bootstrap(
         audit=db.audit,
         bus=bus,
         clock=clock,
+        conversations=Conversations(db.conversations),  # in the database, which replicas share
     )
+    sweeping = asyncio.create_task(deps.conversations.sweep(clock))  # expired rows, off any message
+
+    async def stop_sweeping() -> None:
+        sweeping.cancel()
+        await asyncio.gather(sweeping, return_exceptions=True)
+
+    closers.append(stop_sweeping)
     responder = Responder(deps)
     requests = RequestHandler(deps, responder)
     clicks = ClickHandler(deps, responder, requests)
@@ -163,7 +172,7 @@ async def bootstrap(
         Choose: clicks.choose,
     }
     for command, handler in command_handlers.items():
-        bus.handle_command(command, guarded(handler))
+        bus.handle_command(command, guarded(remembering(deps, handler)))
     app = App(
         settings=settings,
         bus=bus,

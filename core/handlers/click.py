@@ -111,7 +111,7 @@ class ClickHandler:
         result = await deps.gate.assess(
             call, requester, platform=action.platform, chat_user_id=action.user_id
         )
-        convo = deps.conversation(action.platform, action.channel_id, action.user_id)
+        convo = await deps.conversation(action.platform, action.channel_id, action.user_id)
         convo.choice = Choice(
             tool=action.tool,
             args=action.resolved["args"],
@@ -205,7 +205,7 @@ class ClickHandler:
 
     async def _now_linked(self, action: PendingAction) -> Reply | None:
         """The click linked the person: the request they made before, answered as understood then."""
-        convo = self.deps.conversation(action.platform, action.channel_id, action.user_id)
+        convo = await self.deps.conversation(action.platform, action.channel_id, action.user_id)
         convo.awaiting_email = False
         deferred, convo.deferred = convo.deferred, None
         if deferred is None:

@@ -43,8 +43,9 @@ class Deps:
     def ports(self) -> Ports:
         return Ports(self.store, self.directory, self.identity, self.settings)
 
-    def conversation(self, platform: str, channel_id: str, user_id: str) -> Conversation:
-        return self.conversations.get((platform, channel_id, user_id), self.clock())
+    async def conversation(self, platform: str, channel_id: str, user_id: str) -> Conversation:
+        """Read once per command (from the database), written once at its end (`remembering`)."""
+        return await self.conversations.get((platform, channel_id, user_id), self.clock())
 
     async def requester(self, platform: str, user_id: str, *, charged: bool = True) -> Member | None:
         """The member behind a chat account; `charged`: the command being handled is theirs

@@ -46,8 +46,8 @@ class RequestHandler:
         await self._received(cmd)
         try:
             requester = await self.deps.requester(cmd.platform, cmd.user_id)
-            convo = self.deps.conversation(cmd.platform, cmd.channel_id, cmd.user_id)
-            convo.turns = [*convo.turns[-5:], cmd.text.strip()]
+            convo = await self.deps.conversation(cmd.platform, cmd.channel_id, cmd.user_id)
+            convo.said(cmd.text.strip())
             return await self._decide(cmd, call, requester, convo)
         except StoreError as exc:
             return Reply(
@@ -67,7 +67,7 @@ class RequestHandler:
     async def _handle(self, cmd: HandleRequest) -> Reply:
         deps = self.deps
         now = deps.clock()
-        convo = deps.conversation(cmd.platform, cmd.channel_id, cmd.user_id)
+        convo = await deps.conversation(cmd.platform, cmd.channel_id, cmd.user_id)
         text = cmd.text.strip()
         if len(text) > MAX_REQUEST_CHARS:
             return Reply(
@@ -88,6 +88,7 @@ class RequestHandler:
             amended = follow_up(text, convo, now, facts.members, projects, requester)
             if amended is not None and convo.open_pending:
                 # The amendment replaces the confirmation it amends: the old buttons do nothing now.
+                convo.replacing(convo.open_pending)
                 await deps.pending.transition(
                     convo.open_pending, PendingState.PENDING, PendingState.CANCELLED
                 )
@@ -99,7 +100,7 @@ class RequestHandler:
                 planner = deps.planner if requester else (deps.planner.fallback or deps.planner)
                 planned = await planner.plan(text, facts)
                 call, notice = planned.call, planned.notice
-        convo.turns = [*convo.turns[-5:], text]
+        convo.said(text)
         reply = await self._decide(cmd, call, requester, convo)
         if notice:
             reply.text = f"{notice}\n{reply.text}"

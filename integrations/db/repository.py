@@ -84,6 +84,9 @@ class Database:
         self.pending = SqlPendingRepository(self)
         self.audit = SqlAuditLog(self)
         self.seen_events = SqlSeenEvents(self)
+        from integrations.db.conversations import SqlConversationStore  # it builds on this module
+
+        self.conversations = SqlConversationStore(self)
 
     async def create_schema(self) -> None:
         """Migrate the schema to the newest revision, in one transaction that holds a lock, so

@@ -108,3 +108,18 @@ class SeenEventRow(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)  # "<platform>:<the platform's event id>"
     seen_at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime(timezone=True))
+
+
+class ConversationRow(SQLModel, table=True):
+    """What Darcy is waiting for from one person in one channel (core/conversation.py), shared
+    by replicas. `version` moves by one at each write: a write that finds another version lost
+    a race. Rows past `expires_at` are dead and deleted in the background."""
+
+    __tablename__ = "conversation"
+
+    platform: str = Field(primary_key=True)
+    channel_id: str = Field(primary_key=True)
+    user_id: str = Field(primary_key=True)
+    version: int
+    data_json: str  # the pydantic Conversation's JSON
+    expires_at: datetime = Field(index=True, sa_type=DateTime(timezone=True))

@@ -163,3 +163,19 @@ async def test_a_socket_mode_retry_on_the_other_replicas_connection_is_not_answe
         await two.aclose()
         await one.aclose()
         await emulator.close()
+
+
+async def test_a_follow_up_reaching_the_other_replica_amends_the_confirmation(
+    replicas: tuple[SlackEmulator, list[str]],
+) -> None:
+    emulator, (one, two) = replicas
+    text = "assign Book photographer to Hiro due Monday in Industry Night"
+    asked = mention_event("1763419201.000200", CAROL, text)
+    assert await post(one, event_body(asked, event_id="Ev0FOLLOW1")) == 200
+    first = await emulator.wait_for("chat.postMessage")
+    assert "Shall I go ahead?" in json.dumps(first.body), first.body
+    amended = mention_event("1763419202.000200", CAROL, "actually make it Friday instead")
+    assert await post(two, event_body(amended, event_id="Ev0FOLLOW2")) == 200
+    second = await emulator.wait_for("chat.postMessage", 2)
+    said = json.dumps(second.body)
+    assert "due Fri 20 Nov 2026" in said and "Shall I go ahead?" in said, said

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_conversations"
-down_revision = "0004_slack_events"
+down_revision = "0005_limits"
 branch_labels = None
 depends_on = None
 

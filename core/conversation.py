@@ -24,6 +24,7 @@ class Choice:
 @dataclass
 class Conversation:
     awaiting_email: bool = False
+    wants_admin: bool = False  # the e-mail asked for goes to an admin's approval, not a code
     deferred: tuple[str, ToolCall] | None = None  # the request to answer once the person is linked
     turns: list[str] = field(default_factory=list)
     last_call: ToolCall | None = None  # the last call the gate accepted or asked about

@@ -37,6 +37,9 @@ class HandleRequest(Command):
     user_id: str
     channel_id: str = "direct"
     text: str
+    # An e-mail the platform itself vouches for as this person's (Slack: users.info, with
+    # users:read.email), never one they typed: it links them to the member who has it.
+    verified_email: str | None = None
 
 
 class Confirm(Command):

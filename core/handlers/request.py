@@ -11,6 +11,7 @@ from core.followup import follow_up
 from core.gate import Decision, GateResult
 from core.handlers.deps import Deps
 from core.handlers.replies import Asked, Responder
+from core.identity import Proof
 from core.linking import CODE_IN_TEXT
 from core.messages import DecisionMade, HandleRequest, RequestReceived
 from core.pending import PendingState
@@ -87,7 +88,7 @@ class RequestHandler:
             if verified.member is not None:
                 requester = await deps.requester(cmd.platform, cmd.user_id)
                 convo.awaiting_email = False
-                await self._audit_link(cmd, verified.member.notion_user_id, "slack_email")
+                await self._audit_link(cmd, verified.member.notion_user_id, Proof.SLACK_EMAIL)
                 if verified.notice:
                     notices.append(verified.notice)
         if requester is None and not deps.linking.trusted(cmd.platform):

@@ -250,6 +250,23 @@ async def test_duplicate_links_are_reduced_to_the_earliest(database_url: str) ->
         await db.close()
 
 
+async def test_links_made_by_email_alone_are_marked_unverified_by_0005(database_url: str) -> None:
+    """0005: a link made before proofs existed proved nothing, except on the trusted terminal."""
+    await made_before_alembic(
+        database_url, [("slack", "U1", "notion-a", T0), ("terminal", "zoe", "notion-z", T0)]
+    )
+    db = Database(database_url)
+    try:
+        with capture_logs() as logs:
+            await db.create_schema()
+        vias = {(r.platform, r.platform_user_id): r.via for r in await db.identity.all()}
+        assert vias == {("slack", "U1"): "unverified", ("terminal", "zoe"): "terminal"}
+        [marked] = [e for e in logs if e["event"] == "unproven_links_marked"]
+        assert marked["links"] == 1 and marked["log_level"] == "warning"
+    finally:
+        await db.close()
+
+
 async def test_creating_the_schema_again_or_at_once_is_harmless(database_url: str) -> None:
     databases = [Database(database_url) for _ in range(3)]
     try:

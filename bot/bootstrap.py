@@ -28,7 +28,9 @@ from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
 from core.handlers.replies import Responder
 from core.handlers.request import RequestHandler
+from core.identity import LinkRequest, Proof, RequestKind
 from core.limits import PersonLimiter
+from core.linking import Linking
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
@@ -107,6 +109,9 @@ async def bootstrap(
     if store is None:
         store, emulator, close_store = await _connect_store(settings, workspace)
         closers.append(close_store)
+    if emulator is not None and not settings.identity.signin_page_id:  # the demo's own sign-in page
+        identity = settings.identity.model_copy(update={"signin_page_id": emulator.signin_page_id})
+        settings = settings.model_copy(update={"identity": identity})
 
     url = settings.database.url
     if settings.notion.embedded and "database" not in settings.model_fields_set:
@@ -118,8 +123,8 @@ async def bootstrap(
     closers.append(ledger.close)  # runs before db.close: closers run last first
 
     people = [*settings.people, *(seed_people(workspace) if settings.workspace.people_from_seed else [])]
-    await _apply_admin_links(db, store, people)
     clock = clock or make_clock(settings, workspace)
+    await _apply_admin_links(db, store, people, clock)
     keep = timedelta(days=settings.database.usage_keep_days)
     if forgotten := await ledger.forget_before(clock().date() - keep):
         log.info("usage_rows_forgotten", rows=forgotten, keep_days=settings.database.usage_keep_days)
@@ -142,6 +147,16 @@ async def bootstrap(
     traced_store = TracedTaskStore(store)  # a cached read shows as a span of ~0 ms
     directory = Directory(traced_store, people, task_names_seconds=settings.notion.task_names_seconds)
     gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
+    linking = Linking(
+        settings,
+        db.identity,
+        db.codes,
+        db.link_requests,
+        directory,
+        traced_store,
+        clock,
+    )
+    closers.append(linking.settle)  # a code's comment being sent is finished before Notion closes
     deps = Deps(
         settings=settings,
         store=traced_store,
@@ -154,6 +169,7 @@ async def bootstrap(
         bus=bus,
         clock=clock,
         conversations=Conversations(db.conversations),  # in the database, which replicas share
+        linking=linking,
     )
     sweeping = asyncio.create_task(deps.conversations.sweep(clock))  # expired rows, off any message
 
@@ -205,8 +221,12 @@ async def _tools(settings: Settings, closers: list[Callable[[], Any]]) -> ToolRe
     return registry
 
 
-async def _apply_admin_links(db: Database, store: TaskStore, people: list[Person]) -> None:
-    """Chat ids the admin config maps to a Notion user (by e-mail) are linked at start."""
+async def _apply_admin_links(
+    db: Database, store: TaskStore, people: list[Person], clock: Callable[[], datetime]
+) -> None:
+    """Chat ids the admin config maps to a Notion user (by e-mail) are linked at start, and
+    win over any other link: a link they replace is reported to admins (the log, and
+    `darcy links --pending`), never skipped in silence."""
     by_email = {(email or "").casefold(): user_id for user_id, _, email in await store.list_users()}
     links = [
         (platform, chat_id, by_email[person.email.casefold()])
@@ -219,7 +239,28 @@ async def _apply_admin_links(db: Database, store: TaskStore, people: list[Person
         )
         if chat_id
     ]
-    await db.identity.link_many(links, via="config")
+    reported = {
+        (r.platform, r.platform_user_id, r.notion_user_id, r.reason) for r in await db.link_requests.pending()
+    }
+    for lost in await db.identity.link_many(links, via=Proof.CONFIG):
+        if lost.via == Proof.CONFIG:
+            reason = "refused: an earlier [[people]] entry maps another account on that platform to it"
+        else:
+            reason = f"unlinked: a [[people]] mapping gives that Notion user to another account ({lost.via})"
+        log.warning("config_link_conflict", platform=lost.platform, platform_user_id=lost.platform_user_id,
+                    notion_user_id=lost.notion_user_id, via=lost.via, reason=reason)
+        if (lost.platform, lost.platform_user_id, lost.notion_user_id, reason) in reported:
+            continue  # a restart: reported already, still waiting for an admin
+        await db.link_requests.add(
+            LinkRequest(
+                kind=RequestKind.CONFLICT,
+                platform=lost.platform,
+                platform_user_id=lost.platform_user_id,
+                notion_user_id=lost.notion_user_id,
+                reason=reason,
+                created_at=clock(),
+            )
+        )
 
 
 async def _connect_store(settings: Settings, workspace: dict[str, Any]) -> tuple[TaskStore, Any, Any]:

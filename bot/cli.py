@@ -302,13 +302,81 @@ def since_day(since: str, today: date) -> date | None:
         return None
 
 
-@app.command()
-def links(config: ConfigOption = None) -> None:
-    """List who is linked to which Notion user."""
-    settings = _settings(config)
+links_app = typer.Typer(
+    help="Identity links (admin): who is linked to which Notion user and how it was proven; "
+    "`--pending`, `approve ID`, `deny ID` for the links waiting for an admin.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(links_app, name="links")
 
+
+@links_app.callback()
+def links(
+    ctx: typer.Context,
+    pending: Annotated[
+        bool, typer.Option("--pending", help="Links waiting for an admin: requests and reported conflicts.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """List who is linked to which Notion user, and how each link was proven (via)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(config)
+    if pending:
+        requests = _with_database(settings, lambda db: db.link_requests.pending())
+        if not requests:
+            typer.echo("no link is waiting for an admin")
+        for request in requests:
+            who = request.notion_user_id or "no Notion member has that e-mail"
+            typer.echo(
+                f"{request.id}\t{request.kind.value}\t{request.platform}\t{request.platform_user_id}\t"
+                f"{request.email or '-'}\t{who}\t{request.created_at:%Y-%m-%d %H:%M}\t{request.reason}"
+            )
+        if requests:
+            typer.echo("approve with `darcy links approve ID`, refuse with `darcy links deny ID`")
+        return
     for link in _with_database(settings, lambda db: db.identity.all()):
         typer.echo(f"{link.platform}\t{link.platform_user_id}\t{link.notion_user_id}\t{link.via}")
+
+
+@links_app.command("approve")
+def links_approve(
+    request_id: Annotated[int, typer.Argument(help="The request's number (darcy links --pending).")],
+    config: ConfigOption = None,
+) -> None:
+    """Approve a link request: the account is linked by an admin (taking the Notion user from a
+    self-made link, never from the config's or another admin's)."""
+    _decide_request(config, request_id, approve=True)
+
+
+@links_app.command("deny")
+def links_deny(
+    request_id: Annotated[int, typer.Argument(help="The request's number (darcy links --pending).")],
+    config: ConfigOption = None,
+) -> None:
+    """Deny a link request (or close a reported conflict): nothing is linked."""
+    _decide_request(config, request_id, approve=False)
+
+
+def _decide_request(config: Path | None, request_id: int, *, approve: bool) -> None:
+    from datetime import UTC, datetime
+
+    from core import linking
+
+    settings = _settings(config)
+
+    async def decide(db: Any) -> str:
+        now = datetime.now(UTC)
+        if approve:
+            return await linking.approve(db.identity, db.link_requests, request_id, now)
+        return await linking.deny(db.link_requests, request_id, now)
+
+    try:
+        typer.echo(_with_database(settings, decide))
+    except ValueError as exc:
+        typer.echo(f"darcy: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()
@@ -318,25 +386,28 @@ def link(
     notion_user_id: Annotated[str, typer.Argument(help="The Notion user's id.")],
     config: ConfigOption = None,
 ) -> None:
-    """Link a chat user to a Notion user (an admin's override of the verification flow)."""
+    """Link a chat user to a Notion user (an admin's link: it takes the Notion user from a link
+    someone made themselves, which is said; one the config or an admin made must be unlinked first)."""
     settings = _settings(config)
 
-    async def do(db: Any) -> str | None:
-        """None once linked; else who holds that Notion user."""
-        from core.identity import LinkTaken
+    async def do(db: Any) -> tuple[str | None, Any]:
+        """(None, the link it replaced) once linked; else (who holds that Notion user, None)."""
+        from core.identity import LinkTaken, Proof
 
-        holder = await db.identity.holder(platform, notion_user_id)
-        if holder in (None, user_id):
-            try:
-                await db.identity.link(platform, user_id, notion_user_id, via="admin")
-            except LinkTaken:  # linked elsewhere since the look-up: the database refused this one
-                return await db.identity.holder(platform, notion_user_id) or ""
-            return None
-        return holder
+        try:
+            return None, await db.identity.link(platform, user_id, notion_user_id, via=Proof.ADMIN)
+        except LinkTaken:  # held by the config's or an admin's link
+            holder = await db.identity.holding(platform, notion_user_id)
+            return (holder.platform_user_id if holder else ""), None
 
-    holder = _with_database(settings, do)
+    holder, replaced = _with_database(settings, do)
     if holder is None:
         typer.echo(f"linked {platform} user {user_id} to Notion user {notion_user_id}")
+        if replaced is not None:
+            typer.echo(
+                f"replaced the link {platform} user {replaced.platform_user_id} had made themselves "
+                f"({replaced.via}): they are unlinked now"
+            )
         return
     who = f"{platform} user {holder}" if holder else f"another {platform} user"
     typer.echo(f"darcy: that Notion user is already linked to {who}; unlink it first", err=True)

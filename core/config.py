@@ -291,10 +291,18 @@ class DiscordSettings(Section):
     token_env: EnvName = "DISCORD_TOKEN"
     # Sync /darcy to this guild for instant updates; unset: a global command.
     guild_id: int | None = None
+    # The club's server(s): Darcy answers people there (and their direct messages) and politely
+    # refuses everyone else. guild_id counts as one of them. Unset (and no guild_id): anyone
+    # who can reach the bot, with a warning at start.
+    guild_ids: list[int] = Field(default_factory=list)
     ephemeral_reads: bool = False
 
     def token(self) -> str | None:
         return os.environ.get(self.token_env)
+
+    def allowed_guilds(self) -> frozenset[int]:
+        """The servers whose people Darcy serves; empty: unrestricted."""
+        return frozenset([*self.guild_ids, *([self.guild_id] if self.guild_id else [])])
 
 
 class SlackSettings(Section):
@@ -308,6 +316,14 @@ class SlackSettings(Section):
     # The Web API's base URL (apps.connections.open too); unset: https://slack.com/api/.
     # GovSlack: https://slack-gov.com/api/. Tests: a loopback rig.
     api_url: str | None = None
+    # The club's workspace (T…): Darcy answers its people and politely refuses everyone else,
+    # such as Slack Connect users of other organisations. Unset: any team, with a warning at start.
+    team_id: str | None = None
+
+    @field_validator("team_id")
+    @classmethod
+    def _team(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("api_url")
     @classmethod
@@ -326,6 +342,33 @@ class SlackSettings(Section):
 
     def app_token(self) -> str | None:
         return os.environ.get(self.app_token_env)
+
+
+class IdentitySettings(Section):
+    """How a chat account proves which Notion user it is before Darcy links them.
+
+    The terminal is trusted local use: its links need no proof. Slack links a person whose
+    Slack-verified e-mail equals a Notion member's at once. Otherwise, on the platforms in
+    `code_platforms`, a one-time code is posted in Notion (a comment mentioning the person on
+    `signin_page_id`) and typed back in chat; and anyone may ask an admin to approve instead
+    (`darcy links --pending`). `[[people]]` mappings and `darcy link` always win."""
+
+    # Link by the e-mail alone, with no proof: such a link grants at most the member role.
+    # Off: links made that way (before proofs existed) are ignored until the person proves it.
+    allow_unverified: bool = False
+    # The Notion page where sign-in codes are posted (every member must be able to open it,
+    # and the integration must be connected to it); unset: no codes, admin approval only.
+    # The embedded demo workspace has one of its own.
+    signin_page_id: str | None = None
+    # Platforms whose people may prove themselves with a Notion code. Slack is not among them
+    # by default: Slack vouches for e-mails itself, and a code on a shared page can be read
+    # by others who open that page (README, "Linking accounts").
+    code_platforms: list[str] = Field(default_factory=lambda: ["discord"])
+
+    @field_validator("signin_page_id")
+    @classmethod
+    def _page_id(cls, value: str | None) -> str | None:
+        return notion_id(value) if value else None
 
 
 class DatabaseSettings(Section):
@@ -390,6 +433,7 @@ class Settings(BaseSettings):
     tools: dict[str, ToolRule] = Field(default_factory=dict)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
+    identity: IdentitySettings = Field(default_factory=IdentitySettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
 

@@ -46,6 +46,7 @@ class Conversation(BaseModel):
     """Small and typed: stored as this model's JSON, never pickled."""
 
     awaiting_email: bool = False
+    wants_admin: bool = False  # the e-mail asked for goes to an admin's approval, not a code
     deferred: tuple[str, ToolCall] | None = None  # the request to answer once the person is linked
     turns: list[str] = Field(default_factory=list)
     last_call: ToolCall | None = None  # the last call the gate accepted or asked about
@@ -114,7 +115,7 @@ class MemoryConversationStore:
         return len(gone)
 
 
-GROUPS = (("last_call", "open_pending"), ("awaiting_email", "deferred"), ("choice",))
+GROUPS = (("last_call", "open_pending"), ("awaiting_email", "wants_admin", "deferred"), ("choice",))
 
 
 def _part(convo: Conversation, group: tuple[str, ...]) -> tuple[Any, ...]:

@@ -40,6 +40,9 @@ class HandleRequest(Command):
     # A message shortcut ("Create Darcy task" on someone's message): the new task's title, taken
     # as is. Never parsed: words in someone else's message must not add people, dates or a status.
     new_task_title: str | None = None
+    # An e-mail the platform itself vouches for as this person's (Slack: users.info, with
+    # users:read.email), never one they typed: it links them to the member who has it.
+    verified_email: str | None = None
 
 
 class Confirm(Command):

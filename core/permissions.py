@@ -146,3 +146,33 @@ def permit_tool(requester: Member, tool: str, rule: ToolRule | None, *, closed: 
     return Permission(
         False, f"tools.{tool}.roles", f"only {allowed} may use {tool}", "ask one of them to do it for you"
     )
+
+
+# The scopes of each policy field, weakest first (RolePolicy).
+_SCOPES = {
+    "comment": ("none", "own", "any"),
+    "create_for": ("none", "self", "any"),
+    "edit": ("none", "own", "any"),
+    "archive": ("none", "own", "led", "any"),
+}
+
+
+def no_more_than(role: str, cap: str, roles: dict[str, RolePolicy], tools: dict[str, ToolRule]) -> bool:
+    """Whether `role` may do nothing that `cap` may not: every scope, field, bulk change and
+    extension tool rule. An unknown role is never within."""
+    mine, limit = roles.get(role), roles.get(cap)
+    if mine is None or limit is None:
+        return False
+    for name, order in _SCOPES.items():
+        if order.index(getattr(mine, name)) > order.index(getattr(limit, name)):
+            return False
+    if not set(mine.edit_fields) <= set(limit.edit_fields) or (mine.bulk and not limit.bulk):
+        return False
+    return not any(
+        rule.roles is not None and role in rule.roles and cap not in rule.roles for rule in tools.values()
+    )
+
+
+def clamped(role: str, roles: dict[str, RolePolicy], tools: dict[str, ToolRule], cap: str = "member") -> str:
+    """`role`, or `cap` when `role` may do more: what a link made by the e-mail alone grants."""
+    return role if role == cap or no_more_than(role, cap, roles, tools) else cap

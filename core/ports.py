@@ -33,6 +33,12 @@ class TaskStore(Protocol):
         """The task's comments, oldest first."""
         ...
 
+    async def notify(self, page_id: str, notion_user_id: str, text: str) -> str:
+        """A comment on `page_id` that starts by mentioning that Notion user, who Notion then
+        notifies, followed by `text`; returns the comment's id. Sent once (never repeated
+        after a lost answer: a second notification is worse than none)."""
+        ...
+
     async def archive_task(self, task_id: str) -> None:
         """Move the page to Notion's trash (how an undone create is taken back)."""
         ...

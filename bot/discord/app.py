@@ -12,12 +12,18 @@ app, and of direct messages, even without the Message Content intent, so `@Darcy
 the components need no intent at all. Components carry only
 a pending id (or, for the link button, the requester's id) and are
 `discord.ui.DynamicItem`s, so any process that registered them can answer a click.
+
+Only the club's server(s) are served (`[discord] guild_ids`, and `guild_id`): a command, a
+click or a mention from any other server is refused politely, and a direct message only from
+someone who is a member of one of them (one REST look-up, no privileged intent, kept a while).
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import time
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -48,6 +54,8 @@ MESSAGE_COMMAND = "Create Darcy task"
 MODAL_TIMEOUT = 15 * 60  # an interaction token's lifetime: a modal left open longer is gone
 KEY = r"[A-Za-z0-9_-]{1,80}"
 FAILED = "Something went wrong on my side, so I did nothing. Please try again in a moment."
+OUTSIDER = "Sorry, I only work for the club's own Discord server, so I can't help you here."
+MEMBER_SECONDS = 600.0  # how long "is a member of the club's server" is reused for a DM
 
 log = structlog.get_logger("darcy.discord")
 
@@ -61,6 +69,8 @@ class DarcyClient(discord.Client):
         self.settings = settings
         guild_id = settings.discord.guild_id
         self.guild = discord.Object(id=guild_id) if guild_id else None
+        self.allowed_guilds = settings.discord.allowed_guilds()
+        self._members: OrderedDict[int, tuple[float, bool]] = OrderedDict()
         self.tree = app_commands.CommandTree(self)
         self.tree.add_command(
             app_commands.Command(
@@ -74,6 +84,11 @@ class DarcyClient(discord.Client):
 
     async def setup_hook(self) -> None:
         """After login: answer clicks on any message Darcy ever sent, publish the commands."""
+        if not self.allowed_guilds:
+            log.warning(
+                "discord_guild_unrestricted",
+                detail="[discord] guild_ids is not set: people of any server Darcy is added to are answered",
+            )
         self.add_dynamic_items(AnswerButton, ChooseSelect, LinkButton)
         synced = await self.tree.sync(guild=self.guild)
         log.info(
@@ -83,6 +98,32 @@ class DarcyClient(discord.Client):
         )
         if self.application_id is not None:
             log.info("discord invite", url=invite_url(self.application_id, self.guild and self.guild.id))
+
+    async def outsider(self, guild_id: int | None, user_id: int) -> bool:
+        """Whether this person, here, is outside the club: in another server, or writing
+        directly without being a member of the club's server."""
+        if not self.allowed_guilds:
+            return False
+        if guild_id is not None:
+            return guild_id not in self.allowed_guilds
+        hit = self._members.get(user_id)
+        if hit is not None and hit[0] > time.monotonic():
+            return not hit[1]
+        member = False
+        for guild in sorted(self.allowed_guilds):
+            try:
+                await self.http.get_member(guild, user_id)
+            except discord.NotFound:
+                continue
+            except discord.HTTPException as exc:
+                log.warning("discord member look-up failed", guild_id=guild, code=exc.code, error=exc.text)
+                continue
+            member = True
+            break
+        self._members[user_id] = (time.monotonic() + MEMBER_SECONDS, member)
+        while len(self._members) > 10_000:
+            self._members.popitem(last=False)
+        return not member
 
     async def ask(self, command: Command) -> Reply:
         """Core's answer; a crash becomes an apology so the acknowledged message never hangs."""
@@ -122,6 +163,12 @@ class DarcyClient(discord.Client):
             role is not None and role.id in message.raw_role_mentions
         )
         if not (direct or mentioned):
+            return
+        if await self.outsider(message.guild.id if message.guild is not None else None, message.author.id):
+            log.warning("discord request from outside the club refused",
+                        guild_id=message.guild.id if message.guild is not None else None)
+            with contextlib.suppress(discord.HTTPException):
+                await message.reply(mention_author=False, **render.notice(OUTSIDER))
             return
         mention = rf"<@!?{me.id}>" + (rf"|<@&{role.id}>" if role is not None else "")
         text = re.sub(mention, " ", message.content).strip() or "help"
@@ -199,6 +246,16 @@ def _request(interaction: discord.Interaction, text: str, new_task_title: str | 
     )
 
 
+async def refused(interaction: discord.Interaction[DarcyClient]) -> bool:
+    """An interaction from outside the club, answered with a polite refusal to that person alone."""
+    client = interaction.client
+    if not await client.outsider(interaction.guild_id, interaction.user.id):
+        return False
+    log.warning("discord interaction from outside the club refused", guild_id=interaction.guild_id)
+    await interaction.response.send_message(**render.notice(OUTSIDER), ephemeral=True)
+    return True
+
+
 async def _defer(interaction: discord.Interaction[DarcyClient]) -> None:
     """The acknowledgement, before any core work: Discord shows "Darcy is thinking…"."""
     private = interaction.client.settings.discord.ephemeral_reads
@@ -207,6 +264,8 @@ async def _defer(interaction: discord.Interaction[DarcyClient]) -> None:
 
 @app_commands.describe(text="What you'd like, e.g. “what are my tasks?”")
 async def darcy_command(interaction: discord.Interaction[DarcyClient], text: str) -> None:
+    if await refused(interaction):
+        return
     await _defer(interaction)
     client = interaction.client
     reply = await client.ask(_request(interaction, text))
@@ -215,6 +274,8 @@ async def darcy_command(interaction: discord.Interaction[DarcyClient], text: str
 
 async def create_task_from(interaction: discord.Interaction[DarcyClient], message: discord.Message) -> None:
     """Message command: a task titled by the message's first line, for whoever invoked it."""
+    if await refused(interaction):
+        return
     await _defer(interaction)
     client = interaction.client
     lines = named(message).strip().splitlines()
@@ -286,6 +347,8 @@ class AnswerButton(
         return cls(match["verb"], match["key"])
 
     async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        if await refused(interaction):
+            return
         await interaction.response.defer()  # ack first: the write may be slow
         kind = Confirm if self.verb == "confirm" else Cancel
         await answer_click(
@@ -314,6 +377,8 @@ class ChooseSelect(discord.ui.DynamicItem[discord.ui.Select], template=rf"darcy:
         return cls(match["key"], tuple(o.label for o in options))
 
     async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        if await refused(interaction):
+            return
         await interaction.response.defer()
         values = (interaction.data or {}).get("values") or ["-1"]
         option = int(values[0]) if str(values[0]).lstrip("-").isdigit() else -1
@@ -345,6 +410,8 @@ class LinkButton(discord.ui.DynamicItem[discord.ui.Button], template=r"darcy:lin
         return cls(match["key"])
 
     async def callback(self, interaction: discord.Interaction[DarcyClient]) -> None:
+        if await refused(interaction):
+            return
         if str(interaction.user.id) != self.user_id:
             await interaction.response.send_message(
                 f"Only <@{self.user_id}> can answer this.", ephemeral=True, allowed_mentions=render.NO_PINGS
@@ -370,6 +437,8 @@ class EmailModal(discord.ui.Modal, title=render.LINK_LABEL):
         return self.field.component  # type: ignore[return-value]
 
     async def on_submit(self, interaction: discord.Interaction[DarcyClient]) -> None:  # type: ignore[override]
+        if await refused(interaction):
+            return
         await interaction.response.defer()  # edits the message whose button opened the modal
         client = interaction.client
         reply = await client.ask(_request(interaction, self.email.value.strip()))

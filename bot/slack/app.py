@@ -10,6 +10,11 @@ A table of "this Slack request → that core command":
     Confirm / Cancel / pick            → Confirm / Cancel / Choose, the answer replaces the question
     Link my Notion account → modal     → HandleRequest(<e-mail>) in the asking channel
 
+Every request carries the e-mail Slack vouches for (users.info with `users:read.email`, only
+for a person of the workspace), so core links a member with that e-mail at once. With
+`[slack] team_id`, people of any other team (Slack Connect users of other organisations) are
+refused politely before anything else, whatever they send.
+
 Every listener acknowledges first: Slack wants its 200 within 3 s, and with
 `process_before_response=False` bolt sends it while the listener goes on to the real work.
 Nothing here knows Notion or language models; rendering lives in `bot.slack.render`.
@@ -22,6 +27,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -57,6 +63,12 @@ COMMAND = "/darcy"
 SHORTCUT = "create_darcy_task"
 MAX_TITLE = 100
 EMAIL = re.compile(r"[^@\s<>|:]+@[^@\s<>|]+\.[A-Za-z]{2,}")
+EMAIL_SECONDS = 600.0  # how long a person's Slack e-mail (or its absence) is reused
+OUTSIDER = Reply(
+    text="Sorry, I only work with people of the club's own Slack workspace, so I can't help you here.",
+    decision="deny",
+    private=True,
+)
 SORRY = Reply(text="Sorry, something went wrong on my side. Please try again in a moment.", decision="error")
 
 
@@ -115,6 +127,7 @@ class Where:
     response_url: str | None = None
     ephemeral: bool = False  # the clicked message is ephemeral: only its response_url can replace it
     via_response_url: bool = False  # slash commands: the bot may not be in the channel at all
+    team: str | None = None  # the workspace the request came through (whose people users.info vouches for)
 
     @classmethod
     def of_action(cls, body: dict[str, Any]) -> Where:
@@ -127,32 +140,137 @@ class Where:
             message_ts=container.get("message_ts") or message.get("ts"),
             response_url=body.get("response_url"),
             ephemeral=bool(container.get("is_ephemeral")),
+            team=_app_team(body),
         )
+
+
+def _app_team(body: dict[str, Any]) -> str | None:
+    """The workspace a request came through: the envelope's team_id (events, commands) or
+    its team (interactivity)."""
+    team = body.get("team")
+    return body.get("team_id") or (team.get("id") if isinstance(team, dict) else None)
+
+
+def person_team(body: dict[str, Any]) -> str | None:
+    """The team of the person who acted, as Slack says it: an event's `user_team` or `team`,
+    an interaction's `user.team_id`, a command's `user_team`; else the workspace it came
+    through. None: no person acted (an event about something else)."""
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        if not event.get("user"):
+            return None
+        return event.get("user_team") or event.get("team") or _app_team(body)
+    if isinstance(body.get("user"), dict):
+        return body["user"].get("team_id") or _app_team(body)
+    if body.get("command"):
+        return body.get("user_team") or _app_team(body)
+    return None
+
+
+def _outsider_where(body: dict[str, Any]) -> Where | None:
+    """Where to tell someone of another team that Darcy won't help: only them, where they asked."""
+    if body.get("type") == "event_callback":
+        event = body.get("event") or {}
+        if not event.get("channel") or not event.get("user"):
+            return None
+        return Where(channel=event["channel"], user=event["user"], thread_ts=event.get("thread_ts"))
+    if body.get("command"):
+        return Where(channel=body.get("channel_id", ""), user=body.get("user_id", ""),
+                     response_url=body.get("response_url"), via_response_url=True)
+    if body.get("type") == "block_actions":
+        return Where.of_action(body)
+    if body.get("type") == "message_action":
+        return Where(channel=(body.get("channel") or {}).get("id", ""), user=body["user"]["id"],
+                     response_url=body.get("response_url"))
+    return None  # a modal's submission: closing it is all
+
+
+def vouched_email(user: dict[str, Any], team: str | None) -> str | None:
+    """The e-mail Slack vouches for: a person of `team` (not a bot, not deleted, not someone of
+    another organisation seen through Slack Connect) whose profile has one. users.info shows
+    `profile.email` only to an app with `users:read.email`."""
+    email = (user.get("profile") or {}).get("email")
+    if not email or not isinstance(email, str):
+        return None
+    if user.get("deleted") or user.get("is_bot") or user.get("is_app_user") or user.get("is_stranger"):
+        return None
+    if user.get("is_email_confirmed") is False:
+        return None
+    if team is None or user.get("team_id") != team:
+        return None
+    return email.strip()
 
 
 class SlackAdapter:
     """The listeners. Each acks, turns the request into a core command and renders the reply."""
 
-    def __init__(self, bus: CommandBus, client: AsyncWebClient) -> None:
-        self.bus, self.client = bus, client
+    def __init__(self, bus: CommandBus, client: AsyncWebClient, team_id: str | None = None) -> None:
+        self.bus, self.client, self.team_id = bus, client, team_id
+        self._emails: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
+        self._later: set[asyncio.Task[None]] = set()
+
+    # ---- who is asking ----------------------------------------------------------------------
+
+    async def team_gate(self, body: dict[str, Any], next: Callable[[], Awaitable[None]]) -> Any:
+        """Bolt global middleware: with `[slack] team_id`, a person of another team is told, to
+        them alone, that Darcy won't help, and nothing reaches core."""
+        team = person_team(body)
+        if not self.team_id or team is None or team == self.team_id:
+            return await next()
+        log.warning("slack request from another team refused", team=team)
+        where = _outsider_where(body)
+        if where is not None:
+            task = asyncio.ensure_future(self._refuse(where))
+            self._later.add(task)
+            task.add_done_callback(self._later.discard)
+        return BoltResponse(status=200, body="")  # acknowledged: Slack must not send it again
+
+    async def _refuse(self, where: Where) -> None:
+        try:
+            await self._whisper(where, OUTSIDER)
+        except Exception as exc:  # best effort: the refusal itself is not worth a crash
+            log.info("slack refusal not delivered", error=str(exc))
+
+    async def verified_email(self, user: str, team: str | None) -> str | None:
+        """The person's e-mail as Slack vouches for it (users.info), kept EMAIL_SECONDS."""
+        hit = self._emails.get(user)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        try:
+            found = (await self.client.users_info(user=user)).get("user") or {}
+        except SlackApiError as exc:
+            log.info("users.info refused", user=user, error=exc.response.get("error"))
+            found = {}
+        except Exception as exc:  # Slack unreachable: no e-mail, the request still goes on
+            log.warning("users.info failed", user=user, error=str(exc))
+            return None
+        email = vouched_email(found, self.team_id or team)
+        self._emails[user] = (time.monotonic() + EMAIL_SECONDS, email)
+        self._emails.move_to_end(user)
+        while len(self._emails) > 10_000:
+            self._emails.popitem(last=False)
+        return email
 
     # ---- requests ---------------------------------------------------------------------------
 
-    async def on_mention(self, ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext) -> None:
+    async def on_mention(
+        self, ack: AsyncAck, event: dict[str, Any], context: AsyncBoltContext, body: dict[str, Any]
+    ) -> None:
         await ack()
         if not event.get("user") or event.get("bot_id") or event.get("subtype"):
             return  # another app mentioning Darcy (its events carry its bot user *and* bot_id)
         text = render.from_slack(_without_mention(event.get("text", ""), context.bot_user_id))
         thread = event.get("thread_ts") or event["ts"]  # always answer in the thread
-        where = Where(channel=event["channel"], user=event["user"], thread_ts=thread)
+        where = Where(channel=event["channel"], user=event["user"], thread_ts=thread, team=_app_team(body))
         await self._request(where, text)
 
-    async def on_message(self, ack: AsyncAck, event: dict[str, Any]) -> None:
+    async def on_message(self, ack: AsyncAck, event: dict[str, Any], body: dict[str, Any]) -> None:
         await ack()
         person = event.get("user") and not (event.get("subtype") or event.get("bot_id"))
         if event.get("channel_type") != "im" or not person:
             return  # edits, joins, bots (and this bot): not someone talking to Darcy
-        where = Where(channel=event["channel"], user=event["user"], thread_ts=event.get("thread_ts"))
+        where = Where(channel=event["channel"], user=event["user"], thread_ts=event.get("thread_ts"),
+                      team=_app_team(body))
         await self._request(where, render.from_slack(event.get("text", "")))
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
@@ -162,6 +280,7 @@ class SlackAdapter:
             user=command["user_id"],
             response_url=command.get("response_url"),
             via_response_url=True,
+            team=_app_team(command),
         )
         await self._request(where, render.from_slack(command.get("text", "")).strip() or "help")
 
@@ -173,6 +292,7 @@ class SlackAdapter:
             user=shortcut["user"]["id"],
             thread_ts=message.get("thread_ts") or message.get("ts"),
             response_url=shortcut.get("response_url"),
+            team=_app_team(shortcut),
         )
         text = await self._named(message.get("text") or "")
         lines = [line.strip() for line in render.from_slack(text).splitlines()]
@@ -208,6 +328,7 @@ class SlackAdapter:
             channel_id=where.channel,
             text=text,
             new_task_title=new_task_title,
+            verified_email=await self.verified_email(where.user, where.team),
         )
         try:
             reply: Reply = await self.bus.execute(command)
@@ -281,7 +402,8 @@ class SlackAdapter:
         where = Where(**json.loads(view["private_metadata"]))
         where.user = body["user"]["id"]
         command = HandleRequest(
-            platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=email.group(0)
+            platform=PLATFORM, user_id=where.user, channel_id=where.channel, text=email.group(0),
+            verified_email=await self.verified_email(where.user, where.team or _app_team(body)),
         )
         try:
             reply: Reply = await self.bus.execute(command)
@@ -374,16 +496,19 @@ def build_app(
     signing_secret: str,
     client: AsyncWebClient,
     seen: SeenEvents | None = None,
+    team_id: str | None = None,
 ) -> AsyncApp:
     """The bolt app with Darcy's listeners. `client` carries the bot token (and, in tests, a
     loopback base_url); it is given slack_sdk's retry handlers for 429s and dropped connections.
-    `process_before_response=False` so every ack leaves before the work."""
+    `process_before_response=False` so every ack leaves before the work. `team_id`: the club's
+    workspace, whose people alone are answered."""
     client = with_retries(client)
     bolt = AsyncApp(
         signing_secret=signing_secret, client=client, process_before_response=False, logger=_bolt_logger()
     )
-    adapter = SlackAdapter(bus, client)
+    adapter = SlackAdapter(bus, client, team_id=team_id)
     bolt.middleware((seen or SeenEvents()).middleware)
+    bolt.middleware(adapter.team_gate)
     bolt.event("app_mention")(adapter.on_mention)
     bolt.event("message")(adapter.on_message)
     bolt.command(COMMAND)(adapter.on_command)
@@ -435,6 +560,12 @@ async def run_slack(app: App, settings: Settings) -> None:
         raise ConfigError(f"slack: set {slack.bot_token_env} to the bot token (xoxb-…)")
     client = AsyncWebClient(token=token, base_url=slack.api_url or AsyncWebClient.BASE_URL)
     seen = SeenEvents(shared=app.seen_events)  # the database: a retry to another replica runs once
+    if not slack.team_id:
+        log.warning(
+            "slack_team_unrestricted",
+            detail="[slack] team_id is not set: people of any team that reaches the app are answered, "
+            "Slack Connect users of other organisations included",
+        )
     if slack.mode == "socket":
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
@@ -448,7 +579,8 @@ async def run_slack(app: App, settings: Settings) -> None:
                 f"slack: Slack refused {slack.app_token_env} for Socket Mode ({exc.response.get('error')}); "
                 "it must be an app-level token (xapp-…) with the connections:write scope"
             ) from exc
-        bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client, seen=seen)
+        bolt = build_app(app.bus, signing_secret=slack.signing_secret() or "", client=client, seen=seen,
+                         team_id=slack.team_id)
         handler = AsyncSocketModeHandler(bolt, app_token, web_client=client)  # apps.connections.open
         try:
             await handler.start_async()
@@ -458,7 +590,7 @@ async def run_slack(app: App, settings: Settings) -> None:
     secret = slack.signing_secret()
     if not secret:
         raise ConfigError(f"slack: HTTP mode needs {slack.signing_secret_env} (the app's signing secret)")
-    bolt = build_app(app.bus, signing_secret=secret, client=client, seen=seen)
+    bolt = build_app(app.bus, signing_secret=secret, client=client, seen=seen, team_id=slack.team_id)
     runner = await serve_http(bolt, port=slack.port)
     log.info("slack adapter listening", port=slack.port, path="/slack/events")
     try:

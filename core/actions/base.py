@@ -19,6 +19,7 @@ from core.extensions import ToolContext
 from core.gate.resolving import Resolving
 from core.gate.result import GateResult
 from core.identity import IdentityRepository
+from core.linking import Linking
 from core.pending import PendingAction
 from core.permissions import ALLOW, Asker, Permission, Write, permit, permit_tool
 from core.ports import TaskStore
@@ -36,6 +37,7 @@ class Ports:
     directory: Directory
     identity: IdentityRepository
     settings: Settings
+    linking: Linking | None = None  # proving who a stranger is (link_account)
 
 
 class Outcome(dict[str, Any]):

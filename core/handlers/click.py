@@ -13,7 +13,7 @@ from core.domain import Member, Task
 from core.handlers.deps import Deps
 from core.handlers.replies import Asked, Responder
 from core.handlers.request import NOTHING_CHANGED, RequestHandler
-from core.messages import ActionExecuted, ActionFailed, Cancel, Choose, Confirm, HandleRequest
+from core.messages import ActionExecuted, ActionFailed, Cancel, Choose, Confirm
 from core.pending import PendingAction, PendingKind, PendingState, args_hash
 from core.ports import StorageError, StoreError
 from core.registry import ToolContext, ToolFailed
@@ -205,21 +205,8 @@ class ClickHandler:
 
     async def _now_linked(self, action: PendingAction) -> Reply | None:
         """The click linked the person: the request they made before, answered as understood then."""
-        convo = await self.deps.conversation(action.platform, action.channel_id, action.user_id)
-        convo.awaiting_email = False
-        deferred, convo.deferred = convo.deferred, None
-        if deferred is None:
-            return None
-        text, call = deferred
-        return await self.requests.answer_deferred(
-            HandleRequest(
-                platform=action.platform,
-                user_id=action.user_id,
-                channel_id=action.channel_id,
-                text=text,
-                correlation_id=action.correlation_id,
-            ),
-            call,
+        return await self.requests.after_linking(
+            action.platform, action.channel_id, action.user_id, action.correlation_id
         )
 
     async def _refuse(self, action: PendingAction, refusal: str) -> Reply:

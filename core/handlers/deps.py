@@ -14,8 +14,10 @@ from core.conversation import Conversation, Conversations
 from core.directory import Directory
 from core.domain import Member
 from core.gate import Assessor
-from core.identity import AuditLog, IdentityRepository
+from core.identity import AuditLog, IdentityRepository, Proof
+from core.linking import Linking
 from core.pending import PendingRepository
+from core.permissions import clamped
 from core.planner import Planner
 from core.ports import TaskStore
 from core.registry import ToolRegistry
@@ -33,6 +35,7 @@ class Deps:
     audit: AuditLog
     bus: MessageBus
     clock: Callable[[], datetime]
+    linking: Linking
     conversations: Conversations = field(default_factory=Conversations)
 
     @property
@@ -41,7 +44,7 @@ class Deps:
 
     @property
     def ports(self) -> Ports:
-        return Ports(self.store, self.directory, self.identity, self.settings)
+        return Ports(self.store, self.directory, self.identity, self.settings, self.linking)
 
     async def conversation(self, platform: str, channel_id: str, user_id: str) -> Conversation:
         """Read once per command (from the database), written once at its end (`remembering`)."""
@@ -49,9 +52,21 @@ class Deps:
 
     async def requester(self, platform: str, user_id: str, *, charged: bool = True) -> Member | None:
         """The member behind a chat account; `charged`: the command being handled is theirs
-        (their usage line and daily budget)."""
-        notion_id = await self.identity.lookup(platform, user_id)
-        member = await self.directory.member(notion_id) if notion_id else None
+        (their usage line and daily budget).
+
+        The one place a link's proof decides what it grants: a link made by the e-mail alone
+        counts only where `[identity] allow_unverified` is on, and then with the member role
+        at most."""
+        link = await self.identity.link_of(platform, user_id)
+        if link is None:
+            return None
+        unverified = link.via == Proof.UNVERIFIED or not link.proven
+        if unverified and not self.settings.identity.allow_unverified:
+            return None
+        member = await self.directory.member(link.notion_user_id)
+        if member is not None and unverified:
+            role = clamped(member.role, self.settings.roles, self.settings.tools)
+            member = member.model_copy(update={"role": role})
         if member is not None and charged:
             usage.attribute(member.notion_user_id, member.handle)
         return member

@@ -37,7 +37,7 @@ SMALL_TALK = {
 }
 ASK_EMAIL = (
     "I don't know who you are in Notion yet. What's the e-mail address of your "
-    "Notion account? I'll link it to this account, then get back to your request."
+    "Notion account? Once this account is linked to it, I'll get back to your request."
 )
 
 

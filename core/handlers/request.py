@@ -11,6 +11,8 @@ from core.followup import follow_up
 from core.gate import Decision, GateResult
 from core.handlers.deps import Deps
 from core.handlers.replies import Asked, Responder
+from core.identity import Proof
+from core.linking import CODE_IN_TEXT
 from core.messages import DecisionMade, HandleRequest, RequestReceived
 from core.pending import PendingState
 from core.planner import PlannerInput
@@ -76,8 +78,29 @@ class RequestHandler:
                 decision="clarify",
             )
         requester = await deps.requester(cmd.platform, cmd.user_id)
+        notices: list[str] = []
+        if requester is None and cmd.verified_email:
+            # The platform vouches for this person's e-mail: a member with it is linked now,
+            # with no question, and the request is answered as theirs.
+            verified = await deps.linking.by_verified_email(cmd.platform, cmd.user_id, cmd.verified_email)
+            if verified.reply is not None:
+                return await self._linking(cmd, verified.reply, None)
+            if verified.member is not None:
+                requester = await deps.requester(cmd.platform, cmd.user_id)
+                convo.awaiting_email = False
+                await self._audit_link(cmd, verified.member.notion_user_id, Proof.SLACK_EMAIL)
+                if verified.notice:
+                    notices.append(verified.notice)
+        if requester is None and not deps.linking.trusted(cmd.platform):
+            answered = await deps.linking.answer(cmd.platform, cmd.user_id, text, convo)
+            if answered is not None:  # a sign-in code typed back, or "ask an admin"
+                said = "[a sign-in code]" if CODE_IN_TEXT.fullmatch(text) else None
+                return await self._linking(cmd, answered, said)
         email = EMAIL_IN_TEXT.search(text) if convo.awaiting_email else None
-        notice: str | None = None
+        if email and convo.wants_admin and requester is None:  # "ask an admin", then the e-mail
+            convo.awaiting_email = convo.wants_admin = False
+            asked = await deps.linking.ask_admin(cmd.platform, cmd.user_id, email.group(0))
+            return await self._linking(cmd, asked, None)
         if cmd.new_task_title is not None:
             call = ToolCall(tool="create_task", args={"title": cmd.new_task_title})
         elif email:
@@ -99,12 +122,81 @@ class RequestHandler:
                 # small talk: no model is paid for a request that will be answered with "verify".
                 planner = deps.planner if requester else (deps.planner.fallback or deps.planner)
                 planned = await planner.plan(text, facts)
-                call, notice = planned.call, planned.notice
+                call = planned.call
+                if planned.notice:
+                    notices.append(planned.notice)
         convo.said(text)
         reply = await self._decide(cmd, call, requester, convo)
-        if notice:
-            reply.text = f"{notice}\n{reply.text}"
+        if notices:
+            reply.text = "\n".join([*notices, reply.text])
         return reply
+
+    async def _linking(self, cmd: HandleRequest, reply: Reply, said: str | None) -> Reply:
+        """A step of proving who someone is: its event, its audit row (a code typed is never
+        kept), and, once linked, the request they made before, answered."""
+        deps = self.deps
+        await deps.bus.publish(
+            DecisionMade(
+                correlation_id=cmd.correlation_id,
+                platform=cmd.platform,
+                user_id=cmd.user_id,
+                tool=reply.tool,
+                decision=reply.decision or "none",
+            )
+        )
+        linked = None
+        if reply.decision == "executed":
+            linked = await deps.requester(cmd.platform, cmd.user_id, charged=False)
+        await deps.audit.record(
+            at=deps.clock(),
+            correlation_id=cmd.correlation_id,
+            platform=cmd.platform,
+            user_id=cmd.user_id,
+            notion_user_id=linked.notion_user_id if linked else None,
+            text=said if said is not None else cmd.text,
+            tool=reply.tool,
+            args=reply.args,
+            decision=reply.decision or "none",
+        )
+        if linked is not None:
+            reply.follow_up = await self.after_linking(
+                cmd.platform, cmd.channel_id, cmd.user_id, cmd.correlation_id
+            )
+        return reply
+
+    async def _audit_link(self, cmd: HandleRequest, notion_user_id: str, via: str) -> None:
+        await self.deps.audit.record(
+            at=self.deps.clock(),
+            correlation_id=cmd.correlation_id,
+            platform=cmd.platform,
+            user_id=cmd.user_id,
+            notion_user_id=notion_user_id,
+            text="",
+            tool="link_account",
+            args={"via": via},
+            decision="executed",
+        )
+
+    async def after_linking(
+        self, platform: str, channel_id: str, user_id: str, correlation_id: str
+    ) -> Reply | None:
+        """The person was just linked: the request they made before, answered as understood then."""
+        convo = await self.deps.conversation(platform, channel_id, user_id)
+        convo.awaiting_email = convo.wants_admin = False
+        deferred, convo.deferred = convo.deferred, None
+        if deferred is None:
+            return None
+        text, call = deferred
+        return await self.answer_deferred(
+            HandleRequest(
+                platform=platform,
+                user_id=user_id,
+                channel_id=channel_id,
+                text=text,
+                correlation_id=correlation_id,
+            ),
+            call,
+        )
 
     async def _decide(
         self, cmd: HandleRequest, call: ToolCall, requester: Member | None, convo: Conversation

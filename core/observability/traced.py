@@ -183,6 +183,9 @@ class TracedTaskStore(TaskStore):
     async def list_comments(self, task_id: str) -> list[TaskComment]:
         return await self._traced("list_comments", self.inner.list_comments, task_id)
 
+    async def notify(self, page_id: str, notion_user_id: str, text: str) -> str:
+        return await self._traced("notify", self.inner.notify, page_id, notion_user_id, text)
+
     async def archive_task(self, task_id: str) -> None:
         await self._traced("archive_task", self.inner.archive_task, task_id)
 

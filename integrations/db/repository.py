@@ -17,25 +17,43 @@ import json
 import tempfile
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import delete, event, func, text, tuple_, update
+from sqlalchemy import delete, event, func, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.identity import Execution, LinkTaken
+from core.identity import (
+    CodeState,
+    Execution,
+    Link,
+    LinkRequest,
+    LinkTaken,
+    Proof,
+    RequestKind,
+    RequestState,
+    SignInCode,
+    outranks,
+)
 from core.pending import PendingAction, PendingKind, PendingState
 from core.ports import StorageError
 from integrations.db.batch import RowBatcher
-from integrations.db.tables import AuditRow, IdentityLink, PendingActionRow, SeenEventRow
+from integrations.db.tables import (
+    AuditRow,
+    IdentityLink,
+    LinkRequestRow,
+    PendingActionRow,
+    SeenEventRow,
+    SignInCodeRow,
+)
 
 T = TypeVar("T")
 log = structlog.get_logger("darcy.db")
@@ -54,8 +72,10 @@ def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-# Any constant: the key of the PostgreSQL advisory lock held while the schema is created.
+# Any constants: the keys of the PostgreSQL advisory locks held while the schema is created,
+# and while identity links are written (a link's checks and its write are one step).
 SCHEMA_LOCK = 0x0DA2C7
+LINK_LOCK = 0x0DA2C8
 
 
 class Database:
@@ -81,6 +101,8 @@ class Database:
             self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=1800)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self.identity = SqlIdentityRepository(self)
+        self.codes = SqlCodeRepository(self)
+        self.link_requests = SqlLinkRequests(self)
         self.pending = SqlPendingRepository(self)
         self.audit = SqlAuditLog(self)
         self.seen_events = SqlSeenEvents(self)
@@ -124,6 +146,27 @@ class Database:
     def insert(self, table: Any) -> Any:
         """INSERT with ON CONFLICT support, in this database's dialect."""
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
+
+    @contextlib.asynccontextmanager
+    async def writing(self, lock: int) -> AsyncIterator[AsyncConnection]:
+        """One write transaction that reads first and writes after, taken in turns with every
+        other process: PostgreSQL under the advisory lock `lock`; SQLite as BEGIN IMMEDIATE
+        (the write lock from the start, so no reader in it is overtaken by another writer)."""
+        if self.dialect == "postgresql":
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await conn.exec_driver_sql("ROLLBACK")
+                raise
+            await conn.exec_driver_sql("COMMIT")
 
     async def close(self) -> None:
         try:
@@ -189,15 +232,20 @@ def storage_errors(cls: type[T]) -> type[T]:
 class SqlIdentityRepository:
     """Links are read on every message, so found links are kept for a few seconds: a link
     made anywhere shows at once (misses are never cached); an unlink on another replica
-    shows within LINK_CACHE_SECONDS."""
+    shows within LINK_CACHE_SECONDS. Writes take the link lock: a link's checks (who holds
+    the Notion user, by which proof) and its write are one step on every replica."""
 
     LINK_CACHE_SECONDS = 10.0
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._links: dict[tuple[str, str], tuple[float, str]] = {}
+        self._links: dict[tuple[str, str], tuple[float, Link]] = {}
 
     async def lookup(self, platform: str, platform_user_id: str) -> str | None:
+        found = await self.link_of(platform, platform_user_id)
+        return found.notion_user_id if found else None
+
+    async def link_of(self, platform: str, platform_user_id: str) -> Link | None:
         key = (platform, platform_user_id)
         if (hit := self._links.get(key)) is not None and hit[0] > time.monotonic():
             return hit[1]
@@ -206,10 +254,15 @@ class SqlIdentityRepository:
         if row is None:
             self._links.pop(key, None)
             return None
-        self._links[key] = (time.monotonic() + self.LINK_CACHE_SECONDS, row.notion_user_id)
-        return row.notion_user_id
+        found = _link(row)
+        self._links[key] = (time.monotonic() + self.LINK_CACHE_SECONDS, found)
+        return found
 
     async def holder(self, platform: str, notion_user_id: str) -> str | None:
+        found = await self.holding(platform, notion_user_id)
+        return found.platform_user_id if found else None
+
+    async def holding(self, platform: str, notion_user_id: str) -> Link | None:
         async with self._db.sessions() as session:
             result = await session.exec(
                 select(IdentityLink).where(
@@ -217,32 +270,53 @@ class SqlIdentityRepository:
                 )
             )
             row = result.first()
-            return row.platform_user_id if row else None
+            return _link(row) if row else None
 
-    async def link(self, platform: str, platform_user_id: str, notion_user_id: str, via: str) -> None:
-        """Link (or re-link) one chat account: an upsert, safe when two replicas do it at once.
-        Raises LinkTaken if another chat account on `platform` holds that Notion user: the
-        database's unique index says so, whichever replica made the other link."""
+    async def link(
+        self, platform: str, platform_user_id: str, notion_user_id: str, via: str
+    ) -> Link | None:
+        """Link (or re-link) one chat account. Another account on `platform` holding that
+        Notion user by a weaker proof is unlinked in the same transaction and returned; by an
+        equal or stronger one, LinkTaken. The unique index stays the last word (LinkTaken)."""
         self._links.pop((platform, platform_user_id), None)
-        stmt = self._db.insert(IdentityLink).values(
-            platform=platform,
-            platform_user_id=platform_user_id,
-            notion_user_id=notion_user_id,
-            via=via,
-            created_at=_now(),
-        )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["platform", "platform_user_id"],
-            set_={"notion_user_id": notion_user_id, "via": via},
-        )
+        table = IdentityLink.__table__  # type: ignore[attr-defined]
         try:
-            async with self._db.sessions() as session:
-                await session.exec(stmt)  # type: ignore[call-overload]
-                await session.commit()
+            async with self._db.writing(LINK_LOCK) as conn:
+                found = await conn.execute(
+                    select(table).where(
+                        table.c.platform == platform, table.c.notion_user_id == notion_user_id
+                    )
+                )
+                row = found.mappings().first()
+                displaced = None
+                if row is not None and row["platform_user_id"] != platform_user_id:
+                    if not outranks(via, row["via"]):
+                        raise LinkTaken(platform, notion_user_id)
+                    displaced = Link(**row)
+                    await conn.execute(
+                        delete(table).where(
+                            table.c.platform == platform, table.c.platform_user_id == row["platform_user_id"]
+                        )
+                    )
+                stmt = self._db.insert(table).values(
+                    platform=platform,
+                    platform_user_id=platform_user_id,
+                    notion_user_id=notion_user_id,
+                    via=via,
+                    created_at=_now(),
+                )
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["platform", "platform_user_id"],
+                    set_={"notion_user_id": notion_user_id, "via": via, "created_at": _now()},
+                )
+                await conn.execute(stmt)
         except IntegrityError as exc:
             if not self._taken(exc):
                 raise
             raise LinkTaken(platform, notion_user_id) from exc
+        if displaced is not None:
+            self._links.pop((platform, displaced.platform_user_id), None)
+        return displaced
 
     @staticmethod
     def _taken(exc: IntegrityError) -> bool:
@@ -251,43 +325,73 @@ class SqlIdentityRepository:
         said = str(exc.orig)
         return "ix_identity_link_platform_notion_user" in said or "identity_link.notion_user_id" in said
 
-    async def link_many(self, links: list[tuple[str, str, str]], via: str) -> None:
-        """Admin mappings applied at start, in one statement; existing links are kept (so replicas
-        starting together, or a restart, change nothing). A mapping to a Notion user that another
-        chat account on the platform holds is skipped, with a warning."""
+    async def link_many(self, links: list[tuple[str, str, str]], via: str = Proof.CONFIG) -> list[Link]:
+        """The config's mappings, applied at start in one transaction: they win over any other
+        link. Each mapped chat account is linked to its Notion user (a link it had to someone
+        else is replaced); any other account holding that Notion user is unlinked. Returns
+        every link that was replaced or unlinked and was not the config's own (a mapping that
+        changed): the caller reports them. Two mappings of one Notion user on one platform:
+        the first wins and the other is returned as refused (its `via` says "config").
+        Replicas starting together, or a restart, change nothing."""
         self._links.clear()
-        if not links:
-            return
-        rows = [
-            {
-                "platform": platform,
-                "platform_user_id": platform_user_id,
-                "notion_user_id": notion_user_id,
-                "via": via,
-                "created_at": _now(),
-            }
-            for platform, platform_user_id, notion_user_id in dict.fromkeys(links)
-        ]
-        key = (IdentityLink.platform, IdentityLink.platform_user_id)
-        # No conflict target: a row is skipped whichever unique index it would break.
-        stmt = self._db.insert(IdentityLink).values(rows).on_conflict_do_nothing().returning(*key)
-        async with self._db.sessions() as session:
-            inserted = {tuple(row) for row in await session.exec(stmt)}  # type: ignore[call-overload]
-            skipped = [(r["platform"], r["platform_user_id"]) for r in rows]
-            skipped = [k for k in skipped if k not in inserted]
-            held: set[tuple[str, str]] = set()
-            if skipped:  # already linked (kept), or refused by the one-link-per-Notion-user index
-                found = await session.exec(select(*key).where(tuple_(*key).in_(skipped)))
-                held = {tuple(row) for row in found}
-            await session.commit()
-        for platform, platform_user_id in skipped:
-            if (platform, platform_user_id) not in held:
-                log.warning(
-                    "config_link_skipped",
-                    platform=platform,
-                    platform_user_id=platform_user_id,
-                    reason="another chat account on that platform is linked to that Notion user",
+        wanted: dict[tuple[str, str], str] = {}
+        taken: dict[tuple[str, str], str] = {}
+        refused: list[Link] = []
+        for platform, user_id, notion_user_id in dict.fromkeys(links):
+            if (platform, user_id) in wanted:
+                continue  # the same account mapped twice: the first mapping counts
+            if (platform, notion_user_id) in taken:
+                refused.append(Link(platform=platform, platform_user_id=user_id,
+                                    notion_user_id=notion_user_id, via=via))
+                continue
+            wanted[(platform, user_id)] = notion_user_id
+            taken[(platform, notion_user_id)] = user_id
+        if not wanted:
+            return refused
+        table = IdentityLink.__table__  # type: ignore[attr-defined]
+        replaced: list[Link] = []
+        async with self._db.writing(LINK_LOCK) as conn:
+            platforms = {platform for platform, _ in wanted}
+            rows = (await conn.execute(select(table).where(table.c.platform.in_(platforms)))).mappings().all()
+            for row in rows:
+                account = (row["platform"], row["platform_user_id"])
+                mapped = wanted.get(account)
+                owner = taken.get((row["platform"], row["notion_user_id"]))
+                if mapped == row["notion_user_id"]:
+                    continue  # as the config says (its proof becomes the config's below)
+                if mapped is None and owner is None:
+                    continue  # nothing to do with the config
+                await conn.execute(
+                    delete(table).where(
+                        table.c.platform == row["platform"],
+                        table.c.platform_user_id == row["platform_user_id"],
+                    )
                 )
+                if row["via"] != via:
+                    replaced.append(Link(**row))
+            now = _now()
+            stmt = self._db.insert(table).values(
+                [
+                    {"platform": platform, "platform_user_id": user_id, "notion_user_id": notion_user_id,
+                     "via": via, "created_at": now}
+                    for (platform, user_id), notion_user_id in wanted.items()
+                ]
+            )
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["platform", "platform_user_id"],
+                set_={"notion_user_id": stmt.excluded.notion_user_id, "via": via},
+            )
+            await conn.execute(stmt)
+        self._links.clear()
+        for link in refused:
+            log.warning(
+                "config_link_refused",
+                platform=link.platform,
+                platform_user_id=link.platform_user_id,
+                reason="an earlier [[people]] entry maps another chat account on that platform "
+                "to that Notion user",
+            )
+        return replaced + refused
 
     async def all(self) -> list[IdentityLink]:
         async with self._db.sessions() as session:
@@ -303,6 +407,218 @@ class SqlIdentityRepository:
             await session.delete(row)
             await session.commit()
             return True
+
+
+def _link(row: IdentityLink) -> Link:
+    return Link(
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        notion_user_id=row.notion_user_id,
+        via=row.via,
+        created_at=_aware(row.created_at) if row.created_at else None,
+    )
+
+
+@storage_errors
+class SqlCodeRepository:
+    """Sign-in codes (hashes only), each account's newest alone live; tries counted atomically."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def replace(self, code: SignInCode) -> SignInCode:
+        async with self._db.sessions() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(SignInCodeRow)
+                .where(
+                    SignInCodeRow.platform == code.platform,
+                    SignInCodeRow.platform_user_id == code.platform_user_id,
+                    SignInCodeRow.state == CodeState.LIVE.value,
+                )
+                .values(state=CodeState.DEAD.value)
+            )
+            row = SignInCodeRow(
+                **code.model_dump(exclude={"id", "state", "created_at", "expires_at"}),
+                state=code.state.value,
+                created_at=as_utc(code.created_at),
+                expires_at=as_utc(code.expires_at),
+            )
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+            return _code(row)
+
+    async def live(self, platform: str, platform_user_id: str, now: datetime) -> SignInCode | None:
+        stmt = (
+            select(SignInCodeRow)
+            .where(
+                SignInCodeRow.platform == platform,
+                SignInCodeRow.platform_user_id == platform_user_id,
+                SignInCodeRow.state == CodeState.LIVE.value,
+                SignInCodeRow.expires_at > as_utc(now),  # type: ignore[operator]
+            )
+            .order_by(SignInCodeRow.id.desc())  # type: ignore[union-attr]
+        )
+        async with self._db.sessions() as session:
+            row = (await session.exec(stmt)).first()
+        return _code(row) if row else None
+
+    async def latest(self, platform: str, platform_user_id: str) -> SignInCode | None:
+        stmt = (
+            select(SignInCodeRow)
+            .where(SignInCodeRow.platform == platform, SignInCodeRow.platform_user_id == platform_user_id)
+            .order_by(SignInCodeRow.id.desc())  # type: ignore[union-attr]
+        )
+        async with self._db.sessions() as session:
+            row = (await session.exec(stmt)).first()
+        return _code(row) if row else None
+
+    async def live_for(self, platform: str, notion_user_id: str, now: datetime) -> list[SignInCode]:
+        stmt = select(SignInCodeRow).where(
+            SignInCodeRow.platform == platform,
+            SignInCodeRow.notion_user_id == notion_user_id,
+            SignInCodeRow.state == CodeState.LIVE.value,
+            SignInCodeRow.expires_at > as_utc(now),  # type: ignore[operator]
+        )
+        async with self._db.sessions() as session:
+            return [_code(row) for row in (await session.exec(stmt)).all()]
+
+    async def issued_since(
+        self, platform: str, since: datetime, *, user_id: str | None = None, notion_user_id: str | None = None
+    ) -> int:
+        stmt = select(func.count()).select_from(SignInCodeRow).where(
+            SignInCodeRow.platform == platform,
+            SignInCodeRow.created_at >= as_utc(since),  # type: ignore[operator]
+        )
+        if user_id is not None:
+            stmt = stmt.where(SignInCodeRow.platform_user_id == user_id)
+        if notion_user_id is not None:
+            stmt = stmt.where(SignInCodeRow.notion_user_id == notion_user_id)
+        async with self._db.sessions() as session:
+            return int((await session.exec(stmt)).one())
+
+    async def attempt(self, code_id: int, max_attempts: int) -> int | None:
+        counted = (
+            update(SignInCodeRow)
+            .where(
+                SignInCodeRow.id == code_id,
+                SignInCodeRow.state == CodeState.LIVE.value,
+                SignInCodeRow.attempts < max_attempts,  # type: ignore[operator]
+            )
+            .values(attempts=SignInCodeRow.attempts + 1)
+            .returning(SignInCodeRow.attempts)
+        )
+        async with self._db.sessions() as session:
+            tries = (await session.exec(counted)).scalar()  # type: ignore[call-overload]
+            if tries is None:
+                await session.exec(  # type: ignore[call-overload]
+                    update(SignInCodeRow)
+                    .where(SignInCodeRow.id == code_id, SignInCodeRow.state == CodeState.LIVE.value)
+                    .values(state=CodeState.DEAD.value)
+                )
+            await session.commit()
+        return None if tries is None else int(tries)
+
+    async def use(self, code_id: int) -> bool:
+        stmt = (
+            update(SignInCodeRow)
+            .where(SignInCodeRow.id == code_id, SignInCodeRow.state == CodeState.LIVE.value)
+            .values(state=CodeState.USED.value)
+        )
+        async with self._db.sessions() as session:
+            outcome = await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+            return outcome.rowcount == 1
+
+
+def _code(row: SignInCodeRow) -> SignInCode:
+    return SignInCode(
+        id=row.id,
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        notion_user_id=row.notion_user_id,
+        email=row.email,
+        code_hash=row.code_hash,
+        created_at=_aware(row.created_at),
+        expires_at=_aware(row.expires_at),
+        attempts=row.attempts,
+        state=CodeState(row.state),
+    )
+
+
+@storage_errors
+class SqlLinkRequests:
+    """Links waiting for an admin's decision; each moves out of pending once."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(self, request: LinkRequest) -> LinkRequest:
+        async with self._db.sessions() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(LinkRequestRow)
+                .where(
+                    LinkRequestRow.platform == request.platform,
+                    LinkRequestRow.platform_user_id == request.platform_user_id,
+                    LinkRequestRow.kind == request.kind.value,
+                    LinkRequestRow.state == RequestState.PENDING.value,
+                    or_(
+                        LinkRequestRow.kind == RequestKind.APPROVAL.value,
+                        LinkRequestRow.notion_user_id == request.notion_user_id,
+                    ),
+                )
+                .values(state=RequestState.SUPERSEDED.value, decided_at=as_utc(request.created_at))
+            )
+            row = LinkRequestRow(
+                **request.model_dump(exclude={"id", "kind", "state", "created_at", "decided_at"}),
+                kind=request.kind.value,
+                state=request.state.value,
+                created_at=as_utc(request.created_at),
+            )
+            session.add(row)
+            await session.commit()
+            await session.refresh(row)
+            return _request(row)
+
+    async def pending(self) -> list[LinkRequest]:
+        stmt = (
+            select(LinkRequestRow)
+            .where(LinkRequestRow.state == RequestState.PENDING.value)
+            .order_by(LinkRequestRow.id)  # type: ignore[arg-type]
+        )
+        async with self._db.sessions() as session:
+            return [_request(row) for row in (await session.exec(stmt)).all()]
+
+    async def get(self, request_id: int) -> LinkRequest | None:
+        async with self._db.sessions() as session:
+            row = await session.get(LinkRequestRow, request_id)
+            return _request(row) if row else None
+
+    async def decide(self, request_id: int, state: RequestState, at: datetime) -> bool:
+        stmt = (
+            update(LinkRequestRow)
+            .where(LinkRequestRow.id == request_id, LinkRequestRow.state == RequestState.PENDING.value)
+            .values(state=state.value, decided_at=as_utc(at))
+        )
+        async with self._db.sessions() as session:
+            outcome = await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+            return outcome.rowcount == 1
+
+
+def _request(row: LinkRequestRow) -> LinkRequest:
+    return LinkRequest(
+        id=row.id,
+        kind=RequestKind(row.kind),
+        platform=row.platform,
+        platform_user_id=row.platform_user_id,
+        email=row.email,
+        notion_user_id=row.notion_user_id,
+        reason=row.reason,
+        state=RequestState(row.state),
+        created_at=_aware(row.created_at),
+        decided_at=_aware(row.decided_at) if row.decided_at else None,
+    )
 
 
 @storage_errors

@@ -27,7 +27,7 @@ class IdentityLink(SQLModel, table=True):
     platform: str = Field(primary_key=True)
     platform_user_id: str = Field(primary_key=True)
     notion_user_id: str = Field(index=True)
-    via: str  # "verification", "config", "admin"
+    via: str  # how it was proven: core.identity.Proof (config, admin, slack_email, notion_code, …)
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
 
 
@@ -123,3 +123,40 @@ class ConversationRow(SQLModel, table=True):
     version: int
     data_json: str  # the pydantic Conversation's JSON
     expires_at: datetime = Field(index=True, sa_type=DateTime(timezone=True))
+
+class SignInCodeRow(SQLModel, table=True):
+    """A one-time sign-in code posted in Notion (core.identity.SignInCode): its hash only."""
+
+    __tablename__ = "signin_code"
+    __table_args__ = (
+        Index("ix_signin_code_account", "platform", "platform_user_id"),
+        Index("ix_signin_code_notion_user", "platform", "notion_user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str
+    platform_user_id: str
+    notion_user_id: str | None = None  # None: the address matched no one, so nothing was sent
+    email: str
+    code_hash: str
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    attempts: int = 0
+    state: str  # live, used, dead
+
+
+class LinkRequestRow(SQLModel, table=True):
+    """A link waiting for an admin (core.identity.LinkRequest): `darcy links --pending`."""
+
+    __tablename__ = "link_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str  # approval, conflict
+    platform: str
+    platform_user_id: str
+    email: str | None = None
+    notion_user_id: str | None = None
+    reason: str = ""
+    state: str = Field(index=True)  # pending, approved, denied, superseded
+    created_at: datetime = Field(sa_type=DateTime(timezone=True))
+    decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

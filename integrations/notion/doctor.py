@@ -112,12 +112,19 @@ async def run_doctor(settings: Settings, *, write_config: bool = False, out: Tex
                 token=emulator.token,
                 write_config=write_config,
                 comments=comments,
+                signin_page_id=settings.identity.signin_page_id or emulator.signin_page_id,
                 out=out,
             )
     base_url = notion.base_url or "https://api.notion.com"
     print(f"Checking the Notion workspace at {base_url}.", file=out)
     return await doctor(
-        notion, base_url=base_url, token=notion.token(), write_config=write_config, comments=comments, out=out
+        notion,
+        base_url=base_url,
+        token=notion.token(),
+        write_config=write_config,
+        comments=comments,
+        signin_page_id=settings.identity.signin_page_id,
+        out=out,
     )
 
 
@@ -128,11 +135,15 @@ async def doctor(
     token: str | None,
     write_config: bool = False,
     comments: bool = True,
+    signin_page_id: str | None = None,
     out: TextIO | None = None,
 ) -> int:
-    """`comments`: some role may comment, so inserting comments must be allowed too."""
+    """`comments`: some role may comment, so inserting comments must be allowed too.
+    `signin_page_id`: where sign-in codes are posted ([identity]), checked when set."""
     out = out or sys.stdout
-    report = await diagnose(notion, base_url=base_url, token=token, comments=comments)
+    report = await diagnose(
+        notion, base_url=base_url, token=token, comments=comments, signin_page_id=signin_page_id
+    )
     for finding in report.findings:
         print(finding.render(), file=out)
     if report.problems:
@@ -161,7 +172,12 @@ async def doctor(
 
 
 async def diagnose(
-    notion: NotionSettings, *, base_url: str, token: str | None, comments: bool = True
+    notion: NotionSettings,
+    *,
+    base_url: str,
+    token: str | None,
+    comments: bool = True,
+    signin_page_id: str | None = None,
 ) -> Report:
     """Every check, in the order an admin would fix them."""
     report = Report()
@@ -186,7 +202,7 @@ async def diagnose(
         projects_data_source_id=notion.projects_data_source_id or "",
     )
     try:
-        await _Checks(store, notion, report, comments=comments).run()
+        await _Checks(store, notion, report, comments=comments, signin_page_id=signin_page_id).run()
     finally:
         await store.aclose()
     return report
@@ -194,9 +210,16 @@ async def diagnose(
 
 class _Checks:
     def __init__(
-        self, store: NotionTaskStore, notion: NotionSettings, report: Report, *, comments: bool
+        self,
+        store: NotionTaskStore,
+        notion: NotionSettings,
+        report: Report,
+        *,
+        comments: bool,
+        signin_page_id: str | None = None,
     ) -> None:
         self.store, self.client, self.notion, self.report = store, store.client, notion, report
+        self.signin_page_id = signin_page_id
         self.bot = "Darcy"
         self.insert_comments = comments
 
@@ -224,6 +247,29 @@ class _Checks:
         if projects is not None and self.notion.tasks.project_type == "relation":
             self.project_properties(projects)
         await self.users()
+        if self.signin_page_id:
+            await self.signin_page(self.signin_page_id)
+
+    async def signin_page(self, page_id: str) -> None:
+        """[identity] signin_page_id: Darcy must open the page and comment on it (a code is a
+        comment mentioning the person). Inserting is tried as for tasks: with no text, which
+        Notion refuses either way, so nothing is written."""
+        try:
+            await self.call(lambda: self.client.pages.retrieve(page_id=page_id))
+        except APIResponseError as error:
+            self.report.problem(
+                f"the integration cannot open the sign-in page {page_id} ({error_code(error)}): "
+                "it is not shared with the integration, or identity.signin_page_id is wrong",
+                f"in Notion, open the sign-in page → ⋯ → Connections → add the integration “{self.bot}”",
+            )
+            return
+        if await self.comment_check(
+            "add",
+            "Insert comments",
+            lambda: self.client.comments.create(parent={"page_id": page_id}, rich_text=[]),
+            refused="validation_error",
+        ):
+            self.report.good("sign-in page: open, and sign-in codes can be posted on it")
 
     # ---- access --------------------------------------------------------------------------
 

@@ -118,6 +118,7 @@ class SeedState:
     data_sources: dict[str, JSON] = field(default_factory=dict)
     pages: dict[str, JSON] = field(default_factory=dict)
     comments: dict[str, list[JSON]] = field(default_factory=dict)
+    signin_page_id: str | None = None  # "Darcy sign-in": where sign-in codes are posted
 
 
 def workspace_state(workspace: dict[str, Any]) -> SeedState:
@@ -165,7 +166,27 @@ def workspace_state(workspace: dict[str, Any]) -> SeedState:
             "select": task.get("priority"),
         }
         _add_page(state, tasks_ds, task["title"], values)
+    state.signin_page_id = _add_signin_page(state)
     return state
+
+
+SIGNIN_PAGE_TITLE = "Darcy sign-in"
+
+
+def _add_signin_page(state: SeedState) -> str:
+    """A page at the top of the workspace (a workspace parent, in no data source) where Darcy
+    posts sign-in codes as comments mentioning the person ([identity] signin_page_id)."""
+    page_id = stable_id("page", "darcy-sign-in")
+    state.pages[page_id] = {
+        "object": "page", "id": page_id, "created_time": SEED_TIME, "last_edited_time": SEED_TIME,
+        "created_by": {"object": "user", "id": state.bot_id},
+        "last_edited_by": {"object": "user", "id": state.bot_id},
+        "cover": None, "icon": None, "parent": {"type": "workspace", "workspace": True},
+        "archived": False, "in_trash": False, "is_locked": False,
+        "properties": {"title": {"id": "title", "type": "title", "title": rich_text(SIGNIN_PAGE_TITLE)}},
+        "url": notion_url(page_id), "public_url": None,
+    }
+    return page_id
 
 
 def _named_values(data_source: JSON, owner: str, values: JSON, handles: dict[str, str],

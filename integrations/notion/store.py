@@ -297,6 +297,18 @@ class NotionTaskStore:
         comment = await self._call("add the comment", self.retry.create(send, find))
         return str(comment["id"])
 
+    async def notify(self, page_id: str, notion_user_id: str, text: str) -> str:
+        """A comment mentioning the user ({"type": "mention", "mention": {"type": "user", …}}),
+        so Notion notifies them, then `text`. Sent once: a lost answer is not sent again."""
+        mention = {"type": "mention", "mention": {"type": "user", "user": {"id": notion_id(notion_user_id)}}}
+        comment = await self._call(
+            "post the sign-in notice",
+            self.client.comments.create(
+                parent={"page_id": notion_id(page_id)}, rich_text=[mention, *rich_text(text)]
+            ),
+        )
+        return str(comment["id"])
+
     async def archive_task(self, task_id: str) -> None:
         await self._read("archive the task", lambda: self.client.pages.update(page_id=task_id, in_trash=True))
 

@@ -28,6 +28,8 @@ from core.replies import Reply, TaskLine
 
 BOB, CAROL, DAN, ZOE = (f"71000000000000{n}" for n in ("1001", "1002", "1003", "2001"))
 HIRO_NOTION_ID = "00000000-0000-4000-8000-000000001007"
+ZOE_NOTION_ID = "00000000-0000-4000-8000-000000002001"
+DAN_STRANGER = "719999999999999999"  # a Discord account linked to no one
 ASSIGN = "assign Book photographer to Hiro due Friday in Industry Night"
 Connect = Callable[..., Awaitable[DarcyClient]]
 
@@ -216,8 +218,8 @@ async def test_update_picks_from_a_select_then_confirms(app: App, bot: DarcyClie
     assert app.emulator.task_by_title("Send out judge sign-up forms")["status"] == "Not Started"
 
 
-async def test_verification_through_a_modal_links_then_answers_the_original_request(
-    bot: DarcyClient, rig: DiscordRig,
+async def test_verification_through_a_modal_and_a_code_in_notion_links_then_answers(
+    app: App, bot: DarcyClient, rig: DiscordRig,
 ) -> None:
     message = await slash(rig, bot, ZOE, "show me my tasks")
     assert "What's the e-mail address of your Notion account?" in seen(message)
@@ -238,29 +240,40 @@ async def test_verification_through_a_modal_links_then_answers_the_original_requ
 
     await rig.send(bot, rig.submit(ZOE, modal, {field["custom_id"]: "zoe.martin@club.example"}))
     message = rig.messages[int(message["id"])]
-    assert ("link your discord account to the Notion user Zoe Martin (zoe.martin@club.example)"
+    assert ("send a sign-in code in Notion to the member whose e-mail is zoe.martin@club.example"
             in seen(message))
     assert set(rig.buttons(message)) == {"Confirm", "Cancel"}
-
     await click(rig, bot, ZOE, message, "Confirm")
     message = rig.messages[int(message["id"])]
-    assert "Linked: you're Zoe Martin in Notion now." in seen(message)
-    assert "Zoe Martin's tasks: none right now." in seen(message), "the original request, answered"
+    assert "they'll get a sign-in code from Darcy in Notion" in seen(message)
     assert enabled_buttons(rig, message) == []
 
+    await app.deps.linking.settle()
+    [sent] = app.emulator.notifications  # Notion notifies Zoe: a comment mentioning her
+    assert sent["user_id"] == ZOE_NOTION_ID and sent["page_id"] == app.emulator.signin_page_id
+    code = re.search(r"code is (\d{3}) (\d{3})", sent["text"])
+    assert code is not None
+    answer = await slash(rig, bot, ZOE, code[1] + code[2])
+    assert "Linked: you're Zoe Martin in Notion now." in seen(answer)
+    assert "Zoe Martin's tasks: none right now." in seen(answer), "the original request, answered"
+    assert (await app.db.identity.link_of("discord", ZOE)).via == "notion_code"
 
-async def test_a_wrong_email_in_the_modal_is_answered_privately_and_the_button_stays(
-    bot: DarcyClient, rig: DiscordRig,
+
+async def test_an_email_no_one_has_gets_the_same_answer_and_no_code_is_sent(
+    app: App, bot: DarcyClient, rig: DiscordRig,
 ) -> None:
-    message = await slash(rig, bot, ZOE, "show me my tasks")
-    await click(rig, bot, ZOE, message, render.LINK_LABEL)
-    modal = rig.modals[-1]
-    payload = rig.submit(ZOE, modal, {rig.components(modal)[0]["custom_id"]: "nobody@nowhere.example"})
-    await rig.send(bot, payload)
-    followup = next(m for m in rig.messages.values()
-                    if m.get("interaction_metadata", {}).get("id") == payload["id"])
-    assert followup["flags"] & EPHEMERAL
-    assert enabled_buttons(rig, rig.messages[int(message["id"])]) == [render.LINK_LABEL]
+    shown = []
+    for user, email in ((ZOE, "nobody@nowhere.example"), (DAN_STRANGER, "zoe.martin@club.example")):
+        message = await slash(rig, bot, user, "show me my tasks")
+        await click(rig, bot, user, message, render.LINK_LABEL)
+        modal = rig.modals[-1]
+        await rig.send(bot, rig.submit(user, modal, {rig.components(modal)[0]["custom_id"]: email}))
+        asked = seen(rig.messages[int(message["id"])]).replace(email, "EMAIL")
+        await click(rig, bot, user, rig.messages[int(message["id"])], "Confirm")
+        shown.append((asked, seen(rig.messages[int(message["id"])]).replace(email, "EMAIL")))
+    assert shown[0] == shown[1], "whether the e-mail is anyone's doesn't show"
+    await app.deps.linking.settle()
+    assert [n["user_id"] for n in app.emulator.notifications] == [ZOE_NOTION_ID]  # the real one only
 
 
 # ---- who may click, and when -----------------------------------------------------------------
@@ -483,7 +496,7 @@ async def test_the_email_modal_wraps_its_input_in_a_label(bot: DarcyClient, rig:
     assert rig.deprecated == []
     submitted = rig.submit(ZOE, rig.modals[-1], {label["component"]["custom_id"]: "zoe.martin@club.example"})
     await rig.send(bot, submitted)
-    assert "link your discord account to the Notion user Zoe Martin" in seen(rig.messages[int(asked["id"])])
+    assert "send a sign-in code in Notion" in seen(rig.messages[int(asked["id"])])
 
 
 async def test_the_message_command_names_the_people_a_message_mentions(

@@ -6,6 +6,7 @@ the start also on one SQLite file (processes on one host). tests/pg.py provides 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 
 import pytest
@@ -15,13 +16,15 @@ from core.config import load_settings
 from core.messages import Cancel, Confirm, HandleRequest
 from core.pending import PendingState
 
-CAROL, ZOE = "U00001002", "U0002001"  # Slack ids of the demo workspace; Zoe is not linked yet
+CAROL = "U00001002"  # the Slack id of a linked member of the demo workspace
+ZOE_DISCORD = "710000000000002001"  # Zoe (demo workspace) is not linked yet
 
 
 async def two_replicas(url: str, clock) -> AsyncIterator[tuple[App, App]]:
     settings = load_settings(database={"url": url})
     one = await bootstrap(settings, clock=clock)
-    two = await bootstrap(settings, store=one.store, clock=clock)  # the same Notion workspace
+    # The same Notion workspace, and the same config (its sign-in page too).
+    two = await bootstrap(one.settings, store=one.store, clock=clock)
     assert one.bus is not two.bus and one.db is not two.db
     try:
         yield one, two
@@ -112,17 +115,29 @@ async def test_a_cancel_that_loses_the_race_does_not_claim_nothing_changed(repli
 
 
 async def test_a_link_made_through_one_replica_is_known_to_the_other(replicas: tuple[App, App]) -> None:
+    """The sign-in code lives in the database: asked for on one replica, typed on the other."""
     one, two = replicas
-    first = await one.bus.execute(HandleRequest(platform="slack", user_id=ZOE, text="show me my tasks"))
+    first = await one.bus.execute(
+        HandleRequest(platform="discord", user_id=ZOE_DISCORD, text="show me my tasks")
+    )
     assert first.decision == "verify"
-    email = HandleRequest(platform="slack", user_id=ZOE, text="zoe.martin@club.example")
+    email = HandleRequest(platform="discord", user_id=ZOE_DISCORD, text="zoe.martin@club.example")
     offer = await one.bus.execute(email)
     assert offer.decision == "confirm", offer.text
-    linked = await two.bus.execute(Confirm(platform="slack", user_id=ZOE, pending_id=offer.pending_id))
+    sent = await two.bus.execute(
+        Confirm(platform="discord", user_id=ZOE_DISCORD, pending_id=offer.pending_id)
+    )
+    assert "sign-in code" in sent.text, sent.text
+    await two.deps.linking.settle()
+    code = re.search(r"code is (\d{3}) (\d{3})", one.emulator.notifications[-1]["text"])
+    linked = await one.bus.execute(
+        HandleRequest(platform="discord", user_id=ZOE_DISCORD, text=code[1] + code[2])
+    )
     assert linked.text == "Linked: you're Zoe Martin in Notion now."
-    who = await one.bus.execute(HandleRequest(platform="slack", user_id=ZOE, text="who am I?"))
+    who = await one.bus.execute(HandleRequest(platform="discord", user_id=ZOE_DISCORD, text="who am I?"))
     assert "You're linked to the Notion user Zoe Martin" in who.text
-    assert await one.db.identity.lookup("slack", ZOE) == await two.db.identity.lookup("slack", ZOE)
+    linked_on = [await app.db.identity.lookup("discord", ZOE_DISCORD) for app in (one, two)]
+    assert linked_on[0] == linked_on[1] is not None
 
 
 async def test_replicas_starting_together_on_a_new_database(database_url: str, clock) -> None:

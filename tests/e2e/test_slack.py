@@ -177,7 +177,27 @@ async def test_dan_picks_the_task_then_confirms_and_it_is_done(app: App, slack: 
     assert app.emulator.task_by_title("Send out judge sign-up forms")["status"] == "Not Started"
 
 
-async def test_zoe_links_her_account_in_a_modal_then_gets_her_answer(app: App, slack: Slack) -> None:
+async def test_zoe_is_linked_by_the_email_slack_vouches_for_with_no_question(app: App, slack: Slack) -> None:
+    slack.emulator.add_user(ZOE, "Zoe Martin", "zoe", email="zoe.martin@club.example")
+    await slack.user.mention(ZOE, "show me my tasks")
+    answer = await slack.posted()
+    assert "Linked by your Slack e-mail: you're Zoe Martin in Notion now." in answer.shown()
+    assert "Zoe Martin's tasks: none right now." in answer.shown()  # the request, answered at once
+    assert answer.buttons() == []
+    assert slack.emulator.of("users.info")[0].body == {"user": ZOE}
+    assert slack.bus.commands[0].verified_email == "zoe.martin@club.example"
+    link = await app.db.identity.link_of("slack", ZOE)
+    assert link is not None and link.via == "slack_email"
+
+    await slack.user.mention(ZOE, "who am I?")
+    assert "Zoe Martin" in (await slack.posted(2)).shown()
+
+
+async def test_without_a_slack_email_the_modal_asks_an_admin_who_approves(app: App, slack: Slack) -> None:
+    """users.info gives no e-mail (no users:read.email, or none matches): the e-mail typed in the
+    modal proves nothing, so an admin is asked; once approved, Zoe is linked by the admin."""
+    from core import linking
+
     await slack.user.mention(ZOE, "show me my tasks")
     question = await slack.posted()
     assert "What's the e-mail address of your Notion account?" in question.shown()
@@ -198,21 +218,24 @@ async def test_zoe_links_her_account_in_a_modal_then_gets_her_answer(app: App, s
     assert ok.status == 200 and not ok.body  # closes the modal
     confirm = await slack.updated()
     assert confirm is question, "the link question is answered in place"
-    assert slack.bus.commands[-1] == HandleRequest(
-        platform="slack", user_id=ZOE, channel_id="C0GENERAL", text="zoe.martin@club.example",
-        id=slack.bus.commands[-1].id, at=slack.bus.commands[-1].at,
-        correlation_id=slack.bus.commands[-1].correlation_id,
-    )
-    expected = "link your slack account to the Notion user Zoe Martin (zoe.martin@club.example)"
+    assert slack.bus.commands[-1].text == "zoe.martin@club.example"
+    assert slack.bus.commands[-1].verified_email is None
+    expected = "ask an admin to approve linking this Slack account to the Notion account of zoe.martin@club"
     assert expected in confirm.shown()
-
     await slack.user.click(confirm, "Confirm", user=ZOE)
-    linked = await slack.updated(2)
-    assert "Linked: you're Zoe Martin in Notion now." in linked.shown()
-    assert "Zoe Martin's tasks: none right now." in linked.shown()  # the original request, answered
+    asked = await slack.updated(2)
+    assert "I've asked an admin to approve linking this Slack account to that address" in asked.shown()
+    assert asked.buttons() == []
+    assert await app.db.identity.lookup("slack", ZOE) is None
 
+    [request] = await app.db.link_requests.pending()
+    assert (request.platform, request.platform_user_id) == ("slack", ZOE)
+    assert request.email == "zoe.martin@club.example"
+    await linking.approve(app.db.identity, app.db.link_requests, request.id, app.clock())
     await slack.user.mention(ZOE, "who am I?")
-    assert "Zoe Martin" in (await slack.posted(2)).shown()
+    assert "You're linked to the Notion user Zoe Martin" in (await slack.posted(2)).shown()
+    link = await app.db.identity.link_of("slack", ZOE)
+    assert link is not None and link.via == "admin"
 
 
 def _email(value: str) -> dict[str, Any]:

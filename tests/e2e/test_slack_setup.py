@@ -34,6 +34,7 @@ from rigs.slack_rig import (
     BOT_TOKEN,
     METHOD_SCOPES,
     SIGNING_SECRET,
+    TEAM,
     Message,
     SlackEmulator,
     block_actions,
@@ -92,11 +93,13 @@ def merged(base: Any, change: Any) -> Any:
 
 
 def slack_table(mode: str) -> dict[str, Any]:
-    """The `[slack]` table step 3 shows for `mode`."""
+    """The `[slack]` table step 3 shows for `mode`, with the rig's workspace as its team_id
+    (the README shows where to read yours)."""
     for block in code_blocks(readme_section("Slack setup"), "toml"):
         table = tomllib.loads(block)["slack"]
         if table["mode"] == mode:
-            return table
+            assert re.fullmatch(r"T[A-Z0-9]+", table.get("team_id", "")), "the README sets [slack] team_id"
+            return {**table, "team_id": TEAM}
     raise AssertionError(f"README's Slack setup shows no [slack] table for mode {mode!r}")
 
 
@@ -186,6 +189,21 @@ async def walk_through(emulator: SlackEmulator, send: Send) -> set[str]:
     await click(question, CAROL)
     await emulator.wait_for("chat.update")
     assert "Done: created @egon book the bus" in question.shown()
+
+    # A newcomer whose Slack e-mail is a Notion member's: linked at once (users:read.email).
+    emulator.add_user("U0002001", "Zoe Martin", "zoe", email="zoe.martin@club.example")
+    at = next(ts)
+    await event({"type": "message", "channel": "D0ZOE", "channel_type": "im", "user": "U0002001",
+                 "text": "what are my tasks?", "ts": at, "event_ts": at, "team": TEAM})
+    call = await emulator.wait_for("chat.postMessage", 4)
+    assert "Linked by your Slack e-mail: you're Zoe Martin in Notion now." in call.body["text"]
+
+    # Someone of another organisation in a Slack Connect channel: refused, to them alone.
+    outsider = mention_event(next(ts), "UOTHER01", "what are my tasks?")
+    outsider["team"] = "TOTHERORG"
+    await event(outsider)
+    refusal = await emulator.wait_for("chat.postEphemeral", 2)
+    assert refusal.body["user"] == "UOTHER01" and "only work with people of the club" in refusal.body["text"]
     return {"message.im", "app_mention"}
 
 
@@ -193,7 +211,7 @@ def scopes_needed(emulator: SlackEmulator, subscriptions: set[str]) -> set[str]:
     methods = {c.method for c in emulator.calls} - {"apps.connections.open", "response_url"}
     unknown = methods - METHOD_SCOPES.keys()
     assert not unknown, f"the rig doesn't know the scope of {unknown}"
-    used = {METHOD_SCOPES[m] for m in methods} - {None}
+    used = ({METHOD_SCOPES[m] for m in methods} | emulator.scopes_used) - {None}
     return used | {EVENT_SCOPES[s] for s in subscriptions} | {"commands"}  # commands: /darcy, the shortcut
 
 

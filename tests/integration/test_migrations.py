@@ -250,6 +250,23 @@ async def test_duplicate_links_are_reduced_to_the_earliest(database_url: str) ->
         await db.close()
 
 
+async def test_links_made_by_email_alone_are_marked_unverified(database_url: str) -> None:
+    """0007: a link made before proofs existed proved nothing, except on the trusted terminal."""
+    await made_before_alembic(
+        database_url, [("slack", "U1", "notion-a", T0), ("terminal", "zoe", "notion-z", T0)]
+    )
+    db = Database(database_url)
+    try:
+        with capture_logs() as logs:
+            await db.create_schema()
+        vias = {(r.platform, r.platform_user_id): r.via for r in await db.identity.all()}
+        assert vias == {("slack", "U1"): "unverified", ("terminal", "zoe"): "terminal"}
+        [marked] = [e for e in logs if e["event"] == "unproven_links_marked"]
+        assert marked["links"] == 1 and marked["log_level"] == "warning"
+    finally:
+        await db.close()
+
+
 async def test_creating_the_schema_again_or_at_once_is_harmless(database_url: str) -> None:
     databases = [Database(database_url) for _ in range(3)]
     try:
@@ -270,55 +287,65 @@ async def test_one_chat_account_per_notion_user_on_a_platform(db: Database) -> N
     def links() -> Any:
         return db.identity.all()
 
-    await db.identity.link("slack", "U1", "notion-a", via="verification")
-    await db.identity.link("slack", "U3", "notion-c", via="verification")
+    await db.identity.link("slack", "U1", "notion-a", via="notion_code")
+    await db.identity.link("slack", "U3", "notion-c", via="slack_email")
     before = [r.model_dump() for r in await links()]
     with pytest.raises(LinkTaken) as taken:
-        await db.identity.link("slack", "U2", "notion-a", via="verification")  # a new link
+        await db.identity.link("slack", "U2", "notion-a", via="slack_email")  # a new link, an equal proof
     assert str(taken.value).startswith("That Notion account was linked to another slack user meanwhile.")
     with pytest.raises(LinkTaken):
-        await db.identity.link("slack", "U1", "notion-c", via="admin")  # a re-link, to U3's Notion user
+        await db.identity.link("slack", "U1", "notion-c", via="unverified")  # a re-link, a weaker proof
     assert [r.model_dump() for r in await links()] == before  # nothing changed
     assert await db.identity.lookup("slack", "U2") is None
     assert await db.identity.lookup("slack", "U1") == "notion-a"
 
     await db.identity.link("slack", "U1", "notion-a", via="admin")  # the same account again: fine
-    await db.identity.link("discord", "D1", "notion-a", via="verification")  # another platform: fine
+    await db.identity.link("discord", "D1", "notion-a", via="notion_code")  # another platform: fine
     await db.identity.link("slack", "U1", "notion-b", via="admin")  # moves, so notion-a is free…
-    await db.identity.link("slack", "U2", "notion-a", via="verification")  # …for someone else
+    await db.identity.link("slack", "U2", "notion-a", via="notion_code")  # …for someone else
     assert await db.identity.holder("slack", "notion-a") == "U2"
+    # An admin's link takes a Notion user from a link someone made themselves, and says whose.
+    displaced = await db.identity.link("slack", "U4", "notion-c", via="admin")
+    assert displaced is not None and (displaced.platform_user_id, displaced.via) == ("U3", "slack_email")
+    assert await db.identity.lookup("slack", "U3") is None
 
-    # Config mappings at start: one that breaks the rule is skipped (and said), not a crash.
+    # Config mappings at start win over every other link; the links they replace are returned
+    # (to be reported); two mappings of one Notion user: the first wins, the second is refused.
     with capture_logs() as logs:
-        await db.identity.link_many(
+        lost = await db.identity.link_many(
             [
-                ("slack", "U9", "notion-a"),  # U2 holds notion-a on slack
-                ("slack", "U1", "notion-z"),  # U1 is linked already: kept as it is, silently
+                ("slack", "U9", "notion-a"),  # U2 holds notion-a on slack: the config wins
+                ("slack", "U1", "notion-z"),  # U1 is linked to notion-b: re-linked as the config says
                 ("slack", "U5", "notion-e"),
                 ("slack", "U6", "notion-f"),  # U6 and U7 both map to notion-f: the first wins
                 ("slack", "U7", "notion-f"),
             ],
             via="config",
         )
-    rows = {(r.platform, r.platform_user_id): r.notion_user_id for r in await links()}
+    rows = {(r.platform, r.platform_user_id): (r.notion_user_id, r.via) for r in await links()}
     assert rows == {
-        ("discord", "D1"): "notion-a",
-        ("slack", "U1"): "notion-b",
-        ("slack", "U2"): "notion-a",
-        ("slack", "U3"): "notion-c",
-        ("slack", "U5"): "notion-e",
-        ("slack", "U6"): "notion-f",
+        ("discord", "D1"): ("notion-a", "notion_code"),
+        ("slack", "U1"): ("notion-z", "config"),
+        ("slack", "U4"): ("notion-c", "admin"),
+        ("slack", "U5"): ("notion-e", "config"),
+        ("slack", "U6"): ("notion-f", "config"),
+        ("slack", "U9"): ("notion-a", "config"),
     }
-    skipped = sorted(e["platform_user_id"] for e in logs if e["event"] == "config_link_skipped")
-    assert skipped == ["U7", "U9"]
+    assert sorted((r.platform_user_id, r.notion_user_id, r.via) for r in lost) == [
+        ("U1", "notion-b", "admin"),
+        ("U2", "notion-a", "notion_code"),
+        ("U7", "notion-f", "config"),
+    ]
+    assert [e["platform_user_id"] for e in logs if e["event"] == "config_link_refused"] == ["U7"]
 
 
 # ---- what people see -----------------------------------------------------------------
 
 ZOE_EMAIL = "zoe.martin@club.example"  # a member of the demo workspace no one is linked to yet
-FIRST, SECOND = "U0002001", "U0009901"  # two Slack accounts that both say they're Zoe
+FIRST, SECOND = "zoe", "zoe-laptop"  # two terminal accounts that both say they're Zoe
+# (the terminal is trusted, so its link_account is still a confirmation that links at the click)
 LINK_TAKEN = (
-    "That Notion account was linked to another slack user meanwhile. If it's yours, ask an admin to "
+    "That Notion account was linked to another terminal user meanwhile. If it's yours, ask an admin to "
     "unlink it. Nothing was changed."
 )
 
@@ -337,9 +364,11 @@ async def replicas(database_url: str, clock) -> AsyncIterator[tuple[App, App]]:
 
 async def offer(app: App, user_id: str) -> str:
     """A link_account confirmation for Zoe's e-mail, as a chat account that isn't linked yet."""
-    asked = await app.bus.execute(HandleRequest(platform="slack", user_id=user_id, text="show me my tasks"))
+    asked = await app.bus.execute(
+        HandleRequest(platform="terminal", user_id=user_id, text="show me my tasks")
+    )
     assert asked.decision == "verify", asked.text
-    offered = await app.bus.execute(HandleRequest(platform="slack", user_id=user_id, text=ZOE_EMAIL))
+    offered = await app.bus.execute(HandleRequest(platform="terminal", user_id=user_id, text=ZOE_EMAIL))
     assert offered.decision == "confirm", offered.text
     return offered.pending_id
 
@@ -348,37 +377,37 @@ async def test_two_accounts_confirming_the_same_notion_user_link_one(replicas: t
     one, two = replicas
     first, second = await offer(one, FIRST), await offer(two, SECOND)
     replies = await asyncio.gather(
-        one.bus.execute(Confirm(platform="slack", user_id=FIRST, pending_id=first)),
-        two.bus.execute(Confirm(platform="slack", user_id=SECOND, pending_id=second)),
+        one.bus.execute(Confirm(platform="terminal", user_id=FIRST, pending_id=first)),
+        two.bus.execute(Confirm(platform="terminal", user_id=SECOND, pending_id=second)),
     )
     texts = sorted(r.text for r in replies)
     assert texts[0].startswith("Linked: you're Zoe Martin in Notion now."), texts
     assert texts[1] == LINK_TAKEN, texts
-    linked = [u for u in (FIRST, SECOND) if await one.db.identity.lookup("slack", u) is not None]
+    linked = [u for u in (FIRST, SECOND) if await one.db.identity.lookup("terminal", u) is not None]
     assert len(linked) == 1
 
 
 async def test_a_link_taken_after_the_check_is_refused_by_the_database(replicas: tuple[App, App]) -> None:
     one, two = replicas
     first, second = await offer(one, FIRST), await offer(two, SECOND)
-    holder = two.deps.identity.holder
+    holder = two.deps.identity.holding
 
-    async def checked_before_the_other_link(platform: str, notion_user_id: str) -> str | None:
+    async def checked_before_the_other_link(platform: str, notion_user_id: str) -> Any:
         found = await holder(platform, notion_user_id)  # nobody yet…
-        done = await one.bus.execute(Confirm(platform="slack", user_id=FIRST, pending_id=first))
+        done = await one.bus.execute(Confirm(platform="terminal", user_id=FIRST, pending_id=first))
         assert done.decision == "executed", done.text  # …then the other replica links Zoe
         return found
 
-    two.deps.identity.holder = checked_before_the_other_link  # type: ignore[method-assign]
-    refused = await two.bus.execute(Confirm(platform="slack", user_id=SECOND, pending_id=second))
+    two.deps.identity.holding = checked_before_the_other_link  # type: ignore[method-assign]
+    refused = await two.bus.execute(Confirm(platform="terminal", user_id=SECOND, pending_id=second))
     assert (refused.decision, refused.text) == ("deny", LINK_TAKEN)
-    two.deps.identity.holder = holder  # type: ignore[method-assign]
-    assert await two.db.identity.lookup("slack", SECOND) is None
-    zoe = await two.db.identity.lookup("slack", FIRST)
-    assert zoe is not None and await two.db.identity.holder("slack", zoe) == FIRST
+    two.deps.identity.holding = holder  # type: ignore[method-assign]
+    assert await two.db.identity.lookup("terminal", SECOND) is None
+    zoe = await two.db.identity.lookup("terminal", FIRST)
+    assert zoe is not None and await two.db.identity.holder("terminal", zoe) == FIRST
     action = await two.db.pending.get(second)
     assert action is not None and action.state is PendingState.FAILED
-    again = await two.bus.execute(Confirm(platform="slack", user_id=SECOND, pending_id=second))
+    again = await two.bus.execute(Confirm(platform="terminal", user_id=SECOND, pending_id=second))
     assert again.text == "That request failed earlier. Nothing was changed."
 
 
@@ -397,10 +426,10 @@ def test_the_admin_link_command_refuses_a_taken_notion_user(
     assert refused.exit_code == 1
     assert "already linked to slack user U1; unlink it first" in refused.output
 
-    async def nobody(*_args: object) -> None:  # the look-up ran before U1's link landed
+    async def nobody(*_args: object) -> None:  # U1 was unlinked right after it refused the link
         return None
 
-    monkeypatch.setattr(SqlIdentityRepository, "holder", nobody)
+    monkeypatch.setattr(SqlIdentityRepository, "holding", nobody)
     raced = runner.invoke(cli, ["link", "slack", "U2", "notion-a"])
     assert raced.exit_code == 1 and "Traceback" not in raced.output
     assert "already linked to another slack user; unlink it first" in raced.output

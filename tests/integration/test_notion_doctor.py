@@ -200,3 +200,27 @@ async def test_a_board_without_people_gets_an_incomplete_draft() -> None:
     assert status == 1
     assert "# TODO tasks.assignees: no people property" in report
     assert '# assignees = "?"' in report
+
+
+async def test_the_sign_in_page_must_be_shared_and_commentable(demo: NotionEmulator) -> None:
+    """[identity] signin_page_id: Darcy posts sign-in codes there as comments (README, "Linking
+    accounts"); the doctor says what a real workspace must allow."""
+
+    async def signin_check() -> tuple[int, str]:
+        out = io.StringIO()
+        status = await doctor(settings_for(demo), base_url=demo.base_url or "", token=demo.token,
+                              signin_page_id=demo.signin_page_id, out=out)
+        return status, out.getvalue()
+
+    status, report = await signin_check()
+    assert status == 0 and "✓ sign-in page: open, and sign-in codes can be posted on it" in report, report
+    assert demo.state.comments.get(demo.signin_page_id) is None  # the check wrote nothing
+
+    demo.restrict("comments_insert")
+    status, report = await signin_check()
+    assert status == 1 and "cannot add comments (restricted_resource)" in report
+
+    demo.unshare(demo.signin_page_id)
+    status, report = await signin_check()
+    assert status == 1 and "the integration cannot open the sign-in page" in report
+    assert "open the sign-in page → ⋯ → Connections → add the integration" in report

@@ -65,22 +65,24 @@ def action(pending_id: str = "p1", *, minutes: float = 10) -> PendingAction:
 
 
 async def test_identity_links_are_upserts(db: Database) -> None:
-    await db.identity.link("slack", "U1", "notion-a", via="verification")
+    await db.identity.link("slack", "U1", "notion-a", via="slack_email")
     assert await db.identity.lookup("slack", "U1") == "notion-a"
     assert await db.identity.holder("slack", "notion-a") == "U1"
     assert await db.identity.holder("discord", "notion-a") is None
     await db.identity.link("slack", "U1", "notion-b", via="admin")  # re-link: the same row
     assert await db.identity.lookup("slack", "U1") == "notion-b"
     assert [(r.platform_user_id, r.via) for r in await db.identity.all()] == [("U1", "admin")]
-    # Admin mappings at start keep what is there, and repeating them (a restart) changes nothing.
+    # Admin mappings at start win (U1's link is replaced, and returned to be reported), and
+    # repeating them (a restart) changes nothing.
     links = [("slack", "U1", "notion-c"), ("slack", "U2", "notion-d"), ("discord", "D1", "notion-d")]
-    await db.identity.link_many(links, via="config")
-    await db.identity.link_many(links, via="config")
-    await db.identity.link_many([], via="config")
+    replaced = await db.identity.link_many(links, via="config")
+    assert [(r.platform_user_id, r.notion_user_id, r.via) for r in replaced] == [("U1", "notion-b", "admin")]
+    assert await db.identity.link_many(links, via="config") == []
+    assert await db.identity.link_many([], via="config") == []
     rows = [(r.platform, r.platform_user_id, r.notion_user_id, r.via) for r in await db.identity.all()]
     assert rows == [
         ("discord", "D1", "notion-d", "config"),
-        ("slack", "U1", "notion-b", "admin"),
+        ("slack", "U1", "notion-c", "config"),
         ("slack", "U2", "notion-d", "config"),
     ]
     assert await db.identity.unlink("slack", "U2") is True

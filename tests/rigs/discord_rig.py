@@ -80,6 +80,8 @@ class DiscordRig:
     forbidden: set[int] = field(default_factory=set)  # channels the bot may not post in
     closed_dms: set[str] = field(default_factory=set)  # people who accept no DMs from the bot
     dm_channels: dict[str, int] = field(default_factory=dict)  # user id → their DM channel with the bot
+    # Who is a member of the rig's server (GET /guilds/{id}/members/{user}); None: everyone.
+    members: set[str] | None = None
     deprecated: list[str] = field(default_factory=list)  # layouts Discord marks deprecated
     _runner: web.AppRunner | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -102,6 +104,7 @@ class DiscordRig:
         r.add_patch("/api/v10/channels/{channel}/messages/{message}", self._edit_channel_message)
         r.add_post("/api/v10/channels/{channel}/typing", self._typing)
         r.add_post("/api/v10/users/@me/channels", self._create_dm)
+        r.add_get("/api/v10/guilds/{guild}/members/{user}", self._get_member)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
@@ -181,8 +184,10 @@ class DiscordRig:
         return {"id": str(user_id), "username": name, "discriminator": "0", "global_name": name.title(),
                 "avatar": None, "public_flags": 0}
 
-    def _base(self, kind: int, user_id: int | str, data: JSON, message: JSON | None = None) -> JSON:
+    def _base(self, kind: int, user_id: int | str, data: JSON, message: JSON | None = None,
+              guild_id: int | None = None) -> JSON:
         token = f"tok-{next(self._ids)}"
+        guild = str(guild_id or self.guild_id)
         interaction_id = self.snowflake()
         self.interactions[token] = Interaction(
             id=interaction_id, token=token, type=kind, channel_id=self.channel_id, user_id=str(user_id),
@@ -190,16 +195,16 @@ class DiscordRig:
         )
         payload: JSON = {
             "id": str(interaction_id), "application_id": str(self.app_id), "type": kind, "token": token,
-            "version": 1, "data": data, "guild_id": str(self.guild_id), "channel_id": str(self.channel_id),
+            "version": 1, "data": data, "guild_id": guild, "channel_id": str(self.channel_id),
             "channel": {"id": str(self.channel_id), "type": 0, "name": "general",
-                        "guild_id": str(self.guild_id), "position": 0, "permission_overwrites": [],
+                        "guild_id": guild, "position": 0, "permission_overwrites": [],
                         "nsfw": False, "parent_id": None,
                         "topic": None, "last_message_id": None, "rate_limit_per_user": 0, "flags": 0},
             "member": {"user": self.user(user_id), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
                        "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None,
                        "avatar": None, "permissions": "2248473465835073"},
             "app_permissions": "2248473465835073", "locale": "en-GB", "guild_locale": "en-US",
-            "entitlements": [], "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "entitlements": [], "authorizing_integration_owners": {"0": guild}, "context": 0,
             "attachment_size_limit": 8388608,
         }
         if message is not None:
@@ -216,19 +221,24 @@ class DiscordRig:
                     return data
         raise AssertionError(f"the client never registered the command {name!r} (type {kind})")
 
-    def slash(self, user_id: int | str, text: str, name: str = "darcy") -> JSON:
+    def slash(
+        self, user_id: int | str, text: str, name: str = "darcy", *, guild_id: int | None = None
+    ) -> JSON:
+        """/darcy in the rig's server (or in another, `guild_id`, that the bot was added to)."""
         data = {**self._command(name, 1), "options": [{"name": "text", "type": 3, "value": text}]}
-        return self._base(COMMAND, user_id, data)
+        return self._base(COMMAND, user_id, data, guild_id=guild_id)
 
     def message_command(self, user_id: int | str, target: JSON, name: str) -> JSON:
         data = {**self._command(name, 3), "target_id": target["id"],
                 "resolved": {"messages": {target["id"]: target}}}
         return self._base(COMMAND, user_id, data)
 
-    def user_message(self, author_id: int | str, content: str, *, mentions_bot: bool = True) -> JSON:
+    def user_message(self, author_id: int | str, content: str, *, mentions_bot: bool = True,
+                     guild_id: int | None = None) -> JSON:
         """A member's message in the channel (MESSAGE_CREATE), as the gateway delivers it."""
         return {
-            "id": str(self.snowflake()), "channel_id": str(self.channel_id), "guild_id": str(self.guild_id),
+            "id": str(self.snowflake()), "channel_id": str(self.channel_id),
+            "guild_id": str(guild_id or self.guild_id),
             "author": self.user(author_id), "content": content, "type": 0, "tts": False, "flags": 0,
             "timestamp": _now(), "edited_timestamp": None, "mention_everyone": False,
             "mentions": [self.bot_user] if mentions_bot else [], "mention_roles": [], "attachments": [],
@@ -513,6 +523,16 @@ class DiscordRig:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         self.log.append("channel:edit")
         return _json(self._edit(message_id, request[BODY]))
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        """A guild member (GET /guilds/{guild.id}/members/{user.id}: no privileged intent needed),
+        or 404 Unknown Member (10007) for someone who isn't in the server."""
+        guild, user = int(request.match_info["guild"]), request.match_info["user"]
+        if guild != self.guild_id or (self.members is not None and user not in self.members):
+            return _json({"message": "Unknown Member", "code": 10007}, 404)
+        return _json({"user": self.user(user), "roles": [], "joined_at": "2026-01-01T00:00:00+00:00",
+                      "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None,
+                      "avatar": None})
 
     async def _typing(self, request: web.Request) -> web.Response:
         if int(request.match_info["channel"]) in self.forbidden:

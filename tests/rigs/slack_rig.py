@@ -7,6 +7,10 @@ show them (so a test clicks a button that was really rendered), refuses Block Ki
 Slack would refuse (too many blocks, duplicate action ids, over-long labels), and answers
 `not_in_channel` for channels the bot is not in.
 
+users.info answers with a user's `profile.email` only when the bot token has
+`users:read.email` (as Slack does), and `scopes_used` records that scope once an e-mail was
+read, so a test can match the manifest's scopes against what the code really used.
+
 `SlackUser` builds the requests Slack sends to an app (event_callback JSON, slash command
 forms, block_actions / view_submission / message_action `payload=` forms), signs them with
 the signing secret (v0 HMAC over `v0:<timestamp>:<body>`) and dispatches them into the bolt
@@ -221,6 +225,7 @@ class SlackEmulator:
         self.outside: set[str] = set()  # channels the bot is not a member of
         self.scopes: set[str] | None = None  # the bot token's scopes; None: whatever a method needs
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers, by user id
+        self.scopes_used: set[str] = set()  # scopes a method used beyond its own (users:read.email)
         self._limited: dict[str, list[int]] = {}  # method → Retry-After of the next 429s
         self._hooks: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
@@ -265,13 +270,17 @@ class SlackEmulator:
         (Slack: about one chat.postMessage a second per channel)."""
         self._limited.setdefault(method, []).extend([retry_after] * times)
 
-    def add_user(self, user_id: str, real_name: str, display_name: str = "", *, bot: bool = False) -> None:
-        """A member users.info knows (its shape: api.slack.com/methods/users.info)."""
+    def add_user(self, user_id: str, real_name: str, display_name: str = "", *, bot: bool = False,
+                 email: str | None = None, team: str = TEAM) -> None:
+        """A member users.info knows (its shape: api.slack.com/methods/users.info). A user of
+        another team (Slack Connect) is marked `is_stranger`, as Slack marks one."""
         self.users[user_id] = {
-            "id": user_id, "team_id": TEAM, "name": (display_name or real_name).lower().replace(" ", "."),
+            "id": user_id, "team_id": team, "name": (display_name or real_name).lower().replace(" ", "."),
             "deleted": False, "real_name": real_name, "tz": "Australia/Melbourne", "is_bot": bot,
-            "profile": {"real_name": real_name, "display_name": display_name, "team": TEAM,
-                        "real_name_normalized": real_name, "display_name_normalized": display_name},
+            "profile": {"real_name": real_name, "display_name": display_name, "team": team,
+                        "real_name_normalized": real_name, "display_name_normalized": display_name,
+                        **({"email": email} if email else {})},
+            **({"is_stranger": True} if team != TEAM else {}),
         }
 
     def hook(self, channel: str, user: str, message_ts: str | None = None) -> str:
@@ -346,8 +355,18 @@ class SlackEmulator:
                    bot_id=BOT_ID, is_enterprise_install=False)
 
     def _users_info(self, body: dict[str, Any]) -> web.Response:
+        """The user object; `profile.email` only with users:read.email ("users:read is no longer
+        a sufficient scope for this data field": docs.slack.dev/reference/methods/users.info)."""
         user = self.users.get(body.get("user", ""))
-        return _ok(user=user) if user else _ok(False, error="user_not_found")
+        if not user:
+            return _ok(False, error="user_not_found")
+        profile = dict(user["profile"])
+        if "email" in profile:
+            if self.scopes is None or "users:read.email" in self.scopes:
+                self.scopes_used.add("users:read.email")
+            else:
+                del profile["email"]
+        return _ok(user={**user, "profile": profile})
 
     def _new_ts(self) -> str:
         return f"1763420{next(self._ts):03d}.000100"

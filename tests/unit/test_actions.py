@@ -12,7 +12,7 @@ from fixtures import member, members, now, projects, task, tasks
 from core.config import load_settings
 from core.domain import Member, Project, Task
 from core.gate import Decision, Gate, GateResult
-from core.identity import Execution
+from core.identity import Execution, Link
 from core.registry import ToolRegistry
 from core.tools import ToolCall
 
@@ -53,6 +53,12 @@ class FakeIdentity:
 
     async def holder(self, platform: str, notion_user_id: str) -> str | None:
         return next((u for (p, u), n in self.links.items() if p == platform and n == notion_user_id), None)
+
+    async def holding(self, platform: str, notion_user_id: str) -> Link | None:
+        user = await self.holder(platform, notion_user_id)
+        if user is None:
+            return None
+        return Link(platform=platform, platform_user_id=user, notion_user_id=notion_user_id, via="terminal")
 
 
 class FakeAudit:

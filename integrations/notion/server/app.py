@@ -101,6 +101,9 @@ class NotionEmulator:
         self.faults = Faults()
         self.hidden: set[str] = set()  # objects not shared with the integration
         self.restricted: set[str] = set()  # withdrawn capabilities: "users"
+        self.signin_page_id = self.state.signin_page_id
+        # Who a comment's mention notified: {"user_id", "page_id", "comment_id", "text"}.
+        self.notifications: list[JSON] = []
         self._values = PropertyValues(self.state)
         self._runner: web.AppRunner | None = None
 
@@ -182,7 +185,7 @@ class NotionEmulator:
     def tasks(self) -> list[JSON]:
         """Every page of the Tasks data source as a plain row, trashed ones included."""
         return [self._task_row(page) for page in self.state.pages.values()
-                if page["parent"]["data_source_id"] == self.tasks_data_source_id]
+                if page["parent"].get("data_source_id") == self.tasks_data_source_id]
 
     def task_by_title(self, title: str) -> JSON | None:
         rows = [row for row in self.tasks() if row["title"] == title]
@@ -195,7 +198,7 @@ class NotionEmulator:
         source = data_source_id or self.tasks_data_source_id
         return [{"id": page["id"], "in_trash": page["in_trash"], "created_time": page["created_time"],
                  **{name: plain_value(value) for name, value in page["properties"].items()}}
-                for page in self.state.pages.values() if page["parent"]["data_source_id"] == source]
+                for page in self.state.pages.values() if page["parent"].get("data_source_id") == source]
 
     def comments(self, page_id: str) -> list[str]:
         return [plain_text(c["rich_text"]) for c in self.state.comments.get(page_id, [])]
@@ -211,7 +214,7 @@ class NotionEmulator:
         prop["name"] = new
         properties[new] = prop
         for page in self.state.pages.values():
-            if page["parent"]["data_source_id"] == data_source_id:
+            if page["parent"].get("data_source_id") == data_source_id:
                 page["properties"][new] = page["properties"].pop(old)
 
     def add_person(self, name: str, email: str | None = None) -> str:
@@ -235,7 +238,7 @@ class NotionEmulator:
     def set_people(self, page_id: str, prop: str, ids: list[str]) -> None:
         """Set a people property as someone in Notion would: users (people, bots) and groups."""
         page = self.state.pages[page_id]
-        data_source = self.state.data_sources[page["parent"]["data_source_id"]]
+        data_source = self.state.data_sources[page["parent"].get("data_source_id")]
         page["properties"][prop] = property_value(self.state, data_source,
                                                   data_source["properties"][prop], ids)
 
@@ -363,7 +366,7 @@ class NotionEmulator:
         sorts = compile_sorts(body.get("sorts") or [], schema)
         want_trash = bool(body.get("in_trash") or body.get("archived"))
         pages = [page for page in self.state.pages.values()
-                 if page["parent"]["data_source_id"] == data_source["id"]
+                 if page["parent"].get("data_source_id") == data_source["id"]
                  and page["in_trash"] == want_trash and page["id"] not in self.hidden
                  and (matches is None or matches(page))]
         for key, descending in reversed(sorts):
@@ -409,7 +412,9 @@ class NotionEmulator:
             if page["in_trash"] and trash is not False:
                 raise invalid("Can't edit block that is archived. You must unarchive the "
                               "block before editing.")
-            data_source = self.state.data_sources[page["parent"]["data_source_id"]]
+            data_source = self.state.data_sources.get(page["parent"].get("data_source_id") or "")
+            if data_source is None:  # a page outside any data source: only its title (unsupported here)
+                raise invalid("body failed validation: only pages of a data source can be edited here.")
             page["properties"].update(self._values.encode(data_source, body["properties"]))
         if trash is not None:
             page["in_trash"] = page["archived"] = trash
@@ -419,7 +424,7 @@ class NotionEmulator:
     def _page(self, raw_id: str) -> JSON:
         page_id = path_uuid(raw_id, "page_id")
         page = self.state.pages.get(page_id)
-        if page is None or page_id in self.hidden or page["parent"]["data_source_id"] in self.hidden:
+        if page is None or page_id in self.hidden or page["parent"].get("data_source_id") in self.hidden:
             raise self._not_found("page", page_id)
         return page
 
@@ -488,7 +493,7 @@ class NotionEmulator:
         if not isinstance(parent, dict) or "page_id" not in parent:
             raise should("body.parent.page_id", "defined", None)
         page = self._page(str(parent["page_id"]))
-        items = rich_text_items(body.get("rich_text"), "body.rich_text")
+        items = rich_text_items(body.get("rich_text"), "body.rich_text", self.state.users)
         if not items:
             raise invalid("body failed validation: body.rich_text should not be empty.")
         when = now_iso()
@@ -502,6 +507,12 @@ class NotionEmulator:
             "display_name": self._display_name(body.get("display_name")),
         }
         thread.append(comment)
+        # Notion notifies the people a comment mentions (in their inbox, and by e-mail or push
+        # as their settings say); here each mention is recorded instead.
+        for item in items:
+            if item["type"] == "mention":
+                self.notifications.append({"user_id": item["mention"]["user"]["id"], "page_id": page["id"],
+                                           "comment_id": comment["id"], "text": plain_text(items)})
         return json_response(comment)
 
     # https://developers.notion.com/reference/comment-display-name: who the comment shows as

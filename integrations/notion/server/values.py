@@ -73,7 +73,7 @@ class PropertyValues:
         if kind == "relation":
             target = prop["relation"]["data_source_id"]
             pages = {pid: p for pid, p in self.state.pages.items()
-                     if p["parent"]["data_source_id"] == target}
+                     if p["parent"].get("data_source_id") == target}
             return [_listed_id(item, f"{where}[{i}]", pages, "related page")
                     for i, item in enumerate(as_list(value, where))]
         if kind == "checkbox":
@@ -110,14 +110,22 @@ class PropertyValues:
         return option_name  # an unknown select name becomes a new option, as in Notion
 
 
-def rich_text_items(value: Any, where: str) -> list[JSON]:
-    """Request rich text → response rich text (https://developers.notion.com/reference/rich-text)."""
+def rich_text_items(value: Any, where: str, users: dict[str, JSON] | None = None) -> list[JSON]:
+    """Request rich text → response rich text (https://developers.notion.com/reference/rich-text).
+
+    Text items, and, where `users` are given, user mentions ({"type": "mention", "mention":
+    {"type": "user", "user": {"id": …}}}): answered with the user as a partial user object and
+    "@Name" as the plain text, as Notion shows them. An id that is no user is refused here
+    (what Notion answers then is unverified); other mention types are not supported."""
     items = as_list(value, where)
     if len(items) > 100:  # https://developers.notion.com/reference/request-limits
         raise should(f"{where}.length", "≤ `100`", len(items))
     result: list[JSON] = []
     for i, item in enumerate(items):
         at = f"{where}[{i}]"
+        if users is not None and isinstance(item, dict) and item.get("type") == "mention":
+            result.append(_user_mention(item, at, users))
+            continue
         if not isinstance(item, dict) or item.get("type", "text") != "text" or "text" not in item:
             raise should(at, "a text rich text item", item)
         text = item["text"]
@@ -132,6 +140,18 @@ def rich_text_items(value: Any, where: str) -> list[JSON]:
         result.append({"type": "text", "text": {"content": content, "link": link and {"url": url}},
                        "annotations": annotations, "plain_text": content, "href": url})
     return result
+
+
+def _user_mention(item: JSON, at: str, users: dict[str, JSON]) -> JSON:
+    mention = item.get("mention")
+    if not isinstance(mention, dict) or mention.get("type") != "user":
+        kind = mention.get("type") if isinstance(mention, dict) else None
+        raise should(f"{at}.mention.type", '"user"', kind)
+    user_id = _listed_id(mention.get("user"), f"{at}.mention.user", users, "user")
+    name = users[user_id].get("name") or "Anonymous"
+    return {"type": "mention", "mention": {"type": "user", "user": {"object": "user", "id": user_id}},
+            "annotations": {**ANNOTATIONS, **(item.get("annotations") or {})},
+            "plain_text": f"@{name}", "href": None}
 
 
 def _listed_id(item: Any, where: str, known: dict[str, Any], what: str) -> str:

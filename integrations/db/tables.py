@@ -147,5 +147,6 @@ class TaskIndexState(SQLModel, table=True):
     sync_tasks: int = 0  # pages read by the first sync so far (progress, `darcy doctor`)
     refreshed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     swept_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    trash_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     lease_owner: str | None = None
     lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

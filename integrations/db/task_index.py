@@ -151,8 +151,12 @@ class SqlTaskIndex:
                                            .where(TaskIndexRow.gone.is_(False)))).one())  # type: ignore[attr-defined]
 
     async def _bump(self, session: Any, **state: Any) -> int:
-        await session.exec(update(TaskIndexState).where(TaskIndexState.key == KEY)
-                           .values(version=TaskIndexState.version + 1, **state))
+        bump = update(TaskIndexState).where(TaskIndexState.key == KEY).values(
+            version=TaskIndexState.version + 1, **state)
+        if not (await session.exec(bump)).rowcount:  # the first write ever: no state row yet
+            await session.exec(self._db.insert(TaskIndexState).values(key=KEY).on_conflict_do_nothing(
+                index_elements=["key"]))
+            await session.exec(bump)
         row = (await session.exec(select(TaskIndexState.version).where(TaskIndexState.key == KEY))).one()
         return int(row)
 

@@ -76,7 +76,6 @@ class TaskIndex:
         self._version, self._generation = -1, -1
         self._read_at = float("-inf")  # monotonic time of the last refresh that began
         self._stale = False
-        self._trash_checked = float("-inf")
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
 
@@ -130,10 +129,12 @@ class TaskIndex:
         async with self._lock:
             if not self._stale and time.monotonic() - self._read_at <= max_age:
                 return
-            began = time.monotonic()
+            began, stale = time.monotonic(), self._stale
             self._stale = False
             state = await self.repo.state()
-            if await self.repo.take_lease(self.owner, self.lease_seconds):
+            if not stale and _within(state.refreshed_at, max_age) and state.mapping == self.mapping:
+                pass  # another replica followed Notion just now: its changes are in the database
+            elif await self.repo.take_lease(self.owner, self.lease_seconds):
                 try:
                     await self._follow_notion(state)
                 finally:
@@ -149,7 +150,7 @@ class TaskIndex:
         """Forget everything and sync the board again (`darcy index rebuild`). Returns the task count."""
         async with self._lock:
             if not await self.repo.take_lease(self.owner, self.lease_seconds):
-                raise StoreError("Another Darcy is refreshing the task index right now; try again in a minute.")
+                raise StoreError("Another Darcy is refreshing the task index; try again in a minute.")
             try:
                 await self.repo.clear(self.mapping)
                 await self._first_sync()
@@ -172,14 +173,15 @@ class TaskIndex:
         watermark = max([state.watermark or "", *(edited for _, edited in found)]) or None
         gone: list[str] = []
         trash_watermark = state.trash_watermark
-        if time.monotonic() - self._trash_checked > self.trash_seconds:
-            self._trash_checked = time.monotonic()
+        now = datetime.now(UTC)
+        trash_due = not _within(state.trash_checked_at, self.trash_seconds)
+        if trash_due:
             trashed = await self.store.edited_since(_minus(state.trash_watermark, SLACK), trash=True)
             gone = [t.id for t, _ in trashed]
             trash_watermark = max([trash_watermark or "", *(e for _, e in trashed)]) or None
-        now = datetime.now(UTC)
         await self.repo.put((IndexedTask(t, e) for t, e in found), gone, watermark=watermark,
-                            trash_watermark=trash_watermark, refreshed_at=now)
+                            trash_watermark=trash_watermark, refreshed_at=now,
+                            **({"trash_checked_at": now} if trash_due else {}))
         swept = state.swept_at or state.synced_at
         if swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds) and not self._background:
             self._spawn(self.sweep())
@@ -201,10 +203,10 @@ class TaskIndex:
 
         found = await self.store.edited_since(None, on_page=save)
         watermark = max((edited for _, edited in found), default=None)
-        await self.repo.update_state(synced_at=datetime.now(UTC), refreshed_at=datetime.now(UTC), swept_at=started,
-                                     watermark=watermark, trash_watermark=stamp(started - SLACK),
+        done = datetime.now(UTC)
+        await self.repo.update_state(synced_at=done, refreshed_at=done, swept_at=started, watermark=watermark,
+                                     trash_watermark=stamp(started - SLACK), trash_checked_at=done,
                                      mapping=self.mapping)
-        self._trash_checked = time.monotonic()
         log.info("task_index_sync_done", tasks=seen, pages=pages, seconds=round(time.monotonic() - began, 1))
 
     async def sweep(self) -> list[str]:
@@ -261,6 +263,11 @@ def _report(task: asyncio.Task[Any]) -> None:
         log.warning("task_index_sweep_failed", error=str(error))
 
 
+def _within(moment: datetime | None, seconds: float) -> bool:
+    """True when `moment` (wall clock, from the database) is less than `seconds` ago."""
+    return moment is not None and datetime.now(UTC) - _aware(moment) < timedelta(seconds=seconds)
+
+
 def _aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
@@ -310,7 +317,9 @@ class IndexedTaskStore:
         await self.index.removed(task_id)
 
 
-def build_index(settings: NotionSettings, store: NotionTaskStore, db: Any) -> tuple[TaskIndex, IndexedTaskStore]:
+def build_index(
+    settings: NotionSettings, store: NotionTaskStore, db: Any
+) -> tuple[TaskIndex, IndexedTaskStore]:
     """The index for `store`'s board in `db` (an integrations.db.repository.Database)."""
     index = TaskIndex(
         store, SqlTaskIndex(db), mapping=mapping_hash(settings, store.tasks_data_source_id),

@@ -180,8 +180,7 @@ class NotionTaskStore:
         found: list[tuple[Task, str]] = []
         cursor: str | None = None
         while True:
-            response = await self._read("follow the task board", lambda c=cursor: self.client.data_sources.query(
-                data_source_id=self.tasks_data_source_id, page_size=PAGE_SIZE, start_cursor=c, **extra))
+            response = await self._read("follow the board", lambda c=cursor: self._page_of_board(c, extra))
             batch = [(self.mapping.task(await self._complete(page)), str(page.get("last_edited_time") or ""))
                      for page in response.get("results", [])]
             found.extend(batch)
@@ -190,6 +189,11 @@ class NotionTaskStore:
             cursor = response.get("next_cursor")
             if not response.get("has_more") or not cursor:
                 return found
+
+    def _page_of_board(self, cursor: str | None, extra: JSON) -> Awaitable[Any]:
+        return self.client.data_sources.query(  # type: ignore[return-value]
+            data_source_id=self.tasks_data_source_id, page_size=PAGE_SIZE, start_cursor=cursor, **extra
+        )
 
     async def task_ids(self) -> set[str]:
         """The id of every live page of the board (a sweep: pages moved elsewhere leave the index).
@@ -201,9 +205,11 @@ class NotionTaskStore:
         return {page["id"] for page in pages}
 
     async def _title_property_id(self) -> str | None:
+        board = self.tasks_data_source_id
         schema = await self.cache.get("tasks schema", lambda: self._read(
-            "read the task board", lambda: self.client.data_sources.retrieve(data_source_id=self.tasks_data_source_id)))
-        return next((p.get("id") for p in (schema.get("properties") or {}).values() if p.get("type") == "title"), None)
+            "read the task board", lambda: self.client.data_sources.retrieve(data_source_id=board)))
+        props = (schema.get("properties") or {}).values()
+        return next((p.get("id") for p in props if p.get("type") == "title"), None)
 
     async def get_task(self, task_id: str) -> Task:
         return self.mapping.task(await self._task_page(task_id))

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("sync_tasks", sa.Integer(), nullable=False),
         sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("swept_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("trash_checked_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("lease_owner", sa.String(), nullable=True),
         sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("key"),

@@ -119,6 +119,7 @@ def fold(text: str) -> str:
     return " ".join(words(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def _token_similarity(query: Term, target: Term) -> float:
     """1 for the same stem, a little less for a prefix as typed ("photo" of "photograph",
     but not "working" of "workshop"), a longer form ("migration") or a typo ("recruitmnet")."""
@@ -324,7 +325,7 @@ def task_score(query: list[Term], task: Task, project_terms: dict[str, list[Term
     ("the hackathon run sheet" is not the Industry Night one).
     """
     project_terms = project_terms or {}
-    title = content_terms(task.title)
+    title = _title_terms(task.title)
     extra = content_terms(task.description) if task.description else []
     own = [t for pid in task.project_ids for t in project_terms.get(pid, [])]
     others = [t for pid, terms in project_terms.items() if pid not in task.project_ids
@@ -337,6 +338,13 @@ def task_score(query: list[Term], task: Task, project_terms: dict[str, list[Term
         total += found
     _, named = _coverage(query, title)
     return total / len(query) + 0.1 * named
+
+
+@lru_cache(maxsize=1 << 16)
+def _title_terms(title: str) -> list[Term]:
+    """A title's terms, worked out once: every request naming a task scores every title
+    (do not change the list returned: it is shared)."""
+    return content_terms(title)
 
 
 INACTIVE_STATUSES = {"Done", "Archive"}

@@ -53,10 +53,13 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:00.000Z")
 
 
-def _minus(notion_time: str | None, delta: timedelta) -> str | None:
-    if not notion_time:
-        return None
-    return stamp(datetime.fromisoformat(notion_time.replace("Z", "+00:00")) - delta)
+def _since(last_began: datetime | None) -> str | None:
+    """Where the next edited-since query starts: SLACK before the previous one began (by
+    Darcy's clock). Every page edited earlier was visible to that query; the slack covers
+    Notion's rounding to the minute, a page showing in queries a moment after its edit, and
+    some clock skew. Not the newest edit seen: on a board imported in one minute, that would
+    read the whole import again at every refresh."""
+    return stamp(_aware(last_began) - SLACK) if last_began else None
 
 
 class TaskIndex:
@@ -169,14 +172,15 @@ class TaskIndex:
         if state.synced_at is None:
             await self._first_sync()
             return
-        found = await self.store.edited_since(_minus(state.watermark, SLACK))
+        now = datetime.now(UTC)
+        found = await self.store.edited_since(_since(state.refreshed_at or state.synced_at))
         watermark = max([state.watermark or "", *(edited for _, edited in found)]) or None
         gone: list[str] = []
         trash_watermark = state.trash_watermark
-        now = datetime.now(UTC)
         trash_due = not _within(state.trash_checked_at, self.trash_seconds)
         if trash_due:
-            trashed = await self.store.edited_since(_minus(state.trash_watermark, SLACK), trash=True)
+            since = _since(state.trash_checked_at or state.synced_at)
+            trashed = await self.store.edited_since(since, trash=True)
             gone = [t.id for t, _ in trashed]
             trash_watermark = max([trash_watermark or "", *(e for _, e in trashed)]) or None
         await self.repo.put((IndexedTask(t, e) for t, e in found), gone, watermark=watermark,
@@ -203,10 +207,9 @@ class TaskIndex:
 
         found = await self.store.edited_since(None, on_page=save)
         watermark = max((edited for _, edited in found), default=None)
-        done = datetime.now(UTC)
-        await self.repo.update_state(synced_at=done, refreshed_at=done, swept_at=started, watermark=watermark,
-                                     trash_watermark=stamp(started - SLACK), trash_checked_at=done,
-                                     mapping=self.mapping)
+        await self.repo.update_state(synced_at=datetime.now(UTC), refreshed_at=started, swept_at=started,
+                                     watermark=watermark, trash_watermark=stamp(started - SLACK),
+                                     trash_checked_at=started, mapping=self.mapping)
         log.info("task_index_sync_done", tasks=seen, pages=pages, seconds=round(time.monotonic() - began, 1))
 
     async def sweep(self) -> list[str]:

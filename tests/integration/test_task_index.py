@@ -137,3 +137,23 @@ async def test_replicas_share_the_index_and_one_refreshes_at_a_time(replicas: tu
     await one.deps.store.update_task(task_id(one, "Recruit judges"), TaskChanges(title="Recruit more judges"))
     await two.index.refresh()  # one's own write reaches two through the database
     assert "Recruit more judges" in await names(two)
+
+
+def test_darcy_index_rebuild_and_status(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DARCY_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'darcy.db'}"}
+
+    def darcy(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "not built yet" in darcy("index", "status")
+    assert "task index rebuilt: 35 tasks" in darcy("index", "rebuild")
+    assert "task index: 35 tasks" in darcy("index", "status")

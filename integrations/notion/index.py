@@ -123,6 +123,17 @@ class TaskIndex:
             log.warning("task_index_write_not_saved", error=str(exc))
             self._stale = True
 
+    async def page_changed(self, page_id: str) -> None:
+        """Notion says a page changed (a webhook): read it, and keep it or let it go."""
+        try:
+            task = await self.store.get_task(page_id)
+        except StoreError as exc:
+            if exc.not_found:  # trashed, moved off the board, or no longer shared
+                await self.removed(page_id)
+                return
+            raise
+        await self.written(task)
+
     # ---- refreshing ----------------------------------------------------------------------
 
     async def refresh(self, *, max_age: float = -1.0) -> None:

@@ -157,3 +157,48 @@ def test_darcy_index_rebuild_and_status(tmp_path) -> None:
     assert "not built yet" in darcy("index", "status")
     assert "task index rebuilt: 35 tasks" in darcy("index", "rebuild")
     assert "task index: 35 tasks" in darcy("index", "status")
+
+
+@pytest.fixture
+async def webhook_url(app: App) -> AsyncIterator[tuple[str, object]]:
+    """Darcy's webhook endpoint on 127.0.0.1, with the secret the emulator signs with."""
+    from aiohttp import web
+
+    from integrations.notion.webhooks import NotionWebhooks
+
+    receiver = NotionWebhooks(app.index, "secret_webhook_token")
+    web_app = web.Application()
+    receiver.routes(web_app)
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/notion/webhooks", receiver
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_notion_webhook_brings_an_edit_before_any_refresh(app: App, webhook_url) -> None:
+    url, receiver = webhook_url
+    await names(app)
+    app.index.refresh_seconds = 3600  # no polling refresh during the test
+    app.emulator.webhooks.subscribe(url, "secret_webhook_token")
+    await app.store.update_task(task_id(app, "Recruit judges"), TaskChanges(title="Recruit guest judges"))
+    await app.store.archive_task(task_id(app, "Order catering"))
+    await app.emulator.webhooks.drain()
+    await receiver.drain()
+    assert "Recruit guest judges" in await names(app) and "Order catering" not in await names(app)
+
+
+async def test_a_webhook_with_a_bad_signature_is_refused(app: App, webhook_url) -> None:
+    import aiohttp
+
+    url, _ = webhook_url
+    body = b'{"type": "page.deleted", "entity": {"id": "x", "type": "page"}}'
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, data=body, headers={"X-Notion-Signature": "sha256=00"}) as answer:
+            assert answer.status == 401
+        async with session.post(url, data=b'{"verification_token": "secret_abc"}') as answer:
+            assert answer.status == 200  # the subscription's handshake: logged for the admin

@@ -35,7 +35,7 @@ def _case() -> dict[str, Any]:
     return next(c for c in corpus() if c["id"] == TASK_CASE)
 
 
-async def _one_size(label: str, factor: int, tmp: Path, *, detail: bool) -> dict[str, Any]:
+async def _one_size(label: str, factor: int, tmp: Path, *, detail: bool, repeats: int) -> dict[str, Any]:
     from bot.bootstrap import bootstrap
     from bot.evaluation import chat_id
     from core.messages import HandleRequest
@@ -60,7 +60,7 @@ async def _one_size(label: str, factor: int, tmp: Path, *, detail: bool) -> dict
         out["sync_calls"] = len(app.emulator.request_log) - before
         await app.bus.execute(ask(0))  # users, projects: caches warm
         timings = []
-        for n in range(REPEATS):
+        for n in range(repeats):
             began = time.perf_counter()
             await app.bus.execute(ask(n + 1))
             timings.append((time.perf_counter() - began) * 1000)
@@ -106,7 +106,8 @@ async def run(mode: Mode) -> dict[str, Any]:
     found: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, factor in sizes.items():
-            found[label] = await _one_size(label, factor, Path(tmp), detail=label == "x1000")
+            found[label] = await _one_size(label, factor, Path(tmp), detail=label == "x1000",
+                                           repeats=mode.n(REPEATS, 5))
     results: dict[str, Any] = {
         "notion_calls_task_request_growth": {k: v["warm_calls"] for k, v in found.items()},
         "task_request_p50_ms_by_size": {k: v["p50_ms"] for k, v in found.items()},

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -54,6 +55,7 @@ log = structlog.get_logger("darcy.slack")
 
 PLATFORM = "slack"
 AFTER_ACK = "darcy_after_ack"  # in a request's context: acknowledged already, now do the work
+LULL, BURST_WAIT = 0.003, 0.1  # seconds
 COMMAND = "/darcy"
 SHORTCUT = "create_darcy_task"
 MAX_TITLE = 100
@@ -83,6 +85,7 @@ class SeenEvents:
         # Set by build_app: an event is answered 200 at once, then dispatched again from here.
         self.dispatch: Callable[[AsyncBoltRequest], Awaitable[Any]] | None = None
         self._after: set[asyncio.Task[None]] = set()
+        self._last_ack = float("-inf")  # time.monotonic() of the latest early ack
 
     async def first_time(self, event_id: str) -> bool:
         if event_id in self._ids:
@@ -114,6 +117,7 @@ class SeenEvents:
             task = asyncio.ensure_future(self._after_ack(req, event_id))
             self._after.add(task)
             task.add_done_callback(self._after.discard)
+            self._last_ack = time.monotonic()
             return BoltResponse(status=200, body="")
         if event_id and not await self.first_time(event_id):
             log.info("slack event already handled", event_id=event_id)
@@ -122,6 +126,11 @@ class SeenEvents:
 
 
     async def _after_ack(self, req: AsyncBoltRequest, event_id: str) -> None:
+        # A burst's acks first: the work waits for a lull in acks (at most BURST_WAIT), since
+        # once started it holds the event loop, and the acks still being read would wait for it.
+        until = time.monotonic() + BURST_WAIT
+        while time.monotonic() - self._last_ack < LULL and time.monotonic() < until:
+            await asyncio.sleep(LULL)
         if not await self.first_time(event_id):
             log.info("slack event already handled", event_id=event_id)
             return

@@ -7,8 +7,8 @@ requests from linked members goes through the whole path with the LLM planner (l
 model, tokens counted by litellm's tokenizer: bench/llm_rig.py). `tasks_x100` grows only
 the tasks (members and projects ×1): the prompt must not grow with them.
 
-The last request names a task ("I've just finished sending out the recruitment forms"):
-the Notion requests it costs, caches warm, are `notion_calls_task_request_growth`.
+The last request names a task ("I've just finished sending out the recruitment forms"); what
+it costs Notion as the board grows is bench/task_index.py's `notion_calls_task_request_growth`.
 """
 
 from __future__ import annotations
@@ -119,7 +119,6 @@ async def run(mode: Mode) -> dict[str, Any]:
     sizes = {"x1": (1, False), "x10": (10, False), "x100": (100, False), "tasks_x100": (100, True)}
     chosen = cases(1, task=False) if mode.smoke else cases(CASES)
     growth: dict[str, float] = {}
-    notion: dict[str, float] = {}
     async with ModelServer(darcy_model) as server:
         with tempfile.TemporaryDirectory() as tmp:
             for label, (factor, only_tasks) in sizes.items():
@@ -132,17 +131,13 @@ async def run(mode: Mode) -> dict[str, Any]:
                 try:
                     for case in chosen:
                         platform = case.get("platform", "terminal")
-                        before = len(app.emulator.request_log)
                         await app.bus.execute(HandleRequest(
                             platform=platform, user_id=chat_id(workspace, case["user"], platform),
                             channel_id=f"bench:{case['id']}", text=case["text"]))
-                    if not mode.smoke:
-                        notion[label] = len(app.emulator.request_log) - before  # the last: TASK_CASE
                 finally:
                     await app.aclose()
                 growth[label] = rounded(planner.stats.prompt_tokens / len(chosen), 1)
     return {
         "prompt_tokens_growth": growth,
-        **({"notion_calls_task_request_growth": notion} if notion else {}),
         "prompt_tokens_growth_x100_over_x1": rounded(growth["x100"] / growth["x1"], 2),
     }

@@ -61,6 +61,7 @@ class App:
     closers: list[Callable[[], Any]] = field(default_factory=list)
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
     seen_events: SeenEvents | None = None  # event ids replicas share (Slack's retries)
+    index: Any = None  # the task index (integrations/notion/index.py), when Notion is the store
 
     async def recover(self, older_than: timedelta = timedelta(minutes=1)) -> list[str]:
         """Settle actions a crash left between the click and the write (core/recovery.py)."""
@@ -144,8 +145,10 @@ async def bootstrap(
     bus.add_middleware(PersonLimiter(settings.limits))  # outermost: a flood costs nothing further
     bus.add_middleware(UsageRecorder(ledger, clock))  # every command admitted is metered
     observability.subscribe(bus)  # the request's log context and root span, inside the meter
-    traced_store = TracedTaskStore(store)  # a cached read shows as a span of ~0 ms
-    directory = Directory(traced_store, people, task_names_seconds=settings.notion.task_names_seconds)
+    index, store_for_core = _task_index(settings, store, db, closers)
+    traced_store = TracedTaskStore(store_for_core)  # a cached read shows as a span of ~0 ms
+    directory = Directory(traced_store, people, task_names_seconds=settings.notion.task_names_seconds,
+                          index=index)
     gate = Gate(directory, settings, db.identity, db.audit, clock, registry)
     linking = Linking(
         settings,
@@ -203,9 +206,25 @@ async def bootstrap(
         closers=closers,
         emulator=emulator,
         seen_events=db.seen_events,
+        index=index,
     )
     await app.recover()
     return app
+
+
+def _task_index(
+    settings: Settings, store: TaskStore, db: Database, closers: list[Callable[[], Any]]
+) -> tuple[Any, TaskStore]:
+    """The task index over Notion and the database (issue #19), and the store that applies
+    Darcy's own writes to it; none for a store that is not Notion (a test's fake)."""
+    from integrations.notion.index import build_index
+    from integrations.notion.store import NotionTaskStore
+
+    if not settings.notion.index or not isinstance(store, NotionTaskStore):
+        return None, store
+    index, indexed = build_index(settings.notion, store, db)
+    closers.append(index.aclose)
+    return index, indexed
 
 
 async def _tools(settings: Settings, closers: list[Callable[[], Any]]) -> ToolRegistry:

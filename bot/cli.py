@@ -185,6 +185,10 @@ def doctor(
     settings = _settings(config)
     status = asyncio.run(run_doctor(settings, write_config=write_config))
     problems = asyncio.run(_tool_problems(settings))
+    if not settings.notion.embedded and settings.notion.index:
+        from bot.cli_index import status_line
+
+        typer.echo(_with_database(settings, status_line))
     for problem in problems:
         typer.echo(f"✗ {problem}")
     raise typer.Exit(status or (1 if problems else 0))
@@ -452,6 +456,9 @@ def run(
 
 
 def main() -> None:
+    from bot.cli_index import index_app
+
+    app.add_typer(index_app, name="index")
     app()
 
 

@@ -193,6 +193,10 @@ class Service:
         web_app = web.Application()
         web_app.router.add_get("/healthz", self._healthz)
         web_app.router.add_get("/readyz", self._readyz)
+        if self.app.settings.notion.webhook_secret is not None and self.app.index is not None:
+            from integrations.notion.webhooks import NotionWebhooks  # the optional push path (#19)
+
+            NotionWebhooks(self.app.index, self.app.settings.notion.webhook_secret).routes(web_app)
         self._health = web.AppRunner(web_app, access_log=None, handle_signals=False)
         await self._health.setup()
         await web.TCPSite(self._health, self.host, self.health_port).start()

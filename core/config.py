@@ -174,6 +174,15 @@ class NotionSettings(Section):
     cache_seconds: float = Field(default=120.0, ge=0)
     # How long the list of every task serves to resolve task names (a click reads its task again).
     task_names_seconds: float = Field(default=15.0, ge=0)
+    # The task index (issue #19): names come from Darcy's database, refreshed from Notion with
+    # one edited-since query at most every task_names_seconds; the trash is looked at every
+    # index_trash_seconds, and the board's ids swept for moved pages every index_sweep_seconds.
+    index: bool = True
+    index_trash_seconds: float = Field(default=60.0, ge=0)
+    index_sweep_seconds: float = Field(default=3600.0, ge=0)
+    # Notion webhooks (optional, needs a public URL): the verification token Notion sent when the
+    # subscription was made; events are refused unless X-Notion-Signature matches it.
+    webhook_secret: str | None = None
     tasks: TaskProperties = Field(default_factory=TaskProperties)
     projects: ProjectProperties = Field(default_factory=ProjectProperties)
 

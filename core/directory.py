@@ -7,7 +7,7 @@ import time
 
 from core.config import Person
 from core.domain import Member, Project, Task, TaskQuery
-from core.ports import StoreError, TaskStore
+from core.ports import StoreError, TaskIndex, TaskStore
 
 REFRESH_SECONDS = 30.0  # the least time between two forced reads of Notion's users and projects
 
@@ -21,7 +21,7 @@ class Directory:
 
     def __init__(
         self, store: TaskStore, people: list[Person], default_role: str = "member",
-        task_names_seconds: float = 15.0,
+        task_names_seconds: float = 15.0, index: TaskIndex | None = None,
     ) -> None:
         self._store = store
         self._people = {p.email.casefold(): p for p in people}
@@ -31,6 +31,7 @@ class Directory:
         self._loading: asyncio.Future[list[Task]] | None = None
         self._generation = 0
         self._refreshed = float("-inf")  # time.monotonic() of the last refresh
+        self.index = index  # when set, task names come from it (issue #19), not a full read
 
     async def members(self) -> list[Member]:
         users = await self._store.list_users()
@@ -87,6 +88,8 @@ class Directory:
         A stale list can only misname: what is confirmed is read again at the click, Darcy's
         own writes drop the list (`forget_tasks`), and the gate looks again, fresh, for a
         name that matches nothing (`tasks_read_at`)."""
+        if self.index is not None:
+            return await self.index.tasks(max_age=max_age)
         limit = self.task_names_seconds if max_age is None else max_age
         if self._tasks is not None and time.monotonic() - self._tasks[0] <= limit:
             return self._tasks[1]
@@ -96,10 +99,14 @@ class Directory:
 
     def tasks_read_at(self) -> float:
         """When (time.monotonic) the kept task list was read; -inf when there is none."""
+        if self.index is not None:
+            return self.index.read_at()
         return self._tasks[0] if self._tasks is not None else float("-inf")
 
     def forget_tasks(self) -> None:
-        """After a write: the next name is resolved against a list read after it."""
+        """After a write: the next name is resolved against a list read after it. An index
+        needs nothing: the store applies Darcy's own writes to it as they land, and marks
+        it stale when a write's answer was lost."""
         self._tasks, self._loading = None, None
         self._generation += 1
 

@@ -49,6 +49,25 @@ class TaskStore(Protocol):
         ...
 
 
+class TaskIndex(Protocol):
+    """Every task's name and the little the gate needs, kept fresh incrementally (implemented
+    over Notion and Darcy's database by `integrations.notion.index`). It never decides a
+    write: what is confirmed is read again from the store at the click."""
+
+    async def tasks(self, *, max_age: float | None = None) -> list[Task]:
+        """Every live task, refreshed first when the last refresh began more than `max_age`
+        seconds ago (default: the index's own refresh period)."""
+        ...
+
+    def read_at(self) -> float:
+        """When (time.monotonic) the last refresh began; -inf before the first."""
+        ...
+
+    def stale(self) -> None:
+        """A write may have landed unseen: refresh before the next answer."""
+        ...
+
+
 class StoreError(Exception):
     """The task store failed (outage, rate limit, bad schema). The message is for people;
     `code` lets core tell a missing page ("object_not_found") from an outage."""

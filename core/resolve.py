@@ -119,6 +119,7 @@ def fold(text: str) -> str:
     return " ".join(words(text))
 
 
+@lru_cache(maxsize=1 << 16)
 def _token_similarity(query: Term, target: Term) -> float:
     """1 for the same stem, a little less for a prefix as typed ("photo" of "photograph",
     but not "working" of "workshop"), a longer form ("migration") or a typo ("recruitmnet")."""
@@ -326,7 +327,7 @@ def task_score(query: list[Term], task: Task, project_terms: dict[str, list[Term
     ("the hackathon run sheet" is not the Industry Night one).
     """
     project_terms = project_terms or {}
-    title = content_terms(task.title)
+    title = _title_terms(task.title)
     extra = content_terms(task.description) if task.description else []
     own = [t for pid in task.project_ids for t in project_terms.get(pid, [])]
     others = [t for pid, terms in project_terms.items() if pid not in task.project_ids
@@ -339,6 +340,61 @@ def task_score(query: list[Term], task: Task, project_terms: dict[str, list[Term
         total += found
     _, named = _coverage(query, title)
     return total / len(query) + 0.1 * named
+
+
+@lru_cache(maxsize=1 << 16)
+def _title_terms(title: str) -> list[Term]:
+    """A title's terms, worked out once: every request naming a task scores every title
+    (do not change the list returned: it is shared)."""
+    return content_terms(title)
+
+
+# Above this many tasks, only a shortlist is scored in full (issue #19: a request naming a task
+# on a board of 3,500 spent 200 ms scoring every title, 3.7 s at 35,000).
+SHORTLIST_ABOVE = 300
+SHORTLIST = 60
+
+
+class _Titles:
+    """Every title's terms by term, worked out once per task list (the index hands out the same
+    list until something changes). Every word that can resemble a query word starts with the
+    same letter (`_token_similarity`), so a query word is compared with that letter's words
+    only, and a task is shortlisted by how much of the query its title explains (the main part
+    of `task_score`), the requester's own first on a tie. A task whose title shares no word
+    with the query can only win on its project's name or its description: on a board this big
+    such a phrase names too many tasks to pick one anyway."""
+
+    def __init__(self, tasks: Sequence[Task]) -> None:
+        self.tasks = tasks
+        self.exact: dict[str, list[Task]] = {}
+        self.by_letter: dict[str, dict[Term, list[int]]] = {}
+        for i, task in enumerate(tasks):
+            self.exact.setdefault(fold(task.title), []).append(task)
+            for term in _title_terms(task.title):
+                self.by_letter.setdefault(term[0][:1], {}).setdefault(term, []).append(i)
+
+    def shortlist(self, query: list[Term], mine: str | None) -> list[Task]:
+        total: dict[int, float] = {}
+        for q in query:
+            best: dict[int, float] = {}
+            for term, posting in self.by_letter.get(q[0][:1], {}).items():
+                if weight := _token_similarity(q, term):
+                    for i in posting:
+                        if weight > best.get(i, 0.0):
+                            best[i] = weight
+            for i, weight in best.items():
+                total[i] = total.get(i, 0.0) + weight
+        ranked = sorted(total, key=lambda i: (-total[i], mine not in self.tasks[i].assignee_ids))
+        return [self.tasks[i] for i in ranked[:SHORTLIST]]
+
+
+_kept_titles: list[_Titles] = []
+
+
+def _titles(tasks: Sequence[Task]) -> _Titles:
+    if not _kept_titles or _kept_titles[0].tasks is not tasks:
+        _kept_titles[:] = [_Titles(tasks)]
+    return _kept_titles[0]
 
 
 INACTIVE_STATUSES = {"Done", "Archive"}
@@ -363,7 +419,10 @@ def resolve_task(
     when the best two are close the answer is the candidates, the requester's own
     first, never a guess.
     """
-    exact = [t for t in tasks if fold(t.title) == fold(text)]
+    big = len(tasks) > SHORTLIST_ABOVE
+    titles = _titles(tasks) if big else None
+    folded = fold(text)
+    exact = titles.exact.get(folded, []) if titles else [t for t in tasks if fold(t.title) == folded]
     if len(exact) == 1:
         return Resolution(value=exact[0])
     owned = _owned(text, tasks, requester, members)
@@ -377,9 +436,10 @@ def resolve_task(
         return Resolution()
     mine = requester.notion_user_id if requester else None
     by_project = {p.id: _project_terms(p.name) for p in projects}
+    pool = exact or (titles.shortlist(query, mine) if titles else tasks)
     scored = [
         (task_score(query, t, by_project) - _finished_penalty(t), 0 if mine in t.assignee_ids else 1, t)
-        for t in (exact or tasks)
+        for t in pool
     ]
     value, candidates = _pick(scored, threshold=TASK_THRESHOLD, margin=TASK_MARGIN)
     if value is None and mine:  # of two that fit, the requester's own is the one they mean

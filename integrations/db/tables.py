@@ -160,3 +160,47 @@ class LinkRequestRow(SQLModel, table=True):
     state: str = Field(index=True)  # pending, approved, denied, superseded
     created_at: datetime = Field(sa_type=DateTime(timezone=True))
     decided_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class TaskIndexRow(SQLModel, table=True):
+    """What naming a task needs of one Notion page, so a request never lists the whole board
+    (issue #19). Never decides a write: the click reads the page again from Notion.
+
+    `version` is the index's change counter when the row was last written (TaskIndexState
+    .version): a replica asks for the rows above the last version it saw, so it follows the
+    refresher's changes with one small query. A page that left the board is kept as `gone`
+    (so replicas see it leave) until the next rebuild."""
+
+    __tablename__ = "task_index"
+
+    task_id: str = Field(primary_key=True)
+    title: str
+    status: str | None = None
+    assignee_ids: str = "[]"  # JSON list of Notion user ids
+    project_ids: str = "[]"  # JSON list of project page ids
+    due: date | None = None
+    url: str | None = None
+    last_edited: str = ""  # Notion's last_edited_time (ISO, to the minute)
+    version: int = Field(default=0, index=True)
+    gone: bool = False
+
+
+class TaskIndexState(SQLModel, table=True):
+    """One row per index (key "tasks"): how far the index has followed Notion, which mapping
+    built it, the first sync's progress, and the lease that lets one replica refresh at a time."""
+
+    __tablename__ = "task_index_state"
+
+    key: str = Field(primary_key=True)
+    version: int = 0  # bumped by every write to task_index
+    generation: int = 0  # bumped by every rebuild: replicas then reload everything
+    mapping: str = ""  # hash of the property mapping that built the rows
+    watermark: str | None = None  # newest last_edited_time seen among live pages
+    trash_watermark: str | None = None  # newest last_edited_time seen among trashed pages
+    synced_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    sync_tasks: int = 0  # pages read by the first sync so far (progress, `darcy doctor`)
+    refreshed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    swept_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    trash_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    lease_owner: str | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

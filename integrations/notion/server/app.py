@@ -59,6 +59,7 @@ from integrations.notion.server.protocol import (
     should,
 )
 from integrations.notion.server.values import PropertyValues, rich_text_items
+from integrations.notion.server.webhooks import WebhookSender
 
 # Body keys each endpoint accepts (the reference page of each handler lists them).
 QUERY_KEYS = ("sorts", "filter", "start_cursor", "page_size", "archived", "in_trash", "result_type")
@@ -106,6 +107,7 @@ class NotionEmulator:
         self.notifications: list[JSON] = []
         self._values = PropertyValues(self.state)
         self._runner: web.AppRunner | None = None
+        self.webhooks = WebhookSender()  # subscribe(url, token) to get page events
 
     # ---- lifecycle -------------------------------------------------------------------
 
@@ -394,6 +396,7 @@ class NotionEmulator:
         properties.update(self._values.encode(data_source, body.get("properties", {})))
         page = new_page(self.state.bot_id, str(uuid.uuid4()), data_source, properties, now_iso())
         self.state.pages[page["id"]] = page
+        self.webhooks.page_event("page.created", page, self.state.bot_id)
         return json_response(_shown(page))
 
     # https://developers.notion.com/reference/retrieve-a-page → a page object
@@ -416,9 +419,13 @@ class NotionEmulator:
             if data_source is None:  # a page outside any data source: only its title (unsupported here)
                 raise invalid("body failed validation: only pages of a data source can be edited here.")
             page["properties"].update(self._values.encode(data_source, body["properties"]))
+        was_trashed = page["in_trash"]
         if trash is not None:
             page["in_trash"] = page["archived"] = trash
         page["last_edited_time"] = now_iso()
+        kind = ("page.deleted" if page["in_trash"] and not was_trashed
+                else "page.undeleted" if was_trashed and not page["in_trash"] else "page.properties_updated")
+        self.webhooks.page_event(kind, page, self.state.bot_id)
         return json_response(_shown(page))
 
     def _page(self, raw_id: str) -> JSON:

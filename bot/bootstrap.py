@@ -27,7 +27,8 @@ from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
 from core.handlers.replies import Responder
 from core.handlers.request import RequestHandler
-from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.messages import ActionExecuted, Cancel, Choose, Command, Confirm, HandleRequest, NoticeClick
+from core.notify.service import NotificationService
 from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
 from core.ports import SeenEvents, TaskStore
@@ -35,6 +36,7 @@ from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.replies import Reply
 from core.usage import UsageRecorder
+from integrations.db.notices import SqlNoticeLedger
 from integrations.db.repository import Database
 from integrations.db.usage import SqlUsageLedger
 
@@ -57,6 +59,7 @@ class App:
     closers: list[Callable[[], Any]] = field(default_factory=list)
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
     seen_events: SeenEvents | None = None  # event ids replicas share (Slack's retries)
+    notifications: NotificationService | None = None  # what Darcy sends unasked (core/notify)
 
     async def recover(self, older_than: timedelta = timedelta(minutes=1)) -> list[str]:
         """Settle actions a crash left between the click and the write (core/recovery.py)."""
@@ -87,9 +90,20 @@ def make_clock(settings: Settings, workspace: dict[str, Any]) -> Callable[[], da
     start = settings.workspace.now or (workspace.get("now") if settings.notion.embedded else None)
     if not start:
         return lambda: datetime.now(tz)
-    origin = datetime.fromisoformat(start).astimezone(tz)
-    began = time.monotonic()
-    return lambda: origin + timedelta(seconds=time.monotonic() - began)
+    return DemoClock(datetime.fromisoformat(start).astimezone(tz))
+
+
+class DemoClock:
+    """A demo's clock: starts at the seed's "now" and runs; `/tick 1d` in the terminal moves it on."""
+
+    def __init__(self, origin: datetime) -> None:
+        self.origin, self.began = origin, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.origin + timedelta(seconds=time.monotonic() - self.began)
+
+    def advance(self, **delta: float) -> None:
+        self.origin += timedelta(**delta)
 
 
 async def bootstrap(
@@ -160,6 +174,9 @@ async def bootstrap(
         Cancel: clicks.cancel,
         Choose: clicks.choose,
     }
+    notifications = NotificationService(deps, SqlNoticeLedger(db))
+    command_handlers[NoticeClick] = notifications.click
+    bus.subscribe(ActionExecuted, notifications.on_executed)  # Darcy's own writes: who assigned
     for command, handler in command_handlers.items():
         bus.handle_command(command, guarded(handler))
     app = App(
@@ -176,6 +193,7 @@ async def bootstrap(
         closers=closers,
         emulator=emulator,
         seen_events=db.seen_events,
+        notifications=notifications,
     )
     await app.recover()
     return app

@@ -62,6 +62,7 @@ def chat(
 async def _chat(settings: Settings, user: str, script: str | None) -> None:
     from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
+    from bot.terminal_notify import attach
     from core.config import ConfigError
 
     try:
@@ -71,6 +72,9 @@ async def _chat(settings: Settings, user: str, script: str | None) -> None:
         raise typer.Exit(2) from exc
     try:
         terminal = TerminalChat(app_.bus, user)
+        if app_.notifications is not None:
+            attach(terminal, app_.notifications, app_.clock)  # notices print here; /tick 1d
+            await app_.notifications.look()  # the board as it is now: what changes after is news
         if script is not None:
             lines = sys.stdin.readlines() if script == "-" else Path(script).read_text("utf-8").splitlines()
             await terminal.run_script(lines)

@@ -106,3 +106,47 @@ class SeenEventRow(SQLModel, table=True):
 
     event_id: str = Field(primary_key=True)  # "<platform>:<the platform's event id>"
     seen_at: datetime = Field(default_factory=_now, index=True, sa_type=DateTime(timezone=True))
+
+
+class NoticeRow(SQLModel, table=True):
+    """A notification, claimed under its unique key before it is sent: the key's unique index
+    is what makes it once across replicas and restarts. `state`: claimed → sent | fallback |
+    dropped; a snooze waits as `scheduled` until its time, then is claimed like the others."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_key", "key", unique=True),)
+
+    id: str = Field(primary_key=True)
+    key: str  # kind:task:person:due window
+    kind: str
+    notion_user_id: str = Field(index=True)
+    platform: str
+    chat_id: str
+    payload_json: str = "{}"
+    state: str = Field(index=True)
+    fire_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class NoticeAssignmentRow(SQLModel, table=True):
+    """An assignment (task, person) Darcy has seen on the board: when, who made it (a Darcy
+    write; null when made in Notion) and whether the person was told."""
+
+    __tablename__ = "notice_assignment"
+
+    task_id: str = Field(primary_key=True)
+    notion_user_id: str = Field(primary_key=True)
+    seen_at: datetime = Field(sa_type=DateTime(timezone=True))
+    actor: str | None = None
+    notified: bool = False
+
+
+class NoticePrefsRow(SQLModel, table=True):
+    """A person's own notification choices: only what they changed (JSON)."""
+
+    __tablename__ = "notice_prefs"
+
+    notion_user_id: str = Field(primary_key=True)
+    prefs_json: str = "{}"
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))

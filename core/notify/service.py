@@ -252,7 +252,7 @@ class NotificationService:
                 private=True,
             )
         if cmd.verb != "snooze":
-            return Reply(text="Got it. I won't mention it again until it's due.", decision="noted")
+            return Reply(text="Got it. I won't mention it again until it's due.", decision="noted", private=True)
         now, prefs = self.deps.clock(), await self.prefs_of(record.person)
         again = outside_quiet(now + timedelta(days=1), prefs.quiet_start, prefs.quiet_end, prefs.tz)
         snooze = record.model_copy(
@@ -265,10 +265,12 @@ class NotificationService:
             }
         )
         if not await self.ledger.claim(snooze):
-            return Reply(text="That's snoozed already.", decision="noted")
+            return Reply(text="That's snoozed already.", decision="noted", private=True)
         shown = again.astimezone(prefs.tz)
         return Reply(
-            text=f"Snoozed: I'll remind you again {day(shown.date())} at {shown:%H:%M}.", decision="noted"
+            text=f"Snoozed: I'll remind you again {day(shown.date())} at {shown:%H:%M}.",
+            decision="noted",
+            private=True,  # the reminder stays as it was; only its reader sees this
         )
 
     async def on_executed(self, event: ActionExecuted) -> None:

@@ -252,7 +252,9 @@ class NotificationService:
                 private=True,
             )
         if cmd.verb != "snooze":
-            return Reply(text="Got it. I won't mention it again until it's due.", decision="noted", private=True)
+            return Reply(
+                text="Got it. I won't mention it again until it's due.", decision="noted", private=True
+            )
         now, prefs = self.deps.clock(), await self.prefs_of(record.person)
         again = outside_quiet(now + timedelta(days=1), prefs.quiet_start, prefs.quiet_end, prefs.tz)
         snooze = record.model_copy(

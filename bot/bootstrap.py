@@ -25,6 +25,7 @@ from core.gate import Gate
 from core.handlers import guarded
 from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
+from core.handlers.notices import NoticeSettings
 from core.handlers.replies import Responder
 from core.handlers.request import RequestHandler
 from core.messages import ActionExecuted, Cancel, Choose, Command, Confirm, HandleRequest, NoticeClick
@@ -176,6 +177,8 @@ async def bootstrap(
     }
     notifications = NotificationService(deps, SqlNoticeLedger(db))
     command_handlers[NoticeClick] = notifications.click
+    # "remind me at 8:30", "no more reminders": notification settings, before the planner
+    command_handlers[HandleRequest] = NoticeSettings(deps, notifications, requests.handle).handle
     bus.subscribe(ActionExecuted, notifications.on_executed)  # Darcy's own writes: who assigned
     for command, handler in command_handlers.items():
         bus.handle_command(command, guarded(handler))

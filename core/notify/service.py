@@ -303,3 +303,21 @@ class NotificationService:
         notices = [n for n in plan(tasks, {person: who}, seen, end - timedelta(microseconds=1), rules)]
         notices.sort(key=lambda n: n.fire_at)
         return [await self.compose(n, who, "preview", n.fire_at, context, dry_run=True) for n in notices]
+
+
+async def run_ticks(service: NotificationService, seconds: float) -> None:
+    """`darcy run`: look at the board once, then tick every `seconds` until cancelled. A failed
+    tick (Notion or the database down) is logged and the next one tries again: claims make a
+    tick safe to repeat, and the catch-up window bounds how late anything is sent."""
+    import asyncio
+
+    try:
+        await service.look()
+    except Exception:
+        log.exception("notice_first_look_failed")
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await service.tick()
+        except Exception:
+            log.exception("notice_tick_failed")

@@ -1,0 +1,83 @@
+"""Notification settings in chat, before the planner: "remind me at 8:30", "quiet hours
+10pm-8am", "no more reminders", "what do you send me?". A person's choice is stored (Darcy's own
+database, nothing in Notion) and takes effect at the next tick; the audit log records it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core.handlers.deps import Deps
+from core.messages import HandleRequest
+from core.notify import phrases
+from core.notify.service import NotificationService
+from core.replies import Reply
+
+CHANGE_IT = 'Change it by saying, e.g., "remind me at 8:30", "quiet hours 10pm-8am" or "no more reminders".'
+
+
+def said(changes: dict[str, Any]) -> str:
+    """What a change means, in a sentence."""
+    if "morning" in changes:
+        return f"I'll send your reminders at {changes['morning']}."
+    if "quiet_start" in changes:
+        if changes["quiet_start"] is None:
+            return "No quiet hours: notices arrive whenever they're due."
+        return f"Quiet hours {changes['quiet_start']}–{changes['quiet_end']}: nothing arrives then."
+    if "days_before" in changes:
+        n = changes["days_before"]
+        return (
+            "I'll remind you on the due day."
+            if n == 0
+            else f"I'll remind you {n} day(s) before a task is due."
+        )
+    if "timezone" in changes:
+        return f"Your timezone is {changes['timezone']} now."
+    key, on = next(iter(changes.items()))
+    name = {"reminders": "reminders", "assigned": "assignment messages", "digest": "the morning digest"}[key]
+    if on:
+        return f"Done: {name} {'is' if key == 'digest' else 'are'} on."
+    again = {
+        "reminders": "turn on reminders",
+        "assigned": "send me assignment messages",
+        "digest": "turn on digest",
+    }
+    them = "it" if key == "digest" else "them"
+    return f"No more {name.removeprefix('the ')}. Say “{again[key]}” to have {them} back."
+
+
+class NoticeSettings:
+    def __init__(
+        self, deps: Deps, service: NotificationService, planned: Callable[[HandleRequest], Awaitable[Reply]]
+    ) -> None:
+        self.deps, self.service, self.planned = deps, service, planned
+
+    async def handle(self, cmd: HandleRequest) -> Reply:
+        try:
+            meaning = phrases.parse(cmd.text)
+        except phrases.Unclear as exc:
+            return Reply(text=f"{exc}.", decision="clarify")
+        if meaning is None:
+            return await self.planned(cmd)
+        requester = await self.deps.requester(cmd.platform, cmd.user_id)
+        if requester is None:  # not linked: the usual first conversation (nothing is sent before)
+            return await self.planned(cmd)
+        person = requester.notion_user_id
+        if meaning == phrases.SHOW:
+            prefs = await self.service.prefs_of(person)
+            lines = "\n".join(f"• {line}" for line in prefs.describe())
+            return Reply(text=f"Here's what I send you:\n{lines}\n{CHANGE_IT}", decision="execute")
+        assert isinstance(meaning, dict)
+        await self.service.ledger.set_prefs(person, meaning)
+        await self.deps.audit.record(
+            at=self.deps.clock(),
+            correlation_id=cmd.correlation_id,
+            platform=cmd.platform,
+            user_id=cmd.user_id,
+            notion_user_id=person,
+            text=cmd.text,
+            tool="notify_settings",
+            args=meaning,
+            decision="executed_settings",
+        )
+        return Reply(text=said(meaning), decision="execute")

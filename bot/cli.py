@@ -382,6 +382,15 @@ def run(
     raise typer.Exit(code)
 
 
+def _register_notify() -> None:
+    from bot.cli_notify import register
+
+    register(app, _settings)
+
+
+_register_notify()  # `darcy notify preview`, `darcy settings` (bot/cli_notify.py)
+
+
 def main() -> None:
     app()
 

@@ -15,6 +15,11 @@ from core.replies import Reply
 
 CHANGE_IT = 'Change it by saying, e.g., "remind me at 8:30", "quiet hours 10pm-8am" or "no more reminders".'
 
+UNLINKED = (
+    "I send nothing to anyone until they've linked their Notion account, so there's nothing to change. "
+    "Ask me about your tasks (\"show me my tasks\") to link it."
+)
+
 
 def said(changes: dict[str, Any]) -> str:
     """What a change means, in a sentence."""
@@ -60,8 +65,8 @@ class NoticeSettings:
         if meaning is None:
             return await self.planned(cmd)
         requester = await self.deps.requester(cmd.platform, cmd.user_id)
-        if requester is None:  # not linked: the usual first conversation (nothing is sent before)
-            return await self.planned(cmd)
+        if requester is None:  # not linked: nothing is ever sent to them
+            return Reply(text=UNLINKED, decision="none")
         person = requester.notion_user_id
         if meaning == phrases.SHOW:
             prefs = await self.service.prefs_of(person)

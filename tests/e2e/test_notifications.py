@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -279,3 +279,38 @@ async def test_two_replicas_on_postgresql_send_each_notice_once(
         "Carol Jensen gave you a task: **Book photographer** — due Fri 20 Nov 2026, Industry Night.",
         "Reminder: **Book photographer** — due tomorrow (Fri 20 Nov 2026), Industry Night.",
     ]
+
+
+async def test_settings_said_in_chat_move_and_stop_the_reminders(app: App, clock: Clock, chat) -> None:
+    dan = chat("dan")
+    assert (await dan.say("remind me at 8:30")).strip() == "I'll send your reminders at 08:30."
+    inbox = await inbox_for(app, clock)
+    clock.advance(hours=22)  # Thu 08:00: a reminder for Friday's tasks would be due for 08:00 people
+    task = app.emulator.task_by_title("Send out judge sign-up forms")  # Dan's, due Mon 23 Nov
+    await app.store.update_task(task["id"], TaskChanges(due=date(2026, 11, 20)))
+    await inbox.tick()
+    assert inbox.to("dan", "judge") == []
+    clock.advance(minutes=30)
+    await inbox.tick()
+    assert inbox.to("dan", "judge") == [
+        (
+            "Thu 08:30",
+            "Reminder: **Send out judge sign-up forms** — due tomorrow (Fri 20 Nov 2026), Hackathon 2026.",
+        )
+    ]
+    stop = await dan.say("no more reminders")
+    assert stop.strip() == "No more reminders. Say “turn on reminders” to have them back."
+    await inbox.run(hours=48)  # Saturday 08:30 would have been the overdue nudge
+    assert len(inbox.to("dan", "judge")) == 1
+    shown = await dan.say("what do you send me?")
+    assert "• due reminders: off (1 day(s) before, at 08:30) and one nudge when overdue" in shown
+    audit = [r for r in await app.db.audit.rows() if r.tool == "notify_settings"]
+    assert [r.text for r in audit] == ["remind me at 8:30", "no more reminders"]
+
+
+async def test_a_person_not_yet_linked_is_told_nothing_is_sent_before_linking(app: App, chat) -> None:
+    screen = await chat("zoe").say("no more reminders")
+    assert " ".join(screen.split()) == (
+        "I send nothing to anyone until they've linked their Notion account, so there's nothing to change. "
+        'Ask me about your tasks ("show me my tasks") to link it.'
+    )

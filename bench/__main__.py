@@ -25,7 +25,9 @@ RESULTS = ROOT / "bench" / "results.json"
 SMOKE_RESULTS = ROOT / "build" / "bench-smoke.json"
 
 # In this order: the offline-planner figures first, in a process that has not loaded litellm.
-BENCHMARKS = ("startup", "overhead", "ack", "notion_calls", "sustained", "llm", "baseline", "growth")
+BENCHMARKS = (
+    "startup", "overhead", "ack", "notion_calls", "sustained", "notifications", "llm", "baseline", "growth",
+)
 LLM_GROUP = ("llm", "baseline", "growth")  # these load litellm
 
 # The keys results.json always has (the smoke test checks them), and the goals they are read against.

@@ -98,7 +98,10 @@ class NotificationService:
         recipients = await self.recipients()
         context = await self._context()
         sent: list[Outgoing] = []
+        known = await self.ledger.known(now - self.rules.catch_up - self.rules.batch)
         for notice in plan(tasks, recipients, seen, now, self.rules):
+            if notice.key in known:  # claimed already (here, on another replica, before a restart)
+                continue
             if (out := await self._deliver(notice, recipients[notice.person], now, context)) is not None:
                 sent.append(out)
         by_id = {t.id: t for t in tasks}

@@ -64,6 +64,14 @@ class SqlNoticeLedger:
             await session.commit()
         return bool(inserted.rowcount)
 
+    async def known(self, since: datetime) -> set[str]:
+        """Keys of notices whose time is `since` or later: one read a tick, instead of a claim
+        tried again (and refused) for every notice still inside the catch-up window."""
+        self.calls += 1
+        stmt = select(NoticeRow.key).where(NoticeRow.fire_at >= as_utc(since))  # type: ignore[operator]
+        async with self._db.sessions() as session:
+            return set((await session.exec(stmt)).all())
+
     async def settle(self, notice_id: str, state: str) -> None:
         self.calls += 1
         stmt = (

@@ -124,7 +124,7 @@ class NoticeRow(SQLModel, table=True):
     chat_id: str
     payload_json: str = "{}"
     state: str = Field(index=True)
-    fire_at: datetime = Field(sa_type=DateTime(timezone=True))
+    fire_at: datetime = Field(index=True, sa_type=DateTime(timezone=True))
     created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
     settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 

@@ -9,17 +9,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import Clock, Session
+from rich.console import Console
 
 from bot.bootstrap import App, bootstrap
+from bot.terminal import TerminalChat
 from bot.terminal_notify import TerminalNotifier, attach
 from core.config import load_settings
 from core.domain import TaskChanges
 from core.messages import Confirm, NoticeClick
 from core.notify.ports import Outgoing
 
+Clock = Any  # tests/conftest.py's Clock (the `clock` fixture): advance(**delta), called for now
 HIRO, EVE = "00000000-0000-4000-8000-000000001007", "00000000-0000-4000-8000-000000001004"
 
 
@@ -57,7 +60,7 @@ class Inbox:
 
 async def inbox_for(app: App, clock: Clock) -> Inbox:
     assert app.notifications is not None
-    notifier = attach(Session(app, "carol"), app.notifications, clock)
+    notifier = attach(TerminalChat(app.bus, "carol", Console(record=True)), app.notifications, clock)
     await app.notifications.look()
     return Inbox(app, clock, notifier)
 
@@ -264,9 +267,9 @@ async def test_two_replicas_on_postgresql_send_each_notice_once(
 ) -> None:
     one, two = replicas
     inboxes = [await inbox_for(one, clock), await inbox_for(two, clock)]
-    carol = Session(one, "carol")
-    await carol.say("assign Book photographer to Hiro due Friday in Industry Night")
-    await carol.say("y")
+    carol = TerminalChat(one.bus, "carol", Console(record=True))
+    await carol.send("assign Book photographer to Hiro due Friday in Industry Night")
+    await carol.send("y")
     for _ in range(30):  # Wed 10:00 → Thu 16:00, both replicas ticking at once
         clock.advance(hours=1)
         await asyncio.gather(*(inbox.tick() for inbox in inboxes))

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from conftest import Clock
 from rigs.slack_rig import BOT_TOKEN, SIGNING_SECRET, Message, SlackEmulator, SlackUser
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -66,7 +65,7 @@ async def test_a_reminder_is_a_dm_with_buttons_and_done_works_only_for_its_perso
     assert app.emulator.task_by_title(FORMS)["status"] == "Done"
 
 
-async def test_snooze_from_slack(app: App, slack: Slack, clock: Clock) -> None:
+async def test_snooze_from_slack(app: App, slack: Slack, clock) -> None:
     await app.notifications.tick()
     [dm] = slack.dms(DAN)
     await slack.user.click(dm, "Snooze 1 day", user=DAN)

@@ -39,6 +39,7 @@ def upgrade() -> None:
     op.create_index("ix_notice_key", "notice", ["key"], unique=True)
     op.create_index("ix_notice_notion_user_id", "notice", ["notion_user_id"])
     op.create_index("ix_notice_state", "notice", ["state"])
+    op.create_index("ix_notice_fire_at", "notice", ["fire_at"])
     op.create_table(
         "notice_assignment",
         sa.Column("task_id", sa.String(), nullable=False),
@@ -60,6 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("notice_prefs")
     op.drop_table("notice_assignment")
+    op.drop_index("ix_notice_fire_at", table_name="notice")
     op.drop_index("ix_notice_state", table_name="notice")
     op.drop_index("ix_notice_notion_user_id", table_name="notice")
     op.drop_index("ix_notice_key", table_name="notice")

@@ -317,3 +317,28 @@ async def test_a_person_not_yet_linked_is_told_nothing_is_sent_before_linking(ap
         "I send nothing to anyone until they've linked their Notion account, so there's nothing to change. "
         'Ask me about your tasks ("show me my tasks") to link it.'
     )
+
+
+async def test_the_morning_digest_on_a_full_day_and_nothing_on_an_empty_one(
+    app: App, clock: Clock, chat
+) -> None:
+    dan = chat("dan")
+    assert (await dan.say("turn on the morning digest")).strip() == "Done: the morning digest is on."
+    inbox = await inbox_for(app, clock)
+    clock.advance(hours=22)  # Thu 08:00
+    await inbox.tick()
+    [digest] = [out for _, who, out in inbox.log if who == "dan" and out.kind == "digest"]
+    assert digest.text.splitlines() == [
+        "Good morning! Your tasks for Thu 19 Nov 2026:",
+        "Due today:",
+        "• **Send out recruitment forms** — due today (Thu 19 Nov 2026), Recruitment Drive",
+        "This week:",
+        "• **Send out judge sign-up forms** — due Mon 23 Nov 2026, Hackathon 2026",
+        'Say "no more digest" to stop it.',
+    ]
+    assert digest.buttons == []
+    for title in ("Send out recruitment forms", "Send out judge sign-up forms"):
+        await app.store.update_task(app.emulator.task_by_title(title)["id"], TaskChanges(status="Done"))
+    await inbox.run(hours=24 * 3)  # Fri, Sat, Sun mornings: nothing left, so nothing sent
+    digests = [f"{at:%a %H:%M}" for at, who, out in inbox.log if who == "dan" and out.kind == "digest"]
+    assert digests == ["Thu 08:00"]

@@ -342,3 +342,20 @@ async def test_the_morning_digest_on_a_full_day_and_nothing_on_an_empty_one(
     await inbox.run(hours=24 * 3)  # Fri, Sat, Sun mornings: nothing left, so nothing sent
     digests = [f"{at:%a %H:%M}" for at, who, out in inbox.log if who == "dan" and out.kind == "digest"]
     assert digests == ["Thu 08:00"]
+
+
+async def test_a_restart_inside_the_window_sends_nothing_again(tmp_path: Path, clock: Clock) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path}/darcy.db"
+    first = await two_apps_on(url, clock)
+    inbox = await inbox_for(first, clock)
+    await inbox.tick()  # Wed 10:00: Wednesday 08:00's reminders
+    assert [who for _, who, _ in inbox.log].count("dan") == 1
+    await first.aclose()
+    clock.advance(hours=1)  # back at 11:00: those reminders are still inside the catch-up window
+    second = await two_apps_on(url, clock)
+    try:
+        again = await inbox_for(second, clock)
+        await again.tick()
+        assert again.log == []
+    finally:
+        await second.aclose()

@@ -42,6 +42,11 @@ class TerminalNotifier:
         self.sent.append((chat_id, message))
         return Delivery.SENT
 
+    async def post(self, channel_id: str, message: Outgoing) -> Delivery:
+        self._show(f"📢 in {channel_id}", message)
+        self.sent.append((channel_id, message))
+        return Delivery.SENT
+
     def _show(self, head: str, message: Outgoing) -> None:
         self.console.print(f"[dim]{head}:[/dim]", highlight=False)
         self.console.print(markup(message.text), highlight=False)

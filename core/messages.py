@@ -90,4 +90,3 @@ class ActionFailed(Event):
     user_id: str
     tool: str
     error: str
-

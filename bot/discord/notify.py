@@ -102,3 +102,12 @@ class DiscordNotifier:
             log.exception("discord notice mention failed", channel=channel_id)
             return Delivery.FAILED
         return Delivery.SENT
+
+    async def post(self, channel_id: str, message: Outgoing) -> Delivery:
+        try:
+            channel = self.client.get_partial_messageable(int(channel_id))
+            await channel.send(**render.message(Reply(text=message.text)), view=view(message))
+        except (discord.HTTPException, ValueError):
+            log.exception("discord digest failed", channel=channel_id)
+            return Delivery.FAILED
+        return Delivery.SENT

@@ -69,6 +69,9 @@ class SlackNotifier:
     async def mention(self, channel_id: str, chat_id: str, message: Outgoing) -> Delivery:
         return await self._post(channel_id, message, mention=chat_id)
 
+    async def post(self, channel_id: str, message: Outgoing) -> Delivery:
+        return await self._post(channel_id, message)
+
     async def _post(self, channel: str, message: Outgoing, mention: str | None = None) -> Delivery:
         try:
             await self.client.chat_postMessage(

@@ -4,20 +4,24 @@ database, nothing in Notion) and takes effect at the next tick; the audit log re
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from core.domain import Member
 from core.handlers.deps import Deps
 from core.messages import HandleRequest
 from core.notify import phrases
+from core.notify.planner import ChannelDigest
 from core.notify.service import NotificationService
 from core.replies import Reply
+from core.wording import join_names
 
 CHANGE_IT = 'Change it by saying, e.g., "remind me at 8:30", "quiet hours 10pm-8am" or "no more reminders".'
 
 UNLINKED = (
     "I send nothing to anyone until they've linked their Notion account, so there's nothing to change. "
-    "Ask me about your tasks (\"show me my tasks\") to link it."
+    'Ask me about your tasks ("show me my tasks") to link it.'
 )
 
 
@@ -73,6 +77,8 @@ class NoticeSettings:
             lines = "\n".join(f"• {line}" for line in prefs.describe())
             return Reply(text=f"Here's what I send you:\n{lines}\n{CHANGE_IT}", decision="execute")
         assert isinstance(meaning, dict)
+        if "channel_digest" in meaning or "digest_off" in meaning:
+            return await self._channel_digest(cmd, requester, meaning)
         await self.service.ledger.set_prefs(person, meaning)
         await self.deps.audit.record(
             at=self.deps.clock(),
@@ -86,3 +92,46 @@ class NoticeSettings:
             decision="executed_settings",
         )
         return Reply(text=said(meaning), decision="execute")
+
+    async def _channel_digest(self, cmd: HandleRequest, requester: Member, meaning: dict[str, Any]) -> Reply:
+        """A project's weekly digest in this channel: its lead's (or an admin's) to set or stop."""
+        wanted = (meaning.get("channel_digest") or meaning["digest_off"])["project"]
+        projects = await self.deps.directory.projects()
+        project = next((p for p in projects if p.name.casefold() == wanted.casefold()), None)
+        if project is None:
+            known = ", ".join(p.name for p in projects)
+            return Reply(
+                text=f"I don't know a project called {wanted}. The projects: {known}.", decision="clarify"
+            )
+        if requester.role != "admin" and requester.notion_user_id not in project.lead_ids:
+            members = {m.notion_user_id: m.name for m in await self.deps.directory.members()}
+            leads = join_names([members.get(i, "its lead") for i in project.lead_ids]) or "its lead"
+            return Reply(
+                text=f"Only {project.name}'s lead ({leads}) or an admin can set its digest.", decision="deny"
+            )
+        digest_id = f"{cmd.platform}:{cmd.channel_id}:{project.id}"
+        if "digest_off" in meaning:
+            gone = await self.service.ledger.drop_digest(digest_id)
+            text = (
+                f"No more {project.name} digest here." if gone else f"There's no {project.name} digest here."
+            )
+            return Reply(text=text, decision="execute")
+        spec = meaning["channel_digest"]
+        digest = ChannelDigest(
+            digest_id,
+            project.id,
+            project.name,
+            cmd.platform,
+            cmd.channel_id,
+            spec["weekday"],
+            spec["at"],
+            self.deps.settings.workspace.timezone,
+        )
+        await self.service.ledger.set_digest(digest, requester.notion_user_id)
+        weekday = calendar.day_name[spec["weekday"]]
+        return Reply(
+            text=f"Every {weekday} at {spec['at']} I'll post {project.name}'s week here: what's overdue, "
+            f"due that week and finished the week before (nothing on an empty week). "
+            f"Say “no more digest for {project.name} here” to stop it.",
+            decision="execute",
+        )

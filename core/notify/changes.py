@@ -38,9 +38,23 @@ async def observe_board(
         await ledger.observe(fresh)
     if gone:
         await ledger.forget(gone)
+    await _observe_finished(tasks, ledger, LONG_AGO if first else now, finished)
     return {pair: row for pair, row in (await ledger.assignments()).items() if pair != BASELINE}
 
 
 async def record_write(ledger: NoticeLedger, task: Task, actor: str, now: datetime) -> None:
     """Assignments of a task Darcy just wrote for `actor`: the actor's own is told already."""
     await ledger.observe([(task.id, p, Seen(now, actor, p == actor)) for p in task.assignee_ids])
+
+
+async def _observe_finished(
+    tasks: list[Task], ledger: NoticeLedger, at: datetime, finished: frozenset[str]
+) -> None:
+    """When each task was first seen finished (a weekly digest's "finished last week"); a task
+    reopened is forgotten, to be seen finished again later."""
+    known = await ledger.finished()
+    done = {t.id for t in tasks if t.status in finished}
+    fresh = {task_id: at for task_id in done if task_id not in known}
+    reopened = [t.id for t in tasks if t.id in known and t.id not in done]
+    if fresh or reopened:
+        await ledger.observe_finished(fresh, reopened)

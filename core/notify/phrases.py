@@ -11,7 +11,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 SHOW = "show"
 TIME = r"(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?"
 DASH = r"\s*(?:-|–|—|to|until|till)\s*"
+DAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
 RULES: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(
+            r"^(?:/darcy )?(?:set up |set |post |send )?(?:a |the )?(?:weekly )?digest (?:for |of )?(.+?) "
+            rf"(?:weekly|every week) on ({'|'.join(DAYS)})(?:day)?s? (?:at )?{TIME} here$"
+        ),
+        "channel_digest",
+    ),
+    (
+        re.compile(r"^(?:/darcy )?(?:no more|stop(?: the)?) (?:weekly )?digest (?:for |of )(.+?) here$"),
+        "digest_off",
+    ),
     (re.compile(r"^what (?:do|will|would) you send me\??$|^(?:my )?notification settings\??$"), SHOW),
     (re.compile(rf"^(?:please )?remind me (?:at|around) {TIME}$"), "morning"),
     (re.compile(rf"^quiet hours?(?: from)? {TIME}{DASH}{TIME}$"), "quiet"),
@@ -60,6 +72,11 @@ def parse(text: str) -> dict[str, Any] | str | None:
         match = pattern.match(said)
         if match is None:
             continue
+        if meaning == "channel_digest":
+            project, weekday, *at = match.groups()
+            return {"channel_digest": {"project": project, "weekday": DAYS.index(weekday), "at": clock(*at)}}
+        if meaning == "digest_off":
+            return {"digest_off": {"project": match.group(1)}}
         if meaning == "morning":
             return {"morning": clock(*match.groups())}
         if meaning == "quiet":

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from core.domain import Member, Task
 from core.notify.prefs import Prefs
@@ -26,6 +27,7 @@ class Kind(StrEnum):
     OVERDUE = "overdue"
     SNOOZED = "snoozed"
     DIGEST = "digest"
+    CHANNEL_DIGEST = "channel_digest"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,20 @@ class Seen:
     notified: bool = False
 
 
+@dataclass(frozen=True)
+class ChannelDigest:
+    """A project's weekly digest in a channel, at a weekday and local time of the workspace."""
+
+    id: str
+    project_id: str
+    project_name: str
+    platform: str
+    channel_id: str
+    weekday: int  # 0 = Monday
+    at: str
+    timezone: str
+
+
 @dataclass
 class Notice:
     key: str
@@ -57,6 +73,8 @@ class Notice:
     tasks: list[Task]
     actors: list[str] = field(default_factory=list)  # who assigned (Notion user ids); empty: in Notion
     late: bool = False  # its time is past the catch-up window: to be dropped, not sent
+    groups: list[tuple[str, list[Task]]] = field(default_factory=list)  # a channel digest's sections
+    channel: ChannelDigest | None = None
 
 
 @dataclass(frozen=True)
@@ -186,5 +204,59 @@ def digest_notices(
             mine.sort(key=lambda t: (t.due, t.title))
             notices.append(
                 Notice(f"{Kind.DIGEST}:{person}:{today.isoformat()}", Kind.DIGEST, person, fire, mine)
+            )
+    return notices
+
+
+def channel_digest_notices(
+    tasks: list[Task],
+    digests: Iterable[ChannelDigest],
+    finished_at: Mapping[str, datetime],
+    now: datetime,
+    rules: Rules,
+) -> list[Notice]:
+    """Each project's weekly channel digest on its day: what is overdue, what is due in the
+    seven days from it, and what was finished in the seven days before. A week with none of
+    these sends nothing."""
+    notices = []
+    for digest in digests:
+        tz = ZoneInfo(digest.timezone)
+        today = local_day(now, tz)
+        day = today - timedelta(days=(today.weekday() - digest.weekday) % 7)
+        fire = at_local(day, digest.at, tz)
+        if not (now - rules.catch_up < fire <= now):
+            continue
+        mine = [t for t in tasks if digest.project_id in t.project_ids]
+        open_ = [t for t in mine if t.status not in rules.finished and t.due is not None]
+        overdue = sorted((t for t in open_ if t.due < day), key=lambda t: (t.due, t.title))  # type: ignore[operator]
+        week = sorted(
+            (t for t in open_ if day <= t.due < day + timedelta(days=7)),  # type: ignore[operator]
+            key=lambda t: (t.due, t.title),
+        )
+        done = sorted(
+            (
+                t
+                for t in mine
+                if t.status in rules.finished
+                and fire - timedelta(days=7) <= finished_at.get(t.id, fire) < fire
+            ),
+            key=lambda t: t.title,
+        )
+        groups = [
+            (name, group)
+            for name, group in (("Overdue", overdue), ("Due this week", week), ("Finished last week", done))
+            if group
+        ]
+        if groups:
+            notices.append(
+                Notice(
+                    f"{Kind.CHANNEL_DIGEST}:{digest.id}:{day.isoformat()}",
+                    Kind.CHANNEL_DIGEST,
+                    "",
+                    fire,
+                    [t for _, group in groups for t in group],
+                    groups=groups,
+                    channel=digest,
+                )
             )
     return notices

@@ -9,7 +9,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from core.notify.planner import Seen
+from core.notify.planner import ChannelDigest, Seen
 
 
 class Button(BaseModel):
@@ -45,6 +45,10 @@ class Notifier(Protocol):
 
     async def mention(self, channel_id: str, chat_id: str, message: Outgoing) -> Delivery:
         """The fallback: the notice in a channel, mentioning that account."""
+        ...
+
+    async def post(self, channel_id: str, message: Outgoing) -> Delivery:
+        """A message in a channel that pings nobody (a project's weekly digest)."""
         ...
 
 
@@ -99,3 +103,15 @@ class NoticeLedger(Protocol):
         ...
 
     async def set_prefs(self, person: str, changes: dict[str, Any]) -> dict[str, Any]: ...
+
+    async def digests(self, timezone: str) -> list[ChannelDigest]: ...
+
+    async def set_digest(self, digest: ChannelDigest, created_by: str) -> None: ...
+
+    async def drop_digest(self, digest_id: str) -> bool: ...
+
+    async def finished(self) -> dict[str, datetime]:
+        """When each finished task was first seen finished."""
+        ...
+
+    async def observe_finished(self, seen: dict[str, datetime], reopened: list[str]) -> None: ...

@@ -17,6 +17,15 @@ OFF = {
 }
 
 
+def whose(task: Task, names: dict[str, str]) -> str:
+    return join_names([names.get(p, "someone") for p in task.assignee_ids]) or "nobody"
+
+
+def people_line(task: Task, today: date, names: dict[str, str]) -> str:
+    """A task in a channel digest: when, and whose."""
+    return f"**{task.title}** — {when(task.due, today)} ({whose(task, names)})"
+
+
 def when(due: date | None, today: date) -> str:
     if due is None:
         return "no due date"
@@ -53,6 +62,19 @@ def text(notice: Notice, today: date, projects: dict[str, Project], names: dict[
         head = f"Reminder: {line(tasks[0], today, projects)}."
     elif notice.kind is Kind.OVERDUE:
         head = f"Overdue: {line(tasks[0], today, projects)}, and it isn't done yet."
+    elif notice.kind is Kind.CHANNEL_DIGEST and notice.channel is not None:
+        project = notice.channel.project_name
+        parts = [f"**{project}**, the week from {day(today)}:"]
+        for title, group in notice.groups:
+            finished = title.startswith("Finished")
+            parts.append(
+                f"{title}:\n"
+                + "\n".join(
+                    f"• {f'**{t.title}** ({whose(t, names)})' if finished else people_line(t, today, names)}"
+                    for t in group
+                )
+            )
+        return "\n".join(parts) + f'\nSay "no more digest for {project} here" to stop it.'
     else:
         overdue = [t for t in tasks if t.due and t.due < today]
         due_today = [t for t in tasks if t.due == today]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import structlog
 
@@ -22,7 +23,7 @@ from core.handlers.deps import Deps
 from core.messages import ActionExecuted, NoticeClick, new_id
 from core.notify import render
 from core.notify.changes import BASELINE, observe_board, record_write
-from core.notify.planner import Kind, Notice, Recipient, Rules, plan
+from core.notify.planner import Kind, Notice, Recipient, Rules, channel_digest_notices, plan
 from core.notify.ports import Button, Delivery, NoticeLedger, NoticeRecord, Notifier, Outgoing
 from core.notify.prefs import Prefs
 from core.notify.schedule import at_local, local_day, outside_quiet
@@ -104,6 +105,7 @@ class NotificationService:
                 continue
             if (out := await self._deliver(notice, recipients[notice.person], now, context)) is not None:
                 sent.append(out)
+        sent += await self._channel_digests(tasks, now, known, context)
         by_id = {t.id: t for t in tasks}
         for record in await self.ledger.take_scheduled(now):
             who = recipients.get(record.person)
@@ -164,6 +166,45 @@ class NotificationService:
             return out
         await self._settle(record, notice, "dropped", now, reason=f"direct message {delivery}, no channel")
         return None
+
+    async def _channel_digests(
+        self,
+        tasks: list[Task],
+        now: datetime,
+        known: set[str],
+        context: tuple[dict[str, Project], dict[str, str]],
+    ) -> list[Outgoing]:
+        """Each project's weekly digest, in the channel a lead chose; claimed like any notice."""
+        digests = await self.ledger.digests(self.deps.settings.workspace.timezone)
+        if not digests:
+            return []
+        sent = []
+        finished_at = await self.ledger.finished()
+        for notice in channel_digest_notices(tasks, digests, finished_at, now, self.rules):
+            where = notice.channel
+            notifier = self.notifiers.get(where.platform) if where else None
+            if where is None or notifier is None or notice.key in known:
+                continue
+            record = NoticeRecord(
+                id=new_id(),
+                key=notice.key,
+                kind=notice.kind,
+                person="",
+                platform=where.platform,
+                chat_id=where.channel_id,
+                payload={"tasks": [t.id for t in notice.tasks], "project": where.project_id},
+                state="claimed",
+                fire_at=notice.fire_at,
+            )
+            if not await self.ledger.claim(record):
+                continue
+            today = local_day(now, ZoneInfo(where.timezone))
+            out = Outgoing(notice_id=record.id, kind=notice.kind, text=render.text(notice, today, *context))
+            delivery = await notifier.post(where.channel_id, out)
+            await self._settle(record, notice, "sent" if delivery is Delivery.SENT else "dropped", now)
+            if delivery is Delivery.SENT:
+                sent.append(out)
+        return sent
 
     def _channel(self, tasks: list[Task], platform: str, projects: dict[str, Project]) -> str | None:
         for task in tasks:

@@ -15,10 +15,17 @@ from typing import Any
 from sqlalchemy import delete, tuple_, update
 from sqlmodel import select
 
-from core.notify.planner import Seen
+from core.notify.planner import ChannelDigest, Seen
 from core.notify.ports import NoticeRecord
 from integrations.db.repository import Database, _aware, as_utc, storage_errors
-from integrations.db.tables import IdentityLink, NoticeAssignmentRow, NoticePrefsRow, NoticeRow
+from integrations.db.tables import (
+    IdentityLink,
+    NoticeAssignmentRow,
+    NoticeDigestRow,
+    NoticeFinishedRow,
+    NoticePrefsRow,
+    NoticeRow,
+)
 
 
 def _record(row: NoticeRow) -> NoticeRecord:
@@ -175,3 +182,53 @@ class SqlNoticeLedger:
             session.add(row)
             await session.commit()
         return merged
+
+    async def digests(self, timezone: str) -> list[ChannelDigest]:
+        self.calls += 1
+        async with self._db.sessions() as session:
+            rows = (await session.exec(select(NoticeDigestRow))).all()
+        return [
+            ChannelDigest(
+                r.id, r.project_id, r.project_name, r.platform, r.channel_id, r.weekday, r.at, timezone
+            )
+            for r in rows
+        ]
+
+    async def set_digest(self, digest: ChannelDigest, created_by: str) -> None:
+        values = {
+            "project_id": digest.project_id,
+            "project_name": digest.project_name,
+            "platform": digest.platform,
+            "channel_id": digest.channel_id,
+            "weekday": digest.weekday,
+            "at": digest.at,
+            "created_by": created_by,
+        }
+        stmt = self._db.insert(NoticeDigestRow).values(id=digest.id, created_at=datetime.now(UTC), **values)
+        stmt = stmt.on_conflict_do_update(index_elements=["id"], set_=values)
+        async with self._db.sessions() as session:
+            await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+
+    async def drop_digest(self, digest_id: str) -> bool:
+        async with self._db.sessions() as session:
+            gone = await session.exec(delete(NoticeDigestRow).where(NoticeDigestRow.id == digest_id))  # type: ignore[call-overload]
+            await session.commit()
+        return bool(gone.rowcount)
+
+    async def finished(self) -> dict[str, datetime]:
+        self.calls += 1
+        async with self._db.sessions() as session:
+            rows = (await session.exec(select(NoticeFinishedRow))).all()
+        return {r.task_id: _aware(r.finished_at) for r in rows}
+
+    async def observe_finished(self, seen: dict[str, datetime], reopened: list[str]) -> None:
+        async with self._db.sessions() as session:
+            if seen:
+                self.calls += 1
+                rows = [{"task_id": k, "finished_at": as_utc(v)} for k, v in seen.items()]
+                await session.exec(self._db.insert(NoticeFinishedRow).values(rows).on_conflict_do_nothing())  # type: ignore[call-overload]
+            if reopened:
+                self.calls += 1
+                await session.exec(delete(NoticeFinishedRow).where(NoticeFinishedRow.task_id.in_(reopened)))  # type: ignore[call-overload,attr-defined]
+            await session.commit()

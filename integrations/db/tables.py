@@ -150,3 +150,29 @@ class NoticePrefsRow(SQLModel, table=True):
     notion_user_id: str = Field(primary_key=True)
     prefs_json: str = "{}"
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NoticeDigestRow(SQLModel, table=True):
+    """A project's weekly digest in a channel, as a lead set it ("digest Hackathon 2026 weekly
+    on Monday 9am here"). The id is platform:channel:project: one digest per project and channel."""
+
+    __tablename__ = "notice_digest"
+
+    id: str = Field(primary_key=True)
+    project_id: str
+    project_name: str
+    platform: str
+    channel_id: str
+    weekday: int  # 0 = Monday
+    at: str  # "09:00", the workspace's local time
+    created_by: str  # Notion user id of the lead who set it
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NoticeFinishedRow(SQLModel, table=True):
+    """When Darcy first saw a task finished (a digest's "finished last week")."""
+
+    __tablename__ = "notice_finished"
+
+    task_id: str = Field(primary_key=True)
+    finished_at: datetime = Field(sa_type=DateTime(timezone=True))

@@ -359,3 +359,41 @@ async def test_a_restart_inside_the_window_sends_nothing_again(tmp_path: Path, c
         assert again.log == []
     finally:
         await second.aclose()
+
+
+async def test_a_leads_weekly_channel_digest_on_a_full_and_an_empty_week(
+    app: App, clock: Clock, chat
+) -> None:
+    refused = await chat("dan").say("digest Hackathon 2026 weekly on Monday 9am here")
+    assert refused.strip() == "Only Hackathon 2026's lead (Carol Jensen) or an admin can set its digest."
+    carol, alice = chat("carol"), chat("alice")
+    assert (await carol.say("digest Hackathon 2026 weekly on Monday 9am here")).startswith(
+        "Every Monday at 09:00 I'll post Hackathon 2026's week here"
+    )
+    await alice.say("digest O-Week 2026 weekly on Monday 9am here")  # everything long finished
+    inbox = await inbox_for(app, clock)
+    await inbox.tick()
+    judges = app.emulator.task_by_title("Recruit judges")
+    await app.store.update_task(judges["id"], TaskChanges(status="Done"))  # finished on Wednesday
+    await inbox.run(hours=24 * 5)  # to Mon 23 Nov 10:00
+    posts = [(at, where, out) for at, where, out in inbox.log if out.kind == "channel_digest"]
+    assert [(f"{at:%a %H:%M}", where) for at, where, _ in posts] == [("Mon 09:00", "terminal:carol")]
+    assert posts[0][2].text.splitlines() == [
+        "**Hackathon 2026**, the week from Mon 23 Nov 2026:",
+        "Overdue:",
+        "• **Confirm venue booking** — was due Thu 19 Nov 2026 (Carol Jensen)",
+        "• **Set up Devpost page** — was due Sun 22 Nov 2026 (Tom Becker)",
+        "Due this week:",
+        "• **Send out judge sign-up forms** — due today (Mon 23 Nov 2026) (Dan Whitfield)",
+        "• **Order catering** — due Thu 26 Nov 2026 (Eve Rossi)",
+        "• **Print name badges** — due Fri 27 Nov 2026 (Hiro Sato)",
+        "• **Write hackathon problem statements** — due Sat 28 Nov 2026 (Farid Haddad and Tom Becker)",
+        "Finished last week:",
+        "• **Recruit judges** (Carol Jensen)",
+        'Say "no more digest for Hackathon 2026 here" to stop it.',
+    ]
+    assert (
+        await carol.say("no more digest for Hackathon 2026 here")
+    ).strip() == "No more Hackathon 2026 digest here."
+    await inbox.run(hours=24 * 7)
+    assert len([1 for *_, out in inbox.log if out.kind == "channel_digest"]) == 1

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from rich.console import Console
@@ -397,3 +398,42 @@ async def test_a_leads_weekly_channel_digest_on_a_full_and_an_empty_week(
     ).strip() == "No more Hackathon 2026 digest here."
     await inbox.run(hours=24 * 7)
     assert len([1 for *_, out in inbox.log if out.kind == "channel_digest"]) == 1
+
+
+async def test_across_octobers_daylight_saving_change_reminders_keep_the_local_morning(
+    app: App, clock: Clock
+) -> None:
+    from core.domain import NewTask
+
+    clock.now = datetime.fromisoformat("2026-10-02T10:00:00+10:00")  # Fri; clocks go forward Sun 4 Oct 02:00
+    inbox = await inbox_for(app, clock)
+    projects = {p.name: p.id for p in await app.store.list_projects()}
+    await app.store.create_task(
+        NewTask(
+            title="Book DST party",
+            assignee_ids=[HIRO],
+            project_id=projects["Workshops"],
+            due=date(2026, 10, 5),
+        )
+    )  # made in Notion directly
+    await inbox.run(hours=24 * 4)  # to Tue 6 Oct 10:00 (AEDT)
+    melbourne = ZoneInfo("Australia/Melbourne")
+    sent = [
+        (at.astimezone(melbourne).isoformat(), out.text.splitlines()[0])
+        for at, who, out in inbox.log
+        if who == "hiro"
+    ]
+    assert sent == [
+        (
+            "2026-10-02T12:00:00+10:00",
+            "Someone in Notion gave you a task: **Book DST party** — due Mon 5 Oct 2026, Workshops.",
+        ),
+        (
+            "2026-10-04T08:00:00+11:00",
+            "Reminder: **Book DST party** — due tomorrow (Mon 5 Oct 2026), Workshops.",
+        ),
+        (
+            "2026-10-06T08:00:00+11:00",
+            "Overdue: **Book DST party** — was due Mon 5 Oct 2026, Workshops, and it isn't done yet.",
+        ),
+    ]

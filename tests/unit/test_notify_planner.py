@@ -176,3 +176,12 @@ def test_every_message_says_how_to_turn_it_off() -> None:
         words
         == 'Reminder: **Task t1** — due tomorrow (Fri 20 Nov 2026).\nSay "no more reminders" to stop these.'
     )
+
+
+def test_an_assignment_made_at_night_waits_for_the_end_of_quiet_hours() -> None:
+    board = [task(date(2026, 11, 27))]
+    night = person(quiet_start="22:00", quiet_end="08:00")
+    rows = {("t1", "u1"): seen(local("2026-11-18T23:00"), "carol")}
+    assert kinds(board, local("2026-11-19T07:59"), night, rows) == []
+    [notice] = plan(board, night, rows, local("2026-11-19T08:00"), RULES)
+    assert notice.kind is Kind.ASSIGNED and notice.fire_at == local("2026-11-19T08:00")

@@ -34,6 +34,7 @@ from core.wording import day, em
 log = structlog.get_logger("darcy.notify")
 WRITES = ("create_task", "update_task", "update_tasks")
 REMINDERS = (Kind.DUE, Kind.OVERDUE, Kind.SNOOZED)
+KEEP = timedelta(days=30)  # notices kept this long: far beyond the catch-up window their keys guard
 
 
 class NotificationService:
@@ -85,9 +86,13 @@ class NotificationService:
     # ---- the tick -------------------------------------------------------------------------
 
     async def look(self) -> None:
-        """Record the board as it is (at start): only what changes after is news to anyone."""
+        """At start: record the board as it is (only what changes after is news to anyone) and
+        forget notices older than KEEP (the audit log keeps what happened to them)."""
+        now = self.deps.clock()
         tasks = await self.deps.directory.tasks(max_age=0)
-        await observe_board(tasks, self.ledger, self.deps.clock(), self.rules.finished)
+        await observe_board(tasks, self.ledger, now, self.rules.finished)
+        if forgotten := await self.ledger.prune(now - KEEP):
+            log.info("notices_forgotten", rows=forgotten)
 
     async def tick(self) -> list[Outgoing]:
         """What is due now, sent once; what this replica sent."""

@@ -79,6 +79,18 @@ class SqlNoticeLedger:
         async with self._db.sessions() as session:
             return set((await session.exec(stmt)).all())
 
+    async def prune(self, before: datetime) -> int:
+        """Forget notices whose time is long past (their keys can't come back: the planner only
+        looks `catch_up_hours` back); a waiting snooze is kept."""
+        stmt = delete(NoticeRow).where(
+            NoticeRow.fire_at < as_utc(before),  # type: ignore[operator]
+            NoticeRow.state != "scheduled",
+        )
+        async with self._db.sessions() as session:
+            gone = await session.exec(stmt)  # type: ignore[call-overload]
+            await session.commit()
+        return int(gone.rowcount or 0)
+
     async def settle(self, notice_id: str, state: str) -> None:
         self.calls += 1
         stmt = (

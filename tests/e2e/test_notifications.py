@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -437,3 +437,16 @@ async def test_across_octobers_daylight_saving_change_reminders_keep_the_local_m
             "Overdue: **Book DST party** — was due Mon 5 Oct 2026, Workshops, and it isn't done yet.",
         ),
     ]
+
+
+async def test_notices_a_month_old_are_forgotten_at_start(app: App, clock: Clock) -> None:
+    inbox = await inbox_for(app, clock)
+    await inbox.tick()
+    ledger = app.notifications.ledger
+    assert len(await ledger.known(clock() - timedelta(days=2))) == len(inbox.log) > 0
+    clock.advance(days=29)
+    await app.notifications.look()
+    assert len(await ledger.known(clock() - timedelta(days=40))) == len(inbox.log)  # kept: under 30 days
+    clock.advance(days=2)
+    await app.notifications.look()
+    assert await ledger.known(clock() - timedelta(days=40)) == set()

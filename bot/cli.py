@@ -86,6 +86,8 @@ async def _chat(settings: Settings, user: str, script: str | None) -> None:
             f"You are [bold]{user}[/bold]. Switch with [bold]/as HANDLE[/bold] "
             "(e.g. /as carol), say [bold]help[/bold], or [bold]quit[/bold]."
         )
+        if terminal.ticker is not None:
+            banner += "\n[bold]/tick 1d[/bold] moves the demo clock on and shows what Darcy would send."
         await terminal.run_interactive(banner)
     finally:
         await app_.aclose()

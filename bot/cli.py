@@ -278,11 +278,8 @@ def usage(
     today = datetime.now(ZoneInfo(settings.workspace.timezone)).date()
     start = since_day(since, today)
     if start is None or by not in ("user", "day"):
-        bad = (
-            f"--since {since!r} is not a date, today, yesterday or a span like 7d"
-            if start is None
-            else (f"--by {by!r}: say user or day")
-        )
+        bad = f"--since {since!r} is not a date, today, yesterday or a span like 7d" if start is None else (
+            f"--by {by!r}: say user or day")
         typer.echo(f"darcy: {bad}", err=True)
         raise typer.Exit(2)
 

@@ -76,12 +76,7 @@ def usage_table(lines: list[UsageLine], by: str, since: date, budget_usd: float 
 
 def _usage_cells(line: UsageLine) -> list[str]:
     return [
-        line.key,
-        f"{line.requests:,}",
-        f"{line.clicks:,}",
-        f"{line.llm_calls:,}",
-        f"{line.prompt_tokens:,}",
-        f"{line.completion_tokens:,}",
-        f"{line.cost_usd:.4f}",
-        f"{line.notion_calls:,}",
+        line.key, f"{line.requests:,}", f"{line.clicks:,}", f"{line.llm_calls:,}", f"{line.prompt_tokens:,}",
+        f"{line.completion_tokens:,}", f"{line.cost_usd:.4f}", f"{line.notion_calls:,}",
     ]
+

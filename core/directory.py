@@ -18,10 +18,7 @@ class Directory:
     """
 
     def __init__(
-        self,
-        store: TaskStore,
-        people: list[Person],
-        default_role: str = "member",
+        self, store: TaskStore, people: list[Person], default_role: str = "member",
         task_names_seconds: float = 15.0,
     ) -> None:
         self._store = store

@@ -137,17 +137,11 @@ class UsageLine:
         self.cost_usd += entry.cost_usd
         self.notion_calls += entry.notion_calls
 
+
     def merge(self, other: UsageLine) -> None:
         """Add another line's sums to this one (a total)."""
-        for name in (
-            "requests",
-            "clicks",
-            "llm_calls",
-            "prompt_tokens",
-            "completion_tokens",
-            "cost_usd",
-            "notion_calls",
-        ):
+        for name in ("requests", "clicks", "llm_calls", "prompt_tokens", "completion_tokens", "cost_usd",
+                     "notion_calls"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 

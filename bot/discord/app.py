@@ -152,10 +152,7 @@ class DarcyClient(discord.Client):
         reply); the log says why, for the admin who can fix the channel's permissions."""
         log.warning(
             "discord channel refused the answer, sending it by DM",
-            channel_id=message.channel.id,
-            status=why.status,
-            code=why.code,
-            error=why.text,
+            channel_id=message.channel.id, status=why.status, code=why.code, error=why.text,
         )
         where = "there" if isinstance(message.channel, discord.DMChannel) else f"<#{message.channel.id}>"
         try:
@@ -163,10 +160,7 @@ class DarcyClient(discord.Client):
         except discord.HTTPException as exc:
             log.warning(
                 "discord answer lost: the channel and the DM both refused it",
-                channel_id=message.channel.id,
-                user_id=message.author.id,
-                code=exc.code,
-                error=exc.text,
+                channel_id=message.channel.id, user_id=message.author.id, code=exc.code, error=exc.text,
             )
 
 

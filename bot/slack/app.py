@@ -194,11 +194,8 @@ class SlackAdapter:
                 found = {}
             profile = found.get("profile") or {}
             names[user_id] = (
-                profile.get("display_name")
-                or profile.get("real_name")
-                or found.get("real_name")
-                or found.get("name")
-                or "someone"
+                profile.get("display_name") or profile.get("real_name") or found.get("real_name")
+                or found.get("name") or "someone"
             )
         return render.USER_MENTION.sub(lambda m: "@" + render.escape(names[m.group(1)]), text)
 

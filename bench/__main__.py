@@ -26,8 +26,8 @@ SMOKE_RESULTS = ROOT / "build" / "bench-smoke.json"
 
 # In this order: the offline-planner figures first, in a process that has not loaded litellm.
 BENCHMARKS = (
-    "startup", "planner", "overhead", "ack", "notion_calls", "sustained", "task_index", "llm", "baseline",
-    "growth",
+    "startup", "planner", "overhead", "ack", "notion_calls", "sustained", "task_index", "notifications",
+    "llm", "baseline", "growth",
 )
 LLM_GROUP = ("llm", "baseline", "growth")  # these load litellm
 

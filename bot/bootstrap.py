@@ -26,12 +26,14 @@ from core.gate import Gate
 from core.handlers import guarded, remembering
 from core.handlers.click import ClickHandler
 from core.handlers.deps import Deps
+from core.handlers.notices import NoticeSettings
 from core.handlers.replies import Responder
 from core.handlers.request import RequestHandler
 from core.identity import LinkRequest, Proof, RequestKind
 from core.limits import PersonLimiter
 from core.linking import Linking
-from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.messages import ActionExecuted, Cancel, Choose, Command, Confirm, HandleRequest, NoticeClick
+from core.notify.service import NotificationService
 from core.observability.traced import TracedGate, TracedPending, TracedPlanner, TracedTaskStore
 from core.planner import Planner
 from core.ports import SeenEvents, TaskStore
@@ -39,6 +41,7 @@ from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.replies import Reply
 from core.usage import UsageRecorder
+from integrations.db.notices import SqlNoticeLedger
 from integrations.db.repository import Database
 from integrations.db.usage import SqlUsageLedger
 
@@ -62,6 +65,7 @@ class App:
     emulator: Any = None  # the embedded Notion-compatible server, when there is one
     seen_events: SeenEvents | None = None  # event ids replicas share (Slack's retries)
     index: Any = None  # the task index (integrations/notion/index.py), when Notion is the store
+    notifications: NotificationService | None = None  # what Darcy sends unasked (core/notify)
 
     async def recover(self, older_than: timedelta = timedelta(minutes=1)) -> list[str]:
         """Settle actions a crash left between the click and the write (core/recovery.py)."""
@@ -92,9 +96,20 @@ def make_clock(settings: Settings, workspace: dict[str, Any]) -> Callable[[], da
     start = settings.workspace.now or (workspace.get("now") if settings.notion.embedded else None)
     if not start:
         return lambda: datetime.now(tz)
-    origin = datetime.fromisoformat(start).astimezone(tz)
-    began = time.monotonic()
-    return lambda: origin + timedelta(seconds=time.monotonic() - began)
+    return DemoClock(datetime.fromisoformat(start).astimezone(tz))
+
+
+class DemoClock:
+    """A demo's clock: starts at the seed's "now" and runs; `/tick 1d` in the terminal moves it on."""
+
+    def __init__(self, origin: datetime) -> None:
+        self.origin, self.began = origin, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.origin + timedelta(seconds=time.monotonic() - self.began)
+
+    def advance(self, **delta: float) -> None:
+        self.origin += timedelta(**delta)
 
 
 async def bootstrap(
@@ -190,6 +205,11 @@ async def bootstrap(
         Cancel: clicks.cancel,
         Choose: clicks.choose,
     }
+    notifications = NotificationService(deps, SqlNoticeLedger(db))
+    command_handlers[NoticeClick] = notifications.click
+    # "remind me at 8:30", "no more reminders": notification settings, before the planner
+    command_handlers[HandleRequest] = NoticeSettings(deps, notifications, requests.handle).handle
+    bus.subscribe(ActionExecuted, notifications.on_executed)  # Darcy's own writes: who assigned
     for command, handler in command_handlers.items():
         bus.handle_command(command, guarded(remembering(deps, handler)))
     app = App(
@@ -207,6 +227,7 @@ async def bootstrap(
         emulator=emulator,
         seen_events=db.seen_events,
         index=index,
+        notifications=notifications,
     )
     await app.recover()
     return app

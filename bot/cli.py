@@ -62,6 +62,7 @@ def chat(
 async def _chat(settings: Settings, user: str, script: str | None) -> None:
     from bot.bootstrap import bootstrap
     from bot.terminal import TerminalChat
+    from bot.terminal_notify import attach
     from core.config import ConfigError
 
     try:
@@ -71,6 +72,9 @@ async def _chat(settings: Settings, user: str, script: str | None) -> None:
         raise typer.Exit(2) from exc
     try:
         terminal = TerminalChat(app_.bus, user)
+        if app_.notifications is not None:
+            attach(terminal, app_.notifications, app_.clock)  # notices print here; /tick 1d
+            await app_.notifications.look()  # the board as it is now: what changes after is news
         if script is not None:
             lines = sys.stdin.readlines() if script == "-" else Path(script).read_text("utf-8").splitlines()
             await terminal.run_script(lines)
@@ -82,6 +86,8 @@ async def _chat(settings: Settings, user: str, script: str | None) -> None:
             f"You are [bold]{user}[/bold]. Switch with [bold]/as HANDLE[/bold] "
             "(e.g. /as carol), say [bold]help[/bold], or [bold]quit[/bold]."
         )
+        if terminal.ticker is not None:
+            banner += "\n[bold]/tick 1d[/bold] moves the demo clock on and shows what Darcy would send."
         await terminal.run_interactive(banner)
     finally:
         await app_.aclose()
@@ -453,6 +459,15 @@ def run(
         traces=traces or settings.service.traces,
     )
     raise typer.Exit(code)
+
+
+def _register_notify() -> None:
+    from bot.cli_notify import register
+
+    register(app, _settings)
+
+
+_register_notify()  # `darcy notify preview`, `darcy settings` (bot/cli_notify.py)
 
 
 def main() -> None:

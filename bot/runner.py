@@ -122,6 +122,13 @@ class Service:
             task = asyncio.create_task(runner(self.app, self.app.settings), name=f"darcy-adapter-{name}")
             task.add_done_callback(lambda done, name=name: self._adapter_done(name, done))
             self._tasks[name] = task
+        notices = self.app.notifications
+        if notices is not None and self.app.settings.notifications.enabled and self.runners:
+            from core.notify.service import run_ticks
+
+            every = self.app.settings.notifications.tick_seconds
+            ticking = run_ticks(notices, every)
+            self._tasks["notifications"] = asyncio.create_task(ticking, name="darcy-notices")
         log.info("darcy running", adapters=sorted(self.runners), health_port=self.port)
 
     def _adapter_done(self, name: str, task: asyncio.Task[None]) -> None:

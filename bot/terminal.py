@@ -8,11 +8,12 @@ reply is rendered. It knows nothing of Notion or of language models.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 from rich.console import Console
 
 from bot.render_text import cell, render
+from bot.terminal_notify import TerminalNotifier
 from core.bus import MessageBus
 from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
 from core.replies import Reply
@@ -28,6 +29,8 @@ class TerminalChat:
         self.user = user
         self.console = console or Console(highlight=False)
         self.waiting: Reply | None = None  # the last reply that asked a question
+        self.notices: TerminalNotifier | None = None  # set: "done"/"snooze"/"got it" answer a notice
+        self.ticker: Callable[[str], Awaitable[None]] | None = None  # set: "/tick 1d" moves the clock
 
     def command_for(self, text: str) -> Command:
         """A y/n/number answers the open question; anything else is a new request."""
@@ -45,11 +48,16 @@ class TerminalChat:
                 )
             if not waiting.options and answer in YES:
                 return Confirm(platform=PLATFORM, user_id=self.user, pending_id=waiting.pending_id)
+        if self.notices is not None and (clicked := self.notices.answer(self.user, text)) is not None:
+            return clicked
         return HandleRequest(
             platform=PLATFORM, user_id=self.user, channel_id=f"terminal:{self.user}", text=text
         )
 
     async def send(self, text: str) -> Reply:
+        if self.ticker is not None and text.strip().startswith("/tick"):
+            await self.ticker(text.strip()[5:])
+            return Reply(text="", decision="none")
         command = self.command_for(text)
         reply: Reply = await self.bus.execute(command)
         if isinstance(command, HandleRequest) or reply.decision != "error":

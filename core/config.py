@@ -424,6 +424,33 @@ class ToolRule(Section):
     impact: Literal["read", "write", "destructive"] | None = None
 
 
+class NotificationSettings(Section):
+    """What Darcy sends unasked, and everyone's defaults; a person's own choices (chat:
+    "remind me at 8:30", "quiet hours 10pm-8am") are stored in the database and win.
+    Quiet by default: only people who linked an account get anything; assignment DMs and due
+    reminders are on (the two notices people act on), digests are off until someone asks."""
+
+    enabled: bool = True
+    assigned: bool = True  # a DM when a task lands on you (never for your own actions)
+    reminders: bool = True  # the day-before reminder and one overdue nudge
+    digest: bool = False  # a personal morning digest
+    morning: str = Field(default="08:00", pattern=r"^\d{1,2}:\d{2}$")  # local time of reminders
+    days_before: int = Field(default=1, ge=0, le=14)  # a reminder this many days before the due day
+    quiet_start: str | None = Field(default=None, pattern=r"^\d{1,2}:\d{2}$")  # e.g. "22:00"
+    quiet_end: str | None = Field(default=None, pattern=r"^\d{1,2}:\d{2}$")  # e.g. "08:00"
+    # A notice that fell due while Darcy was down is sent if at most this late, else dropped.
+    catch_up_hours: float = Field(default=6, ge=0)
+    # Assignments to one person within this many minutes arrive as one message.
+    batch_minutes: float = Field(default=2, ge=0)
+    tick_seconds: float = Field(default=60, gt=0)  # how often `darcy run` looks
+    done_button_days: float = Field(default=7, gt=0)  # how long a reminder's Done button works
+    due_soon_days: int = Field(default=3, ge=0)  # an assignment message offers Done when due within
+    # Which linked account gets the DM when a person linked several.
+    platforms: list[str] = Field(default_factory=lambda: ["slack", "discord", "terminal"])
+    # project name → {platform: channel id}: where a notice goes (as a mention) when a DM can't.
+    channels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
 class Settings(BaseSettings):
     """The whole admin config. Environment variables override: DARCY_DATABASE__URL=…"""
 
@@ -445,6 +472,7 @@ class Settings(BaseSettings):
     identity: IdentitySettings = Field(default_factory=IdentitySettings)
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    notifications: NotificationSettings = Field(default_factory=NotificationSettings)
 
     @model_validator(mode="after")
     def _roles_exist(self) -> Settings:

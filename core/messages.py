@@ -63,6 +63,14 @@ class Choose(Command):
     option: int
 
 
+class NoticeClick(Command):
+    """A click on a notice's Snooze or Got it button; `notice_id` is all the button carries."""
+
+    notice_id: str
+    user_id: str
+    verb: str  # "snooze" | "gotit"
+
+
 # ---- events -------------------------------------------------------------------
 
 

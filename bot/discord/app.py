@@ -89,7 +89,9 @@ class DarcyClient(discord.Client):
                 "discord_guild_unrestricted",
                 detail="[discord] guild_ids is not set: people of any server Darcy is added to are answered",
             )
-        self.add_dynamic_items(AnswerButton, ChooseSelect, LinkButton)
+        from bot.discord.notify import NoticeButton  # notices' Snooze / Got it (it imports this module)
+
+        self.add_dynamic_items(AnswerButton, ChooseSelect, LinkButton, NoticeButton)
         synced = await self.tree.sync(guild=self.guild)
         log.info(
             "discord commands synced",
@@ -228,6 +230,10 @@ async def run_discord(app: App, settings: Settings) -> None:
             f"discord.token_env: the environment variable {settings.discord.token_env} is not set"
         )
     client = build_client(app.bus, settings)
+    if app.notifications is not None:
+        from bot.discord.notify import DiscordNotifier
+
+        app.notifications.add_notifier(DiscordNotifier(client))
     async with client:
         await client.start(token)
 

@@ -47,9 +47,9 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack import render
+from bot.slack import notify, render
 from core.config import ConfigError
-from core.messages import Cancel, Choose, Command, Confirm, HandleRequest
+from core.messages import Cancel, Choose, Command, Confirm, HandleRequest, NoticeClick
 from core.replies import Reply
 
 if TYPE_CHECKING:
@@ -414,6 +414,15 @@ class SlackAdapter:
         else:
             await self._replace(where, reply)
 
+    async def on_notice(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Snooze or Got it on a notice (bot/slack/notify.py); the value is the notice's id."""
+        await ack()
+        verb = "snooze" if action["action_id"] == notify.SNOOZE else "gotit"
+        clicker = body["user"]["id"]
+        await self._answer(
+            body, NoticeClick(platform=PLATFORM, user_id=clicker, notice_id=action["value"], verb=verb)
+        )
+
     # ---- verification -----------------------------------------------------------------------
 
     async def on_link(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -558,6 +567,9 @@ def build_app(
     bolt.action(render.CANCEL)(adapter.on_cancel)
     bolt.action(re.compile(rf"^{render.CHOOSE}(:\d+)?$"))(adapter.on_choose)
     bolt.action(render.LINK)(adapter.on_link)
+    bolt.action(notify.SNOOZE)(adapter.on_notice)
+    bolt.action(notify.GOT_IT)(adapter.on_notice)
+    bolt.action(notify.OPEN)(_ignore)  # a link button: Slack opens it, and still tells the app
     bolt.view(render.LINK_VIEW)(adapter.on_email)
     # Last: any other event the Slack app is subscribed to is acknowledged and ignored. Unmatched,
     # bolt answers 404, which over Socket Mode means no ack, and Slack would send it again.
@@ -607,6 +619,8 @@ async def run_slack(app: App, settings: Settings) -> None:
             detail="[slack] team_id is not set: people of any team that reaches the app are answered, "
             "Slack Connect users of other organisations included",
         )
+    if app.notifications is not None:
+        app.notifications.add_notifier(notify.SlackNotifier(with_retries(client)))
     if slack.mode == "socket":
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 

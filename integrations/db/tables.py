@@ -204,3 +204,73 @@ class TaskIndexState(SQLModel, table=True):
     trash_checked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     lease_owner: str | None = None
     lease_until: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class NoticeRow(SQLModel, table=True):
+    """A notification, claimed under its unique key before it is sent: the key's unique index
+    is what makes it once across replicas and restarts. `state`: claimed → sent | fallback |
+    dropped; a snooze waits as `scheduled` until its time, then is claimed like the others."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_key", "key", unique=True),)
+
+    id: str = Field(primary_key=True)
+    key: str  # kind:task:person:due window
+    kind: str
+    notion_user_id: str = Field(index=True)
+    platform: str
+    chat_id: str
+    payload_json: str = "{}"
+    state: str = Field(index=True)
+    fire_at: datetime = Field(index=True, sa_type=DateTime(timezone=True))
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+    settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class NoticeAssignmentRow(SQLModel, table=True):
+    """An assignment (task, person) Darcy has seen on the board: when, who made it (a Darcy
+    write; null when made in Notion) and whether the person was told."""
+
+    __tablename__ = "notice_assignment"
+
+    task_id: str = Field(primary_key=True)
+    notion_user_id: str = Field(primary_key=True)
+    seen_at: datetime = Field(sa_type=DateTime(timezone=True))
+    actor: str | None = None
+    notified: bool = False
+
+
+class NoticePrefsRow(SQLModel, table=True):
+    """A person's own notification choices: only what they changed (JSON)."""
+
+    __tablename__ = "notice_prefs"
+
+    notion_user_id: str = Field(primary_key=True)
+    prefs_json: str = "{}"
+    updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NoticeDigestRow(SQLModel, table=True):
+    """A project's weekly digest in a channel, as a lead set it ("digest Hackathon 2026 weekly
+    on Monday 9am here"). The id is platform:channel:project: one digest per project and channel."""
+
+    __tablename__ = "notice_digest"
+
+    id: str = Field(primary_key=True)
+    project_id: str
+    project_name: str
+    platform: str
+    channel_id: str
+    weekday: int  # 0 = Monday
+    at: str  # "09:00", the workspace's local time
+    created_by: str  # Notion user id of the lead who set it
+    created_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
+
+
+class NoticeFinishedRow(SQLModel, table=True):
+    """When Darcy first saw a task finished (a digest's "finished last week")."""
+
+    __tablename__ = "notice_finished"
+
+    task_id: str = Field(primary_key=True)
+    finished_at: datetime = Field(sa_type=DateTime(timezone=True))

@@ -223,6 +223,7 @@ class SlackEmulator:
         self.messages: dict[str, Message] = {}
         self.views: list[dict[str, Any]] = []
         self.outside: set[str] = set()  # channels the bot is not a member of
+        self.departed: set[str] = set()  # users who left the workspace: a DM to them is refused
         self.scopes: set[str] | None = None  # the bot token's scopes; None: whatever a method needs
         self.users: dict[str, dict[str, Any]] = {}  # users.info answers, by user id
         self.scopes_used: set[str] = set()  # scopes a method used beyond its own (users:read.email)
@@ -386,6 +387,8 @@ class SlackEmulator:
     def _post_message(self, body: dict[str, Any]) -> web.Response:
         if body.get("channel") in self.outside:
             return _ok(False, error="not_in_channel")
+        if body.get("channel") in self.departed:
+            return _ok(False, error="channel_not_found")
         message = self._message(body)
         return _ok(channel=message.channel, ts=message.ts,
                    message={"type": "message", "text": message.text, "ts": message.ts, "bot_id": BOT_ID})

@@ -174,8 +174,11 @@ STUDENT_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("user", "text", "tool", "expected"), STUDENT_CASES)
-def test_as_students_type(user: str, text: str, tool: str | None, expected: dict) -> None:
+def planned_as_expected(
+    user: str, text: str, tool: str | None, expected: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], ToolCall]:
+    """Plan `text` for `user`, check the tool, resolve the call as the gate would, and compare
+    a new task's title case-insensitively; returns what is left to compare, and the call."""
     call = plan_text(text, context(user))
     assert call.tool == tool, call
     args, _ = resolve_call(call, user, "terminal")
@@ -184,6 +187,12 @@ def test_as_students_type(user: str, text: str, tool: str | None, expected: dict
     if "title" in expected:
         assert args.pop("title").lower() == expected["title"].lower()
         expected = {k: v for k, v in expected.items() if k != "title"}
+    return args, expected, call
+
+
+@pytest.mark.parametrize(("user", "text", "tool", "expected"), STUDENT_CASES)
+def test_as_students_type(user: str, text: str, tool: str | None, expected: dict) -> None:
+    args, expected, call = planned_as_expected(user, text, tool, expected)
     if tool == "add_comment":
         assert args.pop("text").lower() == expected["text"].lower()
         expected = {k: v for k, v in expected.items() if k != "text"}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from fixtures import context
-from test_offline_planner import resolve_call
+from test_offline_planner import planned_as_expected
 
 from core.lexicon import possessive, statement_status, status_option
 from core.planner import OfflinePlanner, plan_text
@@ -155,14 +155,7 @@ ISSUE_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
 
 @pytest.mark.parametrize(("user", "text", "tool", "expected"), ISSUE_CASES)
 def test_kinds_of_message_from_the_issue(user: str, text: str, tool: str | None, expected: dict) -> None:
-    call = plan_text(text, context(user))
-    assert call.tool == tool, call
-    args, _ = resolve_call(call, user, "terminal")
-    if tool == "create_task" and args.get("assignees") in ([user], None):
-        args.pop("assignees", None)
-    if "title" in expected:
-        assert args.pop("title").lower() == expected["title"].lower()
-        expected = {k: v for k, v in expected.items() if k != "title"}
+    args, expected, call = planned_as_expected(user, text, tool, expected)
     if "task" not in expected:
         args.pop("task", None)
     assert args == expected, call

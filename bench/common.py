@@ -149,8 +149,8 @@ def null_console() -> Any:
 
 
 class Snapshot:
-    """The embedded Notion workspace, the links and the conversations as they were, to be put
-    back between iterations so every iteration of a flow sees the same workspace."""
+    """The embedded Notion workspace, the links, the conversations and the task index as they
+    were, to be put back between iterations so every iteration of a flow sees the same workspace."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -168,6 +168,8 @@ class Snapshot:
             await self.app.db.identity.unlink(platform, user)
         # Every conversation forgotten (the rows deleted, wherever they are kept).
         await self.app.deps.conversations.store.forget_expired(self.app.clock() + timedelta(days=3650))
+        if self.app.index is not None:  # the pages were put back behind Notion's edit times
+            await self.app.index.rebuild()
 
 
 def notion_requests(app: Any) -> int:

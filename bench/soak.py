@@ -268,8 +268,11 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     backlog: list[int] = []  # messages awaiting their reply, at each sample
     objects: dict[str, int] = {}
     try:
-        await store.list_users()  # the caches a running bot has warm
+        await store.list_users()  # the caches a running bot has warm, and its task index followed
         await store.list_projects()
+        following = asyncio.create_task(app.index.follow())
+        while app.index.read_at() == float("-inf"):
+            await asyncio.sleep(0.05)
         await asyncio.sleep(BURST / RATE)  # start with the server's bucket full
         gc.collect()
         objects["start"] = len(gc.get_objects())
@@ -308,6 +311,8 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
             )
         peak = max(m for _, m in memory) if memory else window_end
     finally:
+        following.cancel()
+        await asyncio.gather(following, return_exceptions=True)
         await app.aclose()
         await store.aclose()
         await emulator.stop()

@@ -122,6 +122,8 @@ class Service:
             task = asyncio.create_task(runner(self.app, self.app.settings), name=f"darcy-adapter-{name}")
             task.add_done_callback(lambda done, name=name: self._adapter_done(name, done))
             self._tasks[name] = task
+        if self.app.index is not None and self.runners:  # built and followed before anyone asks
+            self._tasks["index"] = asyncio.create_task(self.app.index.follow(), name="darcy-task-index")
         notices = self.app.notifications
         if notices is not None and self.app.settings.notifications.enabled and self.runners:
             from core.notify.service import run_ticks

@@ -80,6 +80,14 @@ class Directory:
                 return None
             raise
 
+    async def known_task(self, task_id: str) -> Task | None:
+        """One task as the index last saw it, without a call to Notion: for what is only shown
+        or recorded (a task picked from a list, a write just made). Never for deciding a write:
+        the click reads the task again. Without an index, or for a task it lacks, from Notion."""
+        if self.index is not None and (known := self.index.known(task_id)) is not None:
+            return known
+        return await self.task(task_id)
+
     async def tasks(self, *, max_age: float | None = None) -> list[Task]:
         """Every task, whatever its status: people name finished tasks too ("archive X").
 

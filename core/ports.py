@@ -63,6 +63,10 @@ class TaskIndex(Protocol):
         """When (time.monotonic) the last refresh began; -inf before the first."""
         ...
 
+    def known(self, task_id: str) -> Task | None:
+        """The task as the index last saw it (no call to Notion); None when it holds no such task."""
+        ...
+
     def stale(self) -> None:
         """A write may have landed unseen: refresh before the next answer."""
         ...

@@ -143,8 +143,8 @@ class Resolving:
     async def task(self, raw: str | None, ask: str) -> Task:
         if not raw:
             raise clarify(ask)
-        if raw.startswith(PICKED):  # picked from a list: one read of that page, not of every task
-            picked = await self.directory.task(raw.removeprefix(PICKED))
+        if raw.startswith(PICKED):  # picked from a list: that task, not a search of every task
+            picked = await self.directory.known_task(raw.removeprefix(PICKED))
             if picked is None:
                 raise clarify("That task no longer exists in Notion.")
             return picked

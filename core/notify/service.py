@@ -330,7 +330,7 @@ class NotificationService:
             return
         try:
             actor = await self.deps.identity.lookup(event.platform, event.user_id)
-            task = await self.deps.directory.task(event.page_id)
+            task = await self.deps.directory.known_task(event.page_id)  # the store indexed it just now
             if actor and task:
                 await record_write(self.ledger, task, actor, self.deps.clock())
         except Exception:  # a notice is never worth failing a write's reply

@@ -40,6 +40,7 @@ from integrations.notion.store import NotionTaskStore
 log = structlog.get_logger("darcy.index")
 SLACK = timedelta(minutes=2)
 PROGRESS_EVERY = 10  # pages of 100 between two progress lines of a first sync
+STALE_PERIODS = 4  # past this many refresh periods, a request waits for a refresh
 
 
 def mapping_hash(settings: NotionSettings, tasks_data_source_id: str) -> str:
@@ -81,20 +82,35 @@ class TaskIndex:
         self._stale = False
         self._lock = asyncio.Lock()
         self._background: set[asyncio.Task[Any]] = set()
+        self._refreshing: asyncio.Task[Any] | None = None
+        self._sweeping: asyncio.Task[Any] | None = None
 
     # ---- core.ports.TaskIndex ---------------------------------------------------------
 
     async def tasks(self, *, max_age: float | None = None) -> list[Task]:
-        """Every live task, refreshed first when the last refresh is older than `max_age`."""
-        limit = self.refresh_seconds if max_age is None else max_age
-        if self._stale or time.monotonic() - self._read_at > limit:
-            await self.refresh(max_age=limit)
+        """Every live task. With `max_age`, refreshed first when the last refresh began longer
+        ago than that. Without, the list is served at once and a refresh due (older than the
+        index's period) runs in the background: under load, naming a task never waits behind
+        Notion's rate limit. A request waits only for the first sync, after a write whose
+        answer was lost, or when the list is more than STALE_PERIODS periods old (a replica
+        that nobody asked for a while: what it answers stays within a few periods of Notion)."""
+        age = time.monotonic() - self._read_at
+        if max_age is not None:
+            if self._stale or age > max_age:
+                await self.refresh(max_age=max_age)
+        elif self._stale or age > STALE_PERIODS * self.refresh_seconds:
+            await self.refresh(max_age=self.refresh_seconds)
+        elif age > self.refresh_seconds:
+            self.refresh_soon()
         if self._list is None:
             self._list = list(self._tasks.values())
         return self._list
 
     def read_at(self) -> float:
         return self._read_at
+
+    def known(self, task_id: str) -> Task | None:
+        return self._tasks.get(notion_id(task_id))
 
     def stale(self) -> None:
         """A write may have landed without its answer: the next request refreshes first."""
@@ -135,6 +151,22 @@ class TaskIndex:
         await self.written(task)
 
     # ---- refreshing ----------------------------------------------------------------------
+
+    def refresh_soon(self) -> None:
+        """Refresh in the background, unless one is running or queued already."""
+        if self._refreshing is None or self._refreshing.done():
+            self._refreshing = self._spawn(self.refresh(max_age=self.refresh_seconds))
+
+    async def follow(self) -> None:
+        """`darcy run`: sync the board at start, then refresh every period until cancelled,
+        so requests find the index built and fresh. A failed refresh is logged; the next
+        period tries again. A stop waits for the refresh under way (see `aclose`), never
+        cuts a database statement in half."""
+        while True:
+            self.refresh_soon()
+            await asyncio.wait([self._refreshing])  # type: ignore[list-item]  # set just above
+            await asyncio.sleep(self.refresh_seconds)
+
 
     async def refresh(self, *, max_age: float = -1.0) -> None:
         """Follow Notion (when this replica holds the lease), then the database. Requests
@@ -198,8 +230,9 @@ class TaskIndex:
                             trash_watermark=trash_watermark, refreshed_at=now,
                             **({"trash_checked_at": now} if trash_due else {}))
         swept = state.swept_at or state.synced_at
-        if swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds) and not self._background:
-            self._spawn(self.sweep())
+        if swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds) and not self._sweeping:
+            self._sweeping = self._spawn(self.sweep())
+            self._sweeping.add_done_callback(lambda _: setattr(self, "_sweeping", None))
 
     async def _first_sync(self) -> None:
         """Page through the whole board once, saving each page of 100 as it comes."""
@@ -260,13 +293,22 @@ class TaskIndex:
             self._tasks.pop(task_id, None)
         self._list = None
 
-    def _spawn(self, job: Any) -> None:
+    def _spawn(self, job: Any) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(job)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         task.add_done_callback(_report)
+        return task
 
-    async def aclose(self) -> None:
+    async def settle(self) -> None:
+        """Until the background work started so far (refreshes, a sweep) is over."""
+        await asyncio.gather(*self._background, return_exceptions=True)
+
+    async def aclose(self, grace: float = 5.0) -> None:
+        """Let the background work under way finish (a refresh, a sweep: `grace` seconds at
+        most), then stop what is left."""
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=grace)
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -274,7 +316,7 @@ class TaskIndex:
 
 def _report(task: asyncio.Task[Any]) -> None:
     if not task.cancelled() and (error := task.exception()) is not None:
-        log.warning("task_index_sweep_failed", error=str(error))
+        log.warning("task_index_background_failed", error=str(error))  # the next refresh tries again
 
 
 def _within(moment: datetime | None, seconds: float) -> bool:

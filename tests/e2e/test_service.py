@@ -177,6 +177,27 @@ async def test_an_adapter_that_crashes_stops_the_service(app: App) -> None:
     assert other.events == ["started", "stopped"]
 
 
+async def test_the_service_builds_the_task_index_before_anyone_asks(app: App) -> None:
+    running = Service(app, runners={"quiet": FakeAdapter(message=None)}, health_port=None)
+    await running.start()
+    try:
+        for _ in range(100):
+            if app.index.read_at() != float("-inf"):
+                break
+            await asyncio.sleep(0.05)
+        board = f"/v1/data_sources/{app.emulator.tasks_data_source_id}/query"
+
+        def board_reads() -> int:
+            return sum(path == board for _, path in app.emulator.request_log)
+
+        assert board_reads() == 1  # the first sync, with nobody asking
+        reply = await app.bus.execute(HandleRequest(platform="terminal", user_id="carol",
+                                                    text="move Confirm venue booking to Friday"))
+        assert reply.decision == "confirm" and board_reads() == 1  # named from the index
+    finally:
+        await running.shutdown()
+
+
 def test_adapters_are_chosen_by_their_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("DISCORD_TOKEN", "SLACK_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)

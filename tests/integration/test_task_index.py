@@ -5,6 +5,7 @@ Everything through the real notion-client against the built-in Notion server."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -54,6 +55,34 @@ async def test_an_edit_made_in_notion_reaches_darcys_answers_within_one_refresh(
     assert "Recruit guest judges" in await names(app) and "Recruit judges" not in await names(app)
     screen = await carol.say("mark Recruit guest judges done")
     assert "Recruit guest judges" in screen and "y to confirm" in screen
+
+
+async def test_a_due_refresh_never_holds_a_request(app: App, chat) -> None:
+    carol = chat("carol")
+    await carol.say("mark Recruit judges done")
+    await carol.say("n")
+    await app.store.update_task(task_id(app, "Recruit judges"), TaskChanges(title="Recruit guest judges"))
+    app.index.refresh_seconds = 0.3  # the refresh is due, the list still young enough to serve
+    await asyncio.sleep(0.35)
+    source = app.emulator.tasks_data_source_id
+    app.emulator.fail_next(400, "validation_error", path=f"/v1/data_sources/{source}/query")
+    screen = await carol.say("move Confirm venue booking to Friday")
+    assert "y to confirm" in screen  # answered from the index as it was, not held by Notion
+    await carol.say("n")
+    await app.index.settle()  # the refresh it started behind the answer (failed: Notion said no)
+    assert "Recruit guest judges" not in await names(app)
+    await app.index.refresh()
+    assert "Recruit guest judges" in await names(app)
+
+
+async def test_a_task_picked_from_a_list_costs_notion_nothing_until_the_click(app: App, chat) -> None:
+    dan = chat("dan")
+    assert "Which task" in await dan.say("I've finished sending out the forms")
+    before = len(app.emulator.request_log)
+    assert "y to confirm" in await dan.say("1")
+    assert len(app.emulator.request_log) == before  # the index's copy, for the question only
+    assert "Done" in await dan.say("y")  # the click reads the page again, then writes it
+    assert [m for m, _ in app.emulator.request_log[before:]] == ["GET", "PATCH"]
 
 
 async def test_darcys_own_write_is_in_the_index_at_once(app: App, chat) -> None:

@@ -11,6 +11,7 @@ message at a time (the overhead benchmark's case).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import time
@@ -30,18 +31,20 @@ class Breakdown:
         self.messages: dict[str, int] = defaultdict(int)
         self.by_method: dict[str, list[float]] = defaultdict(list)  # "category:method" → seconds
         self._kind: str | None = None
+        self._task: asyncio.Task[Any] | None = None  # the message's own task (not background work)
+        self.trips: dict[str, int] = defaultdict(int)  # statements and commits sent, by kind
         self._children: list[float] = []  # time spent in wrapped calls below the current one
 
     @contextmanager
     def message(self, kind: str) -> Iterator[None]:
         """One message of this kind ("request", "click"): what runs inside is counted."""
-        self._kind = kind
+        self._kind, self._task = kind, asyncio.current_task()
         self.messages[kind] += 1
         try:
             with self._charge("other", ""):
                 yield
         finally:
-            self._kind = None
+            self._kind = self._task = None
 
     @contextmanager
     def _charge(self, category: str, name: str) -> Iterator[None]:
@@ -85,11 +88,24 @@ class Breakdown:
 
             setattr(owner, name, timed)
 
+    def _trip(self, *_: Any) -> None:
+        """A statement or a COMMIT sent to the database by the message itself."""
+        if self._kind is not None and asyncio.current_task() is self._task:
+            self.trips[self._kind] += 1
+
     def instrument(self, app: Any) -> Callable[[], None]:
         """Wrap the app's parts; returns the undo for what is process-wide (the renderer)."""
+        from sqlalchemy import event
+
         import bot.terminal
 
-        repositories = (app.db.identity, app.db.pending, app.db.audit, app.deps.conversations.store)
+        engine = app.db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self._trip)
+        event.listen(engine, "commit", self._trip)
+
+        repositories = [app.db.identity, app.db.pending, app.db.audit, app.deps.conversations.store]
+        repositories += [part for part in (getattr(app.index, "repo", None),
+                                           getattr(app.notifications, "ledger", None)) if part is not None]
         for repository in repositories:
             for name, _ in inspect.getmembers(type(repository), inspect.iscoroutinefunction):
                 if not name.startswith("_"):
@@ -110,6 +126,10 @@ class Breakdown:
                    for part, seconds in sorted(parts.items())}
             for kind, parts in sorted(self.totals.items())
         }
+
+    def db_round_trips_per_message(self) -> dict[str, float]:
+        """Statements and COMMITs each message sent (a repository call cached in memory sends none)."""
+        return {kind: round(self.trips.get(kind, 0) / n, 2) for kind, n in sorted(self.messages.items())}
 
     def db_calls_per_message(self) -> dict[str, float]:
         return {kind: round(calls.get("db", 0) / self.messages[kind], 2)

@@ -103,6 +103,7 @@ async def run(mode: Mode) -> dict[str, Any]:
     headline, before = summarise(runs["database"]), summarise(runs["memory"])
     return {**headline, "overhead_breakdown_ms": breakdown.per_message_ms(),
             "db_calls_per_message": breakdown.db_calls_per_message(),
+            "db_round_trips_per_message": breakdown.db_round_trips_per_message(),
             "conversation_db_calls_per_message": breakdown.conversation_calls_per_message(),
             "overhead_p50_ms_conversations_in_memory": before["overhead_p50_ms"],
             "overhead_p99_ms_conversations_in_memory": before["overhead_p99_ms"],

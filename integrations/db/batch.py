@@ -10,6 +10,7 @@ import asyncio
 from typing import Any
 
 import structlog
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 from sqlmodel import SQLModel
@@ -53,7 +54,8 @@ class RowBatcher:
                 return
             try:
                 async with self._sessions() as session:
-                    session.add_all([*rows, *also])
+                    for table, values in _by_table([*rows, *also]).items():
+                        await session.execute(insert(table), values)  # one executemany a table
                     if then is not None:
                         await session.exec(then)
                     await session.commit()
@@ -62,3 +64,12 @@ class RowBatcher:
                 if isinstance(exc, SQLAlchemyError | OSError):
                     raise StorageError(f"the database is unavailable ({type(exc).__name__})") from exc
                 raise
+
+
+def _by_table(rows: list[SQLModel]) -> dict[type[SQLModel], list[dict[str, Any]]]:
+    """Each table's rows as values for one INSERT of many (an id left unset is the database's)."""
+    grouped: dict[type[SQLModel], list[dict[str, Any]]] = {}
+    for row in rows:
+        values = row.model_dump(exclude={"id"} if getattr(row, "id", None) is None else set())
+        grouped.setdefault(type(row), []).append(values)
+    return grouped

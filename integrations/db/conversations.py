@@ -1,22 +1,17 @@
 """Conversations in the database (core/conversation.py's ConversationStore): one row per
 (platform, channel, user), so every replica, and the process after a restart, sees the same.
 
-Each call is one statement: a read is one SELECT, a write one conditional UPDATE (or an INSERT
-that does nothing if another replica inserted first), and a write that matched no row lost the
-race (compare-and-set on `version`). On PostgreSQL the statement is autocommitted (no BEGIN and
-COMMIT round trips); on SQLite a plain transaction is cheaper (switching aiosqlite to autocommit
-and back costs two more trips to its thread).
+Each call is one statement that commits by itself (`Database.statement`): a read is one
+SELECT, a write one conditional UPDATE (or an INSERT that does nothing if another replica
+inserted first), and a write that matched no row lost the race (compare-and-set on `version`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.conversation import Conversation, Key, Stored
 from integrations.db.repository import _aware, as_utc, storage_errors
@@ -33,16 +28,6 @@ class SqlConversationStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """One statement, committed: see the module's docstring."""
-        if self._db.dialect == "postgresql":
-            async with self._db.engine.connect() as conn:
-                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
-            return
-        async with self._db.engine.begin() as conn:
-            yield conn
-
     @staticmethod
     def _where(key: Key) -> tuple[object, ...]:
         platform, channel_id, user_id = key
@@ -50,7 +35,7 @@ class SqlConversationStore:
 
     async def load(self, key: Key, now: datetime) -> Stored:
         stmt = select(Row.version, Row.data_json, Row.expires_at).where(*self._where(key))  # type: ignore[arg-type]
-        async with self._connection() as conn:
+        async with self._db.statement() as conn:
             row = (await conn.execute(stmt)).first()
         if row is None:
             return Stored(Conversation())
@@ -73,12 +58,12 @@ class SqlConversationStore:
                 .where(*self._where(key), Row.version == version)  # type: ignore[arg-type]
                 .values(version=version + 1, **values)
             )
-        async with self._connection() as conn:
+        async with self._db.statement() as conn:
             result = await conn.execute(stmt)
         return result.rowcount == 1
 
     async def forget_expired(self, now: datetime) -> int:
         stmt = delete(Row).where(Row.expires_at <= as_utc(now))  # type: ignore[arg-type]
-        async with self._connection() as conn:
+        async with self._db.statement() as conn:
             result = await conn.execute(stmt)
         return result.rowcount or 0

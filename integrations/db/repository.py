@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy import delete, event, func, or_, text, update
+from sqlalchemy import delete, event, func, insert, or_, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -100,6 +100,8 @@ class Database:
             # A long-running service: connections dropped by the server or a proxy are replaced.
             self.engine = create_async_engine(url, pool_pre_ping=True, pool_recycle=1800)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._pinned: AsyncConnection | None = None  # SQLite's connection for `statement`
+        self._pinned_turn = asyncio.Lock()
         self.identity = SqlIdentityRepository(self)
         self.codes = SqlCodeRepository(self)
         self.link_requests = SqlLinkRequests(self)
@@ -168,7 +170,35 @@ class Database:
                 raise
             await conn.exec_driver_sql("COMMIT")
 
+    @contextlib.asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one statement that commits by itself (a read, a compare-and-set,
+        one insert): the path every message takes. PostgreSQL: a pooled connection in
+        autocommit (no BEGIN and COMMIT round trips). SQLite: one connection kept open in
+        autocommit mode and taken in turns; a pool checkout and a transaction around each
+        statement cost more than the statement (0.9 ms against 0.45 ms, measured here)."""
+        if self.dialect == "postgresql":
+            async with self.engine.connect() as conn:
+                yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+            return
+        async with self._pinned_turn:
+            if self._pinned is None:
+                conn = await self.engine.connect()
+                self._pinned = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield self._pinned
+            except (SQLAlchemyError, OSError):
+                await self._unpin()  # a broken connection is replaced at the next statement
+                raise
+
+    async def _unpin(self) -> None:
+        pinned, self._pinned = self._pinned, None
+        if pinned is not None:
+            with contextlib.suppress(Exception):
+                await pinned.close()
+
     async def close(self) -> None:
+        await self._unpin()
         try:
             await self.audit.flush()
         except StorageError as exc:  # nothing more can be done for those rows: say so
@@ -627,32 +657,31 @@ class SqlPendingRepository:
         self._db = db
 
     async def add(self, action: PendingAction) -> None:
-        async with self._db.sessions() as session:
-            session.add(
-                PendingActionRow(
-                    id=action.id,
-                    kind=action.kind,
-                    platform=action.platform,
-                    user_id=action.user_id,
-                    channel_id=action.channel_id,
-                    tool=action.tool,
-                    plan_json=json.dumps(action.resolved, default=str),
-                    options_json=json.dumps(action.options),
-                    summary=action.summary,
-                    text=action.text,
-                    args_hash=action.args_hash,
-                    state=action.state,
-                    created_at=as_utc(action.created_at),
-                    expires_at=as_utc(action.expires_at),
-                    correlation_id=action.correlation_id,
-                )
-            )
-            await session.commit()
+        row = dict(
+            id=action.id,
+            kind=action.kind,
+            platform=action.platform,
+            user_id=action.user_id,
+            channel_id=action.channel_id,
+            tool=action.tool,
+            plan_json=json.dumps(action.resolved, default=str),
+            options_json=json.dumps(action.options),
+            summary=action.summary,
+            text=action.text,
+            args_hash=action.args_hash,
+            state=action.state,
+            created_at=as_utc(action.created_at),
+            expires_at=as_utc(action.expires_at),
+            correlation_id=action.correlation_id,
+        )
+        async with self._db.statement() as conn:
+            await conn.execute(insert(PendingActionRow).values(**row))
 
     async def get(self, pending_id: str) -> PendingAction | None:
-        async with self._db.sessions() as session:
-            row = await session.get(PendingActionRow, pending_id)
-            return None if row is None else _pending(row)
+        stmt = select(*PENDING_COLUMNS).where(PendingActionRow.id == pending_id)
+        async with self._db.statement() as conn:
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else _pending(row)
 
     async def claim(
         self, pending_id: str, *, platform: str, user_id: str, now: datetime
@@ -669,11 +698,10 @@ class SqlPendingRepository:
                 PendingActionRow.expires_at > as_utc(now),  # type: ignore[operator]
             )
             .values(state=PendingState.CONFIRMED.value, moved_at=_now())
-            .returning(PendingActionRow)
+            .returning(*PENDING_COLUMNS)
         )
-        async with self._db.sessions() as session:
-            row = (await session.exec(stmt)).scalars().first()  # type: ignore[call-overload]
-            await session.commit()
+        async with self._db.statement() as conn:
+            row = (await conn.execute(stmt)).first()
         return None if row is None else _pending(row)
 
     async def open_count(self, platform: str, user_id: str, now: datetime) -> int:
@@ -714,13 +742,16 @@ class SqlPendingRepository:
         )
         if now is not None:
             stmt = stmt.where(PendingActionRow.expires_at > as_utc(now))
-        async with self._db.sessions() as session:
-            outcome = await session.exec(stmt)  # type: ignore[call-overload]
-            await session.commit()
-            return outcome.rowcount == 1
+        async with self._db.statement() as conn:
+            outcome = await conn.execute(stmt)
+        return outcome.rowcount == 1
 
 
-def _pending(row: PendingActionRow) -> PendingAction:
+PENDING_COLUMNS = tuple(PendingActionRow.__table__.columns)  # type: ignore[attr-defined]
+
+
+def _pending(row: Any) -> PendingAction:
+    """A pending action from its row (an ORM row, or a Core row with the same columns)."""
     return PendingAction(
         id=row.id,
         kind=PendingKind(row.kind),

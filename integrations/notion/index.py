@@ -84,6 +84,8 @@ class TaskIndex:
         self._background: set[asyncio.Task[Any]] = set()
         self._refreshing: asyncio.Task[Any] | None = None
         self._sweeping: asyncio.Task[Any] | None = None
+        self._unsaved: list[IndexedTask] = []  # own writes on their way to the database
+        self._saving: asyncio.Task[Any] | None = None
 
     # ---- core.ports.TaskIndex ---------------------------------------------------------
 
@@ -119,14 +121,23 @@ class TaskIndex:
     # ---- own writes --------------------------------------------------------------------
 
     async def written(self, task: Task) -> None:
-        """Darcy wrote this task: the index shows it at once, here and (by version) elsewhere.
-        The write is made: a database failure here only leaves the next refresh to find it."""
+        """Darcy wrote this task: this replica's answers show it at once; the database (and by
+        version the other replicas) a moment later, off the path of the click's reply. The
+        write is made: a database failure here only leaves the next refresh to find it."""
         self._put_local([task], [])
-        try:
-            await self.repo.put([IndexedTask(task, stamp(datetime.now(UTC)))])
-        except StorageError as exc:
-            log.warning("task_index_write_not_saved", error=str(exc))
-            self._stale = True
+        self._unsaved.append(IndexedTask(task, stamp(datetime.now(UTC))))
+        if self._saving is None or self._saving.done():
+            self._saving = self._spawn(self._save_written())
+
+    async def _save_written(self) -> None:
+        """Own writes queued meanwhile go in one transaction."""
+        while self._unsaved:
+            batch, self._unsaved = self._unsaved, []
+            try:
+                await self.repo.put(batch)
+            except StorageError as exc:
+                log.warning("task_index_write_not_saved", error=str(exc))
+                self._stale = True
 
     async def removed(self, task_id: str) -> None:
         """The page is in the trash, or was not found: it leaves the index."""

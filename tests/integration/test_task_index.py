@@ -164,6 +164,8 @@ async def test_replicas_share_the_index_and_one_refreshes_at_a_time(replicas: tu
     await repo.release_lease(one.index.owner)
 
     await one.deps.store.update_task(task_id(one, "Recruit judges"), TaskChanges(title="Recruit more judges"))
+    assert "Recruit more judges" in await names(one)  # at once where it was written
+    await one.index.settle()  # saved behind the reply
     await two.index.refresh()  # one's own write reaches two through the database
     assert "Recruit more judges" in await names(two)
 

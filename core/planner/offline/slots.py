@@ -66,11 +66,26 @@ _LEAD_IN = re.compile(
 )
 
 
+# Taking a task, phrased as permission or an offer: "fine for me to take over X", "happy to grab X",
+# "mind if I do X", "I can take X". All say "I'll take over X".
+_OFFER = re.compile(
+    r"(?:\b\w+ (?:said|says|told me|reckons)(?: that)? )?(?:(?:it'?s|its|it is|is it|would it be|it'd be) )?"
+    r"(?:(?:fine|ok|okay|cool|alright|all good)(?: with \w+)? (?:for me to|if i)|"
+    r"(?:do you |would you )?mind if i|"
+    r"(?:(?:i'?m|i am|i'd be|i would be|am) )?(?:happy|glad|keen|free|willing|able) to|"
+    r"i (?:can|could|may|don't mind|do not mind|wouldn't mind)|(?:can|could|may) i|let me)\s+"
+    r"(?:take|taking|grab|grabbing|handle|handling|pick up|picking up|look after|looking after|cover|"
+    r"covering|own|do|doing)(?:\s+(?:over|on))?\s+(?=\S)",
+    re.I,
+)
+
+
 def strip_claims(s: str) -> str:
     """The request without pleasantries before it ("hope you're well!"), lead-ins ("just wanted to
     let you know") or claims of authority ("Bob's fine with me doing it, …")."""
     while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
         s = s[m.end() :]
+    s = _OFFER.sub("i'll take over ", s, count=1)
     for pattern in _CLAIM_RES:
         s = pattern.sub(" ", s)
     while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():

@@ -254,7 +254,7 @@ def fill_status(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     if found is None:
         return None
     option, span = found
-    task = _task_near(utt, core, span, ctx)
+    task = _reported_task(utt, core, span, ctx) or _task_near(utt, core, span, ctx)
     verb = re.fullmatch(
         r"(?:(?:i|we)(?:'ve| have)?\s+)?(?:just\s+|finally\s+|already\s+)*(?P<v>[a-z]+ed|sent|paid|built|"
         r"bought|made|wrote|ran|held|set up)",
@@ -269,6 +269,26 @@ def fill_status(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     if task:
         args["task"] = task
     return ToolCall(tool="update_task", args=args)
+
+
+# After a blocked cue, who or what it waits on, then the task: "waiting on quotes for the catering".
+_BLOCKER = re.compile(r"^\s*(?:waiting\s+(?:on|for)\s+|by\s+)?(?P<blocker>.+?)\s+"
+                      r"(?:for|about|on|with|re|regarding)\s+(?P<task>.+)$", re.I)  # fmt: skip
+
+
+def _reported_task(utt: Utterance, core: str, span: tuple[int, int], ctx: PlannerInput) -> str | None:
+    """The task a status report is about when its words say which side of the cue it is:
+    the subject before it ("the badges are blocked on the supplier": not the supplier), or,
+    with nothing before, what follows the blocker ("stuck waiting on quotes for the catering")."""
+    clauses = _clauses(core[: span[0]])
+    before = core[clauses[-1][0] : clauses[-1][1]] if clauses and clauses[-1][1] >= span[0] - 1 else ""
+    if before.strip() and (task := task_in(utt, before, ctx)):
+        return task
+    cue, after = core[span[0] : span[1]], core[span[1] :]
+    waits = re.search(r"\b(?:waiting (?:on|for)|by)$", cue, re.I) or re.match(r"\s*(?:waiting|by)\b", after,
+                                                                                re.I)
+    m = _BLOCKER.match(re.split(r"[,;.!?]", after)[0]) if waits else None
+    return task_in(utt, m.group("task"), ctx) if m else None
 
 
 # Verbs that say a task is finished whatever it was, unlike "recruited" or "booked".

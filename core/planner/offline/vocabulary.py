@@ -58,15 +58,26 @@ def clean_phrase(msg: Utterance, s: str) -> str:
     return s.strip(" \t,.;:!?\"'`-–—").strip()
 
 
+# How people point at a task rather than name it: "the one about X", "that X thing", "the X task".
+_POINTING = re.compile(
+    r"^(?:(?:the|that|this|my|our)\s+)?(?:one|thing|task|job|bit|card|ticket|item)s?\s+"
+    r"(?:about|for|on|re|regarding|with|called|named|titled|to do with)\s+",
+    re.I,
+)
+_POINTING_END = re.compile(r"(?<=\w)\s+(?:one|thing|task|job|bit|card|ticket|item|stuff)$", re.I)
+
+
 def task_phrase(msg: Utterance, s: str) -> str | None:
     """A task as named, or None for a pronoun ("mark it done")."""
     cleaned = re.sub(rf"{_MENTION}\s*(?:'s)?\s*", "", clean_phrase(msg, s)).strip()
+    cleaned = _POINTING_END.sub("", _POINTING.sub("", cleaned)).strip()
+    cleaned = re.sub(r"^(?:that|this|those|these)\s+(?=\w)", "", cleaned, flags=re.I)
     dated = find_date_phrase(cleaned)
     if dated and dated[1][1] >= len(cleaned) - 1 and dated[1][0] > 0:  # "… today"
         cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
         cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
-    if not cleaned or cleaned.lower() in _PRONOUNS:
+    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our"):
         return None
     return cleaned
 

@@ -26,8 +26,8 @@ STATUS_WORDS: list[tuple[str, str]] = [
     (r"in[- ]?progress|started|underway|under way|ongoing|wip|doing|being worked on",
      "In Progress"),
     (r"blocked|stuck|on hold|waiting", "Blocked"),
-    (r"done|complete|completed|finished|sorted|closed|resolved|ticked off|all good|"
-     r"good to go|taken care of|handled|dealt with|wrapped up|dusted|done and dusted", "Done"),
+    (r"(?:done|complete|completed|finished|finish|sorted|closed|resolved|ticked off|all good|"
+     r"good to go|taken care of|handled|dealt with|wrapped up|dusted|done and dusted)(?: already)?", "Done"),
     (r"archived?|shelved|binned|deleted", "Archive"),
 ]  # fmt: skip
 STATUS_ALT = "|".join(p for p, _ in STATUS_WORDS)
@@ -81,7 +81,9 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"gone out|went out|out the door|delivered|printed|recruited|ordered|"
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
-     r"knocked out|got through|smashed|nailed)|(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
+     r"knocked out|got through|smashed|nailed)|(?:i am |i'm |i have |i've |we are |we have |is |are |"
+     r"(?:has|have) been |already )(?:already |now |all )*finish(?= |$|[,.!])|finish already|"
+     r"(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
      r"all set|a go|good to go|in the bag|locked in|over the line)(?= *[,.!]|$)|"
      rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"
      rf"(?: and (?!{_NOT_DONE})[a-z]+ed)*(?= *[,.!]|$)", "Done"),

@@ -58,10 +58,11 @@ _PLEASANTRY = re.compile(
     re.I,
 )
 _LEAD_IN = re.compile(
-    r"^(?:(?:just )?(?:wanted to |want to |thought i'?d )?(?:let you know|letting you know|tell you|say|"
-    r"update you|mention)(?: that)?|fyi|btw|heads up|just so you know|quick update|update|status update|"
-    r"i think|i reckon|i guess|i believe|pretty sure|looks like|seems like|it seems|good news|"
-    r"great news|so)\b[\s,:–—-]*",
+    r"^(?:(?:just )?(?:wanted to |want to |thought i'?d |(?:i'?ve |i have |i was )?(?:been )?(?:meaning|"
+    r"wanting|going) to )?(?:let you know|letting you know|tell you|say|update you|mention)(?: that)?|"
+    r"fyi|btw|heads up|just so you know|quick update|update|status update|basically|"
+    r"i think|i reckon|i guess|i believe|i wonder|i was wondering|i'm wondering|pretty sure|looks like|"
+    r"seems like|it seems|good news|great news|so)\b[\s,:–—-]*",
     re.I,
 )
 
@@ -70,7 +71,7 @@ _LEAD_IN = re.compile(
 # "mind if I do X", "I can take X". All say "I'll take over X".
 _OFFER = re.compile(
     r"(?:\b\w+ (?:said|says|told me|reckons)(?: that)? )?(?:(?:it'?s|its|it is|is it|would it be|it'd be) )?"
-    r"(?:(?:fine|ok|okay|cool|alright|all good)(?: with \w+)? (?:for me to|if i)|"
+    r"(?:(?:fine|ok|okay|cool|alright|all good)(?: with \w+)? (?:for me to|if i)|^(?:for me to|if i)|"
     r"(?:do you |would you )?mind if i|"
     r"(?:(?:i'?m|i am|i'd be|i would be|am) )?(?:happy|glad|keen|free|willing|able) to|"
     r"i (?:can|could|may|don't mind|do not mind|wouldn't mind)|(?:can|could|may) i|let me)\s+"
@@ -119,10 +120,11 @@ _NOT_TASK = {
     "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
     "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
-    "own", "owns", "pick", "picking", "let's", "lets",
+    "own", "owns", "pick", "picking", "let's", "lets", "pretty", "much", "basically", "nearly",
+    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "last", "night", "finish",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
-    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
+    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|if|unless|"
     r"so|and then|then|, ?she|, ?he|, ?they)\b.*$",
     re.I,
 )

@@ -163,7 +163,7 @@ _COURTESY = (
     r"(?:would|do) you mind|(?:is it possible|would it be possible) (?:for you )?to|"
     r"i was wondering if you could|i wonder if you could|"
     r"(?:please )?help me(?: to)?(?= (?:create|add|make|mark|change|set|move|push|assign|update|put|give)\b)|"
-    r"please to|pls to|maybe|perhaps|possibly"
+    r"please to|pls to|maybe|perhaps|possibly|(?:would|could|will) you be able to|are you able to"
 )
 _POLITE = re.compile(
     rf"^(?:{_COURTESY}|"
@@ -171,7 +171,8 @@ _POLITE = re.compile(
     r"quick (?:one|thing|q|question)|one more thing|also|btw|"
     r"can you|could you|would you|will you|can u|could u|"
     r"i want you to|i'd like you to|i need you to|go ahead and|quickly|just|"
-    r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets)(?=\s+(?:create|add|make|"
+    r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets|i'd love to|i would love to)"
+    r"(?=\s+(?:create|add|make|push|"
     r"assign|reassign|rename|archive|mark|see|list|show|know|check|comment|link|move|push|change|"
     r"set|update|log|leave|view|get)\b))"
     r"(?:[\s,!:.—–-]+|$)",

@@ -67,8 +67,15 @@ _POINTING = re.compile(
 _POINTING_END = re.compile(r"(?<=\w)\s+(?:one|thing|task|job|bit|card|ticket|item|stuff)$", re.I)
 
 
+# Reported speech: the task comes after it ("… and she reckons the newsletter is done").
+_HEARSAY = re.compile(r"\b(?:reckons?|says|said|thinks|told me|mentioned|reckoned)(?:\s+that)?\s+", re.I)
+_HEDGE_END = re.compile(r"(?:\s+(?:is|are|'s|was|were))?(?:\s+(?:pretty much|basically|almost|nearly|"
+                        r"mostly|kinda|kind of|sort of|more or less))+$", re.I)  # fmt: skip
+
+
 def task_phrase(msg: Utterance, s: str) -> str | None:
     """A task as named, or None for a pronoun ("mark it done")."""
+    s = _HEDGE_END.sub("", _HEARSAY.split(s)[-1])
     cleaned = re.sub(rf"{_MENTION}\s*(?:'s)?\s*", "", clean_phrase(msg, s)).strip()
     cleaned = _POINTING_END.sub("", _POINTING.sub("", cleaned)).strip()
     cleaned = re.sub(r"^(?:that|this|those|these)\s+(?=\w)", "", cleaned, flags=re.I)
@@ -77,6 +84,8 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
         cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
         cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
+    when = r"\s+(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
+    cleaned = re.sub(when, "", cleaned, flags=re.I)  # when it happened is not the task's name
     if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our"):
         return None
     return cleaned

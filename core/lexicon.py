@@ -73,6 +73,7 @@ STATEMENT_CUES: list[tuple[str, str]] = [
     (r"(?:made|making) (?:a )?start (?:on|with)|(?:have |'ve |i )?(?:just )?(?:started|begun|"
      r"began|kicked off)(?: on| with| working on)?|(?:am |'m |are |'re |i'm |we're )?(?:now )?"
      r"(?:working on|on it|underway|in progress|under way|getting (?:going|started) on)|"
+     r"still (?:working|going|doing)(?: on)?(?: (?:it|them|that))?|"
      r"(?:is |are )?(?:in progress|underway|under way|ongoing)", "In Progress"),
     (r"(?:is |are |'s |'re |has been |have been |was |were )?(?:all |now |finally |officially |"
      r"totally )*(?:done(?: and dusted)?|finished|complete(?:d)?|sorted(?: out)?|wrapped up|"

@@ -121,7 +121,7 @@ _NOT_TASK = {
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
     "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
     "own", "owns", "pick", "picking", "let's", "lets", "pretty", "much", "basically", "nearly",
-    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "last", "night", "finish",
+    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "finish", "not", "yet",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|if|unless|"
@@ -428,7 +428,8 @@ def _people_call(utt: Utterance, rest: str, ctx: PlannerInput, **change: list[st
 
 _TELL = re.compile(
     r"^(?:tell|let|ping|notify|remind)\s+(?:the\s+|everyone\s+on\s+|whoever\s+(?:has|is on|owns)\s+)?"
-    r"(?P<task>.+?)\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)"
+    r"(?P<task>.+?)(?:\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)|"
+    r"\s+(?:folks|people|team|crew|owners?)\s+)"
     r"(?P<text>.+)$",
     re.I,
 )
@@ -460,6 +461,8 @@ _ASKING = re.compile(
 def fill_show(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
     """A question about one task ("is the venue booking done?"): the task, in full."""
     s = _ASKING.sub("", core.strip().rstrip("?!. "))
+    s = re.sub(r",?\s+(?:how(?:'s| is) (?:it|that) going|what(?:'s| is) (?:the )?(?:status|latest|news)|"
+               r"(?:any )?(?:status|update|news)|is it (?:done|finished|ready)(?: yet)?)$", "", s, flags=re.I)
     s = re.sub(r"\s+(?:done|finished|complete|started|blocked|due|yet|still on track|on track|"
                r"been \w+|waiting on|going|at)(?:\s+yet)?$", "", s, flags=re.I)  # fmt: skip
     task = task_in(utt, s, ctx)
@@ -530,6 +533,7 @@ def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     s = _WRAPPER_END.sub("", s).strip()
     s, assignees = take_assign_clause(s, ctx)
     s = strip_polite(s.strip(" ,.;"))
+    s = re.sub(r"^(?:(?:put|write|jot|note) down|log|record|note)\s+that\s+", "", s, flags=re.I)
     people: list[str] | None = None
     title: str | None = None
     if (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
@@ -550,8 +554,9 @@ def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     else:
         head = _REQUEST_HEAD.match(s)
         title = s[head.end() :] if head else s
-        title = re.sub(r"^(?:(?:a|an|another|new)\s+)*(?:task|one|todo|reminder)?\s*"
-                       r"(?:called|named|to|:)?\s*", "", title, flags=re.I)  # fmt: skip
+        title = re.sub(r"^(?:(?:a|an|another|new|one)\s+)*(?:task|one|todo|reminder)?\s*"
+                       r"(?:called|named|to|:|for(?=\s+\w+\s+(?:the|a|an|some|new|our|my)\b))?\s*", "", title,
+                       flags=re.I)  # "a task for buy the batteries": non-native "for" + a verb
         title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
                        title, flags=re.I)  # fmt: skip
     people = assignees or people

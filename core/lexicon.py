@@ -83,7 +83,7 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
      r"knocked out|got through|smashed|nailed)|(?:i am |i'm |i have |i've |we are |we have |is |are |"
-     r"(?:has|have) been |already )(?:already |now |all )*finish(?= |$|[,.!])|finish already|"
+     r"(?:has|have) been |already )(?:already |now |all )*finish(?= |$|[,.!])|"
      r"(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
      r"all set|a go|good to go|in the bag|locked in|over the line)(?= *[,.!]|$)|"
      rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"

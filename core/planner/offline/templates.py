@@ -41,6 +41,8 @@ TEMPLATES: dict[str, list[str]] = {
         "{P}", "{P}?", "what about {P}", "and {P}?", "{P} in {PR}", "{PR}?", "what about {PR}",
         "mine?", "just mine", "my ones", "what task i have", "please give me list of my task",
         "show me task of {PR}", "i want to know what is due {D}", "what is {P} doing now",
+        "list me all task for {PR}", "list all task of {P}", "list me my task", "what did i finish already",
+        "what did {P} finish already", "what i finish in {PR}", "anything due between {D} and {D}",
     ],
     "list_projects": [
         "what projects are there", "which projects are active", "list the projects",

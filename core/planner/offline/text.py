@@ -168,7 +168,8 @@ _COURTESY = (
 _POLITE = re.compile(
     rf"^(?:{_COURTESY}|"
     r"please|kindly|hey|hi|hello|yo|oi|ok(?:ay)?|so|um+|uh+|hmm+|@?/?darcy|anyway|right|"
-    r"quick (?:one|thing|q|question)|one more thing|also|btw|"
+    r"quick (?:one|thing|q|question|favou?r)|one more thing|also|btw|(?:hey|hi|hello) there|yeah|"
+    r"the thing is|"
     r"can you|could you|would you|will you|can u|could u|"
     r"i want you to|i'd like you to|i need you to|go ahead and|quickly|just|"
     r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets|i'd love to|i would love to)"
@@ -187,7 +188,8 @@ _POLITE_END = re.compile(
     r"(?:that|it|this) (?:would|'d|will|'ll) be (?:great|amazing|awesome|lovely|perfect|a big help|"
     r"really helpful|helpful)|that'd be (?:great|amazing|awesome|lovely|perfect)|you're the best|"
     r"if (?:you can|possible|you don't mind|that's ok(?:ay)?|it's not too much trouble)|"
-    r"when(?:ever)? you (?:get|have) (?:a )?(?:sec|second|minute|moment|chance)|no rush))+[\s!.?]*$",
+    r"when(?:ever)? you (?:get|have) (?:a )?(?:sec|second|minute|moment|chance)|"
+    r"no (?:rush|worries|stress|pressure|hurry)))+[\s!.?]*$",
     re.I,
 )
 

@@ -76,6 +76,8 @@ _HEDGE_END = re.compile(r"(?:\s+(?:is|are|'s|was|were))?(?:\s+(?:pretty much|bas
 def task_phrase(msg: Utterance, s: str) -> str | None:
     """A task as named, or None for a pronoun ("mark it done")."""
     s = _HEDGE_END.sub("", _HEARSAY.split(s)[-1])
+    s = re.sub(r"\s+(?:is|are|'s)\s+(?:still\s+)?(?:broken|not working|failing|down|playing up)$", "", s,
+               flags=re.I)  # how it is going is not its name
     cleaned = re.sub(rf"{_MENTION}\s*(?:'s)?\s*", "", clean_phrase(msg, s)).strip()
     cleaned = _POINTING_END.sub("", _POINTING.sub("", cleaned)).strip()
     cleaned = re.sub(r"^(?:that|this|those|these)\s+(?=\w)", "", cleaned, flags=re.I)

@@ -86,7 +86,7 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
         cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
         cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
-    when = r"\s+(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
+    when = r"(?:^|\s+)(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
     cleaned = re.sub(when, "", cleaned, flags=re.I)  # when it happened is not the task's name
     if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our"):
         return None

@@ -269,8 +269,17 @@ PHRASING_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
     ("samantha", "sql slides how is it going", "show_task", {"task": "Prepare SQL workshop slides"}),
     ("sam", "add comment to python slides that the projector is broken", "add_comment",
      {"task": "Prepare Python workshop slides", "text": "the projector is broken"}),
+    ("samantha", "i have some problem with sql slides, is blocked", "update_task",
+     {"task": "Prepare SQL workshop slides", "status": "Blocked"}),
+    # a task said first, then what to do with "it"
+    ("hiro", "um the industry night photographer thing, can we move it to next thursday", "update_task",
+     {"task": "Photograph industry night", "due": "2026-11-26"}),
     # terse
     ("tom", "mine?", "list_tasks", {"assignee": "tom"}),
+    ("samantha", "my done tasks", "list_tasks", {"assignee": "samantha", "status": ["Done"]}),
+    ("priya", "things i haven't started", "list_tasks", {"assignee": "priya", "status": ["Not Started"]}),
+    ("carol", "stuff due next week for the hackathon", "list_tasks",
+     {"project": "Hackathon 2026", "due_after": "2026-11-23", "due_before": "2026-11-29"}),
     ("bob", "anything due between monday and friday in marketing", "list_tasks",
      {"project": "Marketing", "due_after": "2026-11-23", "due_before": "2026-11-27"}),
 ]  # fmt: skip

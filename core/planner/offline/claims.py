@@ -68,6 +68,8 @@ def strip_claims(s: str) -> str:
     while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
         s = s[m.end() :]
     s = _OFFER.sub("i'll take over ", s, count=1)
+    s = re.sub(r"\bi(?:'ll| will)\s+(?:take|grab)(?:\s+(?:over|on))?\s+(?=\S)", "i'll take over ", s, count=1,
+               flags=re.I)  # "I'll take the slides"
     for pattern in _CLAIM_RES:
         s = pattern.sub(" ", s)
     while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():

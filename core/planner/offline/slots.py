@@ -42,7 +42,8 @@ _NOT_TASK = {
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
     "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
     "own", "owns", "pick", "picking", "let's", "lets", "pretty", "much", "basically", "nearly",
-    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "finish", "not", "yet",
+    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "finish", "not", "yet", "problem",
+    "problems", "issue", "issues", "trouble",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|if|unless|"

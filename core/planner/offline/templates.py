@@ -43,6 +43,11 @@ TEMPLATES: dict[str, list[str]] = {
         "show me task of {PR}", "i want to know what is due {D}", "what is {P} doing now",
         "list me all task for {PR}", "list all task of {P}", "list me my task", "what did i finish already",
         "what did {P} finish already", "what i finish in {PR}", "anything due between {D} and {D}",
+        "stuff due {D} for {PR}", "things due {D} in {PR}", "{PR} stuff due {D}",
+        "tasks due {D} for the {PR}",
+        "my done tasks", "my {SW} tasks", "things i haven't started", "stuff {P} hasn't started yet",
+        "things i've finished", "{P}'s done stuff", "what's happening at the club at the moment",
+        "what's going on right now", "everything that's {SW}",
     ],
     "list_projects": [
         "what projects are there", "which projects are active", "list the projects",
@@ -114,6 +119,7 @@ TEMPLATES: dict[str, list[str]] = {
         "{T} is finish", "i am finish {T}", "i have finish {T}", "{T} finish already",
         "{T} not finish yet, still working", "{T} is complete already", "{T} still working on it",
         "{T} is waiting on {P}", "waiting on {P} for {T}", "blocked by {P} on {T}",
+        "{T}, can you mark it {SW}", "{T} - it's {SW} now", "i have some problem with {T}, is blocked",
         "mark all my {PR} tasks done", "mark all of {P}'s tasks as {SW}", "archive all tasks in {PR}",
         "set every {PR} task to {SW}", "close all my tasks in {PR}",
     ],
@@ -129,6 +135,7 @@ TEMPLATES: dict[str, list[str]] = {
         "{T} needs to go out by {D}", "postpone {T} to {D}", "reschedule {T} for {D}",
         "push all {PR} tasks to {D}", "move all my tasks to {D}",
         "{T} need more time until {D}", "please change deadline of {T} to {D}", "i need {T} moved to {D}",
+        "{T}, can we move it to {D}", "{T} - can you push it to {D}", "{T}, can it be due {D}",
     ],
     "update_people": [
         "reassign {T} to {P}", "reassign {TT} to {P}", "reassign {TT} for {PR} to {P}",
@@ -218,6 +225,9 @@ FILLERS: dict[str, list[str]] = {
         "Design flyer for open day", "Renew domain name", "Write event recap", "Update member list",
         "Fix login page bug", "Book room for AGM", "Draft sponsor emails", "Set up ticketing page",
         "Collect receipts for reimbursement", "Plan the trivia night", "Record intro video",
+        "the ⟨PROJECT⟩ photographer", "the ⟨PROJECT⟩ poster", "my ⟨PROJECT⟩ slides",
+        "the ⟨PROJECT⟩ catering thing",
+        "the one about the badges", "that newsletter thing", "the run sheet task",
     ],
     "TN": ["interview questions", "catering order", "poster", "newsletter", "run sheet", "slides"],
     "TT": [

@@ -88,7 +88,7 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
     when = r"(?:^|\s+)(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
     cleaned = re.sub(when, "", cleaned, flags=re.I)  # when it happened is not the task's name
-    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our"):
+    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our", "is", "are"):
         return None
     return cleaned
 

@@ -58,7 +58,8 @@ _NOT_DONE = (r"(?:assign|need|requir|delay|postpon|schedul|plann|expect|suppos|c
              r"concern|interest|stuck|excit|tir|bor|overwhelm|confus)ed\b")
 STATEMENT_CUES: list[tuple[str, str]] = [
     (_AGAIN, "In Progress"),
-    (r"(?:can'?t|cannot|can not|couldn'?t|unable to) (?:go|get|move|do|progress|continue|finish|"
+    (r"(?:can'?t|cannot|can not|couldn'?t|unable to|(?:am |are |is )?not able to) (?:go|get|move|do|progress|"
+     r"continue|finish|"
      r"proceed)(?: any)?(?: further| more| forward| on| anything)?(?: with| on)?|"
      r"(?:is |are |'s |'re |am |i'm |we're )?(?:stuck|blocked|held up|on hold|stalled|paused)"
      r"(?: on| with| by)?|waiting (?:on|for)|(?:till|until|til) (?:\w+ )*?(?:repl(?:y|ies)|"
@@ -83,7 +84,7 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
      r"knocked out|got through|smashed|nailed)|(?:i am |i'm |i have |i've |we are |we have |is |are |"
-     r"(?:has|have) been |already )(?:already |now |all )*finish(?= |$|[,.!])|"
+     r"(?:has|have) been |already |i |we )(?:already |now |all |just )*finish(?= |$|[,.!])|"
      r"(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
      r"all set|a go|good to go|in the bag|locked in|over the line)(?= *[,.!]|$)|"
      rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"

@@ -274,6 +274,18 @@ PHRASING_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
     # a task said first, then what to do with "it"
     ("hiro", "um the industry night photographer thing, can we move it to next thursday", "update_task",
      {"task": "Photograph industry night", "due": "2026-11-26"}),
+    ("eve", "yeah the catering order can you assign that to dan he said he'd do it", "update_task",
+     {"task": "Order catering", "assignees": ["dan"]}),
+    ("dan", "recruitment poster i want to give it to eve", "update_task",
+     {"task": "Design recruitment poster", "assignees": ["eve"]}),
+    ("farid", "so i was thinking we should move the nav bug to next week because the designer is away",
+     "update_task", {"task": "Fix mobile navigation bug", "due": "2026-11-23"}),
+    ("bob", "create task design christmas post assign priya due friday in marketing", "create_task",
+     {"title": "Design christmas post", "assignees": ["priya"], "due": "2026-11-20", "project": "Marketing"}),
+    ("hiro", "i finish print the name badges", "update_task",
+     {"task": "Print name badges", "status": "Done"}),
+    ("priya", "i am not able to finish newsletter, i am stuck", "update_task",
+     {"task": "Schedule December newsletter", "status": "Blocked"}),
     # terse
     ("tom", "mine?", "list_tasks", {"assignee": "tom"}),
     ("samantha", "my done tasks", "list_tasks", {"assignee": "samantha", "status": ["Done"]}),

@@ -42,7 +42,7 @@ _LEAD_IN = re.compile(
     r"wanting|going) to )?(?:let you know|letting you know|tell you|say|update you|mention)(?: that)?|"
     r"fyi|btw|heads up|just so you know|quick update|update|status update|basically|"
     r"i think|i reckon|i guess|i believe|i wonder|i was wondering|i'm wondering|pretty sure|looks like|"
-    r"seems like|it seems|good news|great news|so)\b[\s,:–—-]*",
+    r"seems like|it seems|good news|great news|i was thinking|i'm thinking|so)\b[\s,:–—-]*",
     re.I,
 )
 
@@ -58,6 +58,18 @@ _OFFER = re.compile(
     r"(?:i am|i'm) wanting to|i want to|i'd like to|i would like to|i wanna)\s+"
     r"(?:take|taking|grab|grabbing|handle|handling|pick up|picking up|look after|looking after|cover|"
     r"covering|own|do|doing)(?:\s+(?:over|on))?\s+(?=\S)",
+    re.I,
+)
+
+
+# The task said first, then what to do with "it": "the catering order, can you assign that to Dan".
+_FRONTED = re.compile(
+    r"^(?P<topic>(?!(?:it|that|this|them|i|we|you|can|could|please|make|create|add|new|put|log|set|open|"
+    r"start|assign|mark|move|push|give|hand|remind|get|have|ask|tell|need)\b)[^,\s]+(?:\s+[^,\s]+){0,5}?),?\s+"
+    r"(?:(?:can|could|would|will) "
+    r"(?:you|we|u)\s+|please\s+|pls\s+|i (?:want|need|'d like|would like) to\s+|let's\s+|just\s+)*"
+    r"(?P<verb>mark|set|move|push|bump|give|hand|assign|reassign|archive|close|rename|change|delay|postpone|"
+    r"extend|tick off)\s+(?:it|that|this|them)\b(?P<rest>.*)$",
     re.I,
 )
 
@@ -79,7 +91,9 @@ def strip_claims(s: str) -> str:
                "i'll ", s, flags=re.I)  # fmt: skip
     s = re.sub(r"^(?:so\s+)?(?:i|we)\s+(?:can|could|may|am allowed to|'m allowed to)\s+(?!take|have|do|grab)",
                "", s, flags=re.I)  # fmt: skip
-    return strip_polite(s.strip(" ,.;")) if s.strip(" ,.;") else s
+    s = strip_polite(s.strip(" ,.;")) if s.strip(" ,.;") else s
+    m = _FRONTED.match(s)
+    return f"{m.group('verb')} {m.group('topic').strip()}{m.group('rest')}" if m else s
 
 
 __all__ = ["strip_claims"]

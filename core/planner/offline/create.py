@@ -243,12 +243,12 @@ def take_assign_clause(s: str, ctx: PlannerInput) -> tuple[str, list[str] | None
     for cue in reversed(list(_ASSIGN_CUE.finditer(s))):
         if cue.start() == 0:
             continue
-        clause = re.match(r"[^,;:]+", s[cue.end() :])
-        if not clause:
-            continue
         loose = "assign" in cue.group(0).lower()
-        if people := people_list(clause.group(0), ctx, loose=loose):
-            return _cut(s, (cue.start(), cue.end() + clause.end())), people
+        # the clause, or (said without commas) up to the next slot: "… assign priya due friday"
+        for clause in (re.match(r"[^,;:]+", s[cue.end() :]), re.match(r"[^,;:]+?(?=\s+(?:due|by|in|on)\b)",
+                                                                       s[cue.end() :])):
+            if clause and (people := people_list(clause.group(0), ctx, loose=loose)):
+                return _cut(s, (cue.start(), cue.end() + clause.end())), people
     return s, None
 
 
@@ -377,7 +377,10 @@ def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     s = re.sub(r"^(?:(?:put|write|jot|note) down|log|record|note)\s+that\s+", "", s, flags=re.I)
     people: list[str] | None = None
     title: str | None = None
-    if (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
+    assigned = re.match(r"^assign\s+(?P<title>.+)\s+to\s+(?P<who>.+)$", s, re.I)
+    if assigned and (found := people_list(assigned.group("who"), ctx, loose=True)):
+        people, title = found, assigned.group("title")
+    elif (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
         people, title = found, m.group("title")
     elif m := _SELF_TO.match(s):
         title = m.group("title")

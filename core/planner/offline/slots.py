@@ -47,7 +47,7 @@ _NOT_TASK = {
 }  # fmt: skip
 _SUBORDINATE = re.compile(
     r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|if|unless|"
-    r"so|and then|then|, ?she|, ?he|, ?they)\b.*$",
+    r"so|and then|then|, ?she|, ?he|, ?they|(?:he|she|they) (?:said|says|reckons))\b.*$",
     re.I,
 )
 _CLAUSE_SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|:\s+|\s+[-–—]+\s+|\s+(?:but|and then)\s+)\s*")
@@ -373,7 +373,8 @@ def fill_comment(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | Non
 # ---------------------------------------------------------------- show_task
 
 _ASKING = re.compile(
-    r"^(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
+    r"^(?:(?:can you |could you )?tell me\s+)?"
+    r"(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
     r"any news on|any updates? on|what'?s the latest on|where are we (?:at )?(?:with|on))\s+"
     r"(?:(?:anyone|anybody|someone|\w+)\s+)?(?:(?:started|finished|done|on|doing)\s+)?",
     re.I,

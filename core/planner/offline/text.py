@@ -163,7 +163,9 @@ _COURTESY = (
     r"(?:would|do) you mind|(?:is it possible|would it be possible) (?:for you )?to|"
     r"i was wondering if you could|i wonder if you could|"
     r"(?:please )?help me(?: to)?(?= (?:create|add|make|mark|change|set|move|push|assign|update|put|give)\b)|"
-    r"please to|pls to|maybe|perhaps|possibly|(?:would|could|will) you be able to|are you able to"
+    r"please to|pls to|maybe|perhaps|possibly|(?:would|could|will) you be able to|are you able to|"
+    r"(?:can|could|should|shall) we|(?:we|i) (?:should|could|can)"
+    r"(?= (?:move|push|mark|change|set|give|assign|reassign|rename|archive|close|add|create|put|make|bump)\b)"
 )
 _POLITE = re.compile(
     rf"^(?:{_COURTESY}|"

@@ -15,6 +15,7 @@ from core.resolve import SELF_WORDS, resolve_person
 Args = dict[str, Any]
 
 
+_NOT_NAMES = {"the", "my", "our", "is", "are", "i", "i am", "i'm", "we", "we are", "we're", "am"}
 _PRONOUNS = {"it", "that", "this", "them", "those", "these", "that one", "this one", "it all"}
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -68,7 +69,8 @@ _POINTING_END = re.compile(r"(?<=\w)\s+(?:one|thing|task|job|bit|card|ticket|ite
 
 
 # Reported speech: the task comes after it ("… and she reckons the newsletter is done").
-_HEARSAY = re.compile(r"\b(?:reckons?|says|said|thinks|told me|mentioned|reckoned)(?:\s+that)?\s+", re.I)
+_HEARSAY = re.compile(r"\b(?:reckons?|says|said|thinks|told me|mentioned|reckoned)(?:\s+that)?\s+"
+                      r"(?=(?:the|my|our|his|her|their)\b)", re.I)  # fmt: skip
 _HEDGE_END = re.compile(r"(?:\s+(?:is|are|'s|was|were))?(?:\s+(?:pretty much|basically|almost|nearly|"
                         r"mostly|kinda|kind of|sort of|more or less))+$", re.I)  # fmt: skip
 
@@ -88,7 +90,7 @@ def task_phrase(msg: Utterance, s: str) -> str | None:
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
     when = r"(?:^|\s+)(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
     cleaned = re.sub(when, "", cleaned, flags=re.I)  # when it happened is not the task's name
-    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in ("the", "my", "our", "is", "are"):
+    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in _NOT_NAMES:
         return None
     return cleaned
 

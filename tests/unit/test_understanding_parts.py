@@ -217,6 +217,8 @@ PHRASING_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
      {"task": "Send sponsorship prospectus", "assignees": ["grace"]}),
     ("hiro", "I am wanting to take the run sheet if it is possible", "update_task",
      {"task": "Prepare industry night run sheet", "assignees": ["hiro"]}),
+    ("sam", "i'll take the slides", "update_task",
+     {"task": "Prepare Python workshop slides", "assignees": ["sam"]}),
     # courtesy and hedges around a request are not the title
     ("bob", "could you maybe add a task to design the hoodie mockups please, thanks so much", "create_task",
      {"title": "Design the hoodie mockups"}),
@@ -317,3 +319,8 @@ def test_classes_of_phrasing(user: str, text: str, tool: str | None, expected: d
 )
 def test_a_transcripts_hesitations_and_repeats_go(typed: str, heard: str) -> None:
     assert parse_utterance(typed).text == heard
+
+
+def test_taking_a_look_is_not_taking_a_task() -> None:
+    for text in ("i'd like to take a look at the devpost page", "happy to take a look at the slides"):
+        assert "assignees" not in plan_text(text, context("tom")).args, text

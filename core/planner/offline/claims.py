@@ -49,6 +49,8 @@ _LEAD_IN = re.compile(
 
 # Taking a task, phrased as permission or an offer: "fine for me to take over X", "happy to grab X",
 # "mind if I do X", "I can take X". All say "I'll take over X".
+# "take a look", "take a break": not taking a task
+_NOT_TAKEN = r"(?!(?:a |an )?(?:look|peek|glance|break|note|care|photo|picture|review|check)\b)"
 _OFFER = re.compile(
     r"(?:\b\w+ (?:said|says|told me|reckons)(?: that)? )?(?:(?:it'?s|its|it is|is it|would it be|it'd be) )?"
     r"(?:(?:fine|ok|okay|cool|alright|all good)(?: with \w+)? (?:for me to|if i)|^(?:for me to|if i)|"
@@ -57,9 +59,10 @@ _OFFER = re.compile(
     r"i (?:can|could|may|don't mind|do not mind|wouldn't mind)|(?:can|could|may) i|let me|"
     r"(?:i am|i'm) wanting to|i want to|i'd like to|i would like to|i wanna)\s+"
     r"(?:take|taking|grab|grabbing|handle|handling|pick up|picking up|look after|looking after|cover|"
-    r"covering|own|do|doing)(?:\s+(?:over|on))?\s+(?=\S)",
+    rf"covering|own|do|doing)(?:\s+(?:over|on))?\s+{_NOT_TAKEN}(?=\S)",
     re.I,
 )
+_WILL_TAKE = re.compile(rf"\bi(?:'ll| will)\s+(?:take|grab)(?:\s+(?:over|on))?\s+{_NOT_TAKEN}(?=\S)", re.I)
 
 
 # The task said first, then what to do with "it": "the catering order, can you assign that to Dan".
@@ -80,8 +83,7 @@ def strip_claims(s: str) -> str:
     while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
         s = s[m.end() :]
     s = _OFFER.sub("i'll take over ", s, count=1)
-    s = re.sub(r"\bi(?:'ll| will)\s+(?:take|grab)(?:\s+(?:over|on))?\s+(?=\S)", "i'll take over ", s, count=1,
-               flags=re.I)  # "I'll take the slides"
+    s = _WILL_TAKE.sub("i'll take over ", s, count=1)
     for pattern in _CLAIM_RES:
         s = pattern.sub(" ", s)
     while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():

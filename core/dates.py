@@ -414,8 +414,16 @@ def _resolve_range(phrase: str, now: datetime) -> Range | None:
     if re.fullmatch(r"within (?:a|one|the) week|in the next week", p):
         return today, today + timedelta(days=6)
     if m := re.fullmatch(r"between (.+?) and (.+)", p):
-        return resolve_date(m[1], now), resolve_date(m[2], now)
+        return _ordered(resolve_date(m[1], now), resolve_date(m[2], now), m[2])
     return _bounded_range(p, now)
+
+
+def _ordered(after: date | None, before: date | None, second: str) -> Range:
+    """'between Monday and Friday' said on a Wednesday: Friday is the one after that Monday."""
+    if after and before and before < after and re.search(rf"\b(?:{_WD}|{_WD_SHORT})\b", second, re.I):
+        while before < after:
+            before += timedelta(days=7)
+    return after, before
 
 
 def _bounded_range(p: str, now: datetime) -> Range | None:
@@ -456,7 +464,7 @@ def find_range(text: str, now: datetime) -> tuple[str, tuple[int, int], Range] |
         if first and second:
             after, before = resolve_date(first[0], now), resolve_date(second[0], now)
             if after and before:
-                return between.group(0), between.span(), (after, before)
+                return between.group(0), between.span(), _ordered(after, before, second[0])
     named = _RANGE_RE.search(text)
     dated = find_date_phrase(text)
     if dated and (not named or dated[1][0] < named.start()):

@@ -26,8 +26,8 @@ STATUS_WORDS: list[tuple[str, str]] = [
     (r"in[- ]?progress|started|underway|under way|ongoing|wip|doing|being worked on",
      "In Progress"),
     (r"blocked|stuck|on hold|waiting", "Blocked"),
-    (r"done|complete|completed|finished|sorted|closed|resolved|ticked off|all good|"
-     r"good to go|taken care of|handled|dealt with|wrapped up|dusted|done and dusted", "Done"),
+    (r"(?:done|complete|completed|finished|finish|sorted|closed|resolved|ticked off|all good|"
+     r"good to go|taken care of|handled|dealt with|wrapped up|dusted|done and dusted)(?: already)?", "Done"),
     (r"archived?|shelved|binned|deleted", "Archive"),
 ]  # fmt: skip
 STATUS_ALT = "|".join(p for p, _ in STATUS_WORDS)
@@ -58,7 +58,8 @@ _NOT_DONE = (r"(?:assign|need|requir|delay|postpon|schedul|plann|expect|suppos|c
              r"concern|interest|stuck|excit|tir|bor|overwhelm|confus)ed\b")
 STATEMENT_CUES: list[tuple[str, str]] = [
     (_AGAIN, "In Progress"),
-    (r"(?:can'?t|cannot|can not|couldn'?t|unable to) (?:go|get|move|do|progress|continue|finish|"
+    (r"(?:can'?t|cannot|can not|couldn'?t|unable to|(?:am |are |is )?not able to) (?:go|get|move|do|progress|"
+     r"continue|finish|"
      r"proceed)(?: any)?(?: further| more| forward| on| anything)?(?: with| on)?|"
      r"(?:is |are |'s |'re |am |i'm |we're )?(?:stuck|blocked|held up|on hold|stalled|paused)"
      r"(?: on| with| by)?|waiting (?:on|for)|(?:till|until|til) (?:\w+ )*?(?:repl(?:y|ies)|"
@@ -73,6 +74,7 @@ STATEMENT_CUES: list[tuple[str, str]] = [
     (r"(?:made|making) (?:a )?start (?:on|with)|(?:have |'ve |i )?(?:just )?(?:started|begun|"
      r"began|kicked off)(?: on| with| working on)?|(?:am |'m |are |'re |i'm |we're )?(?:now )?"
      r"(?:working on|on it|underway|in progress|under way|getting (?:going|started) on)|"
+     r"still (?:working|going|doing)(?: on)?(?: (?:it|them|that))?|"
      r"(?:is |are )?(?:in progress|underway|under way|ongoing)", "In Progress"),
     (r"(?:is |are |'s |'re |has been |have been |was |were )?(?:all |now |finally |officially |"
      r"totally )*(?:done(?: and dusted)?|finished|complete(?:d)?|sorted(?: out)?|wrapped up|"
@@ -81,7 +83,9 @@ STATEMENT_CUES: list[tuple[str, str]] = [
      r"gone out|went out|out the door|delivered|printed|recruited|ordered|"
      r"published|posted|fixed|uploaded|signed)(?= |$|[,.!])|(?:i've |i have |we've |i |we )"
      r"(?:just |finally |already )*(?:done|finished|completed|wrapped up|sorted(?: out)?|"
-     r"knocked out|got through|smashed|nailed)|(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
+     r"knocked out|got through|smashed|nailed)|(?:i am |i'm |i have |i've |we are |we have |is |are |"
+     r"(?:has|have) been |already |i |we )(?:already |now |all |just )*finish(?= |$|[,.!])|"
+     r"(?:is|are|'s|'re) (?:now |all |finally )*(?:live|up|out|"
      r"all set|a go|good to go|in the bag|locked in|over the line)(?= *[,.!]|$)|"
      rf"(?:is|are|'s|'re|has been|have been|was|were) (?:all |now |finally )*(?!{_NOT_DONE})[a-z]+ed"
      rf"(?: and (?!{_NOT_DONE})[a-z]+ed)*(?= *[,.!]|$)", "Done"),

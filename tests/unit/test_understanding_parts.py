@@ -199,3 +199,128 @@ def test_a_slip_is_relative_to_the_tasks_own_due_date(text: str, shift: str) -> 
 
 def test_the_planner_is_still_importable_from_core_planner() -> None:
     assert OfflinePlanner.name == "offline"
+
+
+# ---------------------------------------------------------------- classes of phrasing, not sentences
+
+PHRASING_CASES: list[tuple[str, str, str | None, dict[str, Any]]] = [
+    # taking a task, said as permission or an offer
+    ("tom", "fine for me to take over the devpost page", "update_task",
+     {"task": "Set up Devpost page", "assignees": ["tom"]}),
+    ("tom", "happy to grab the linktree update", "update_task",
+     {"task": "Update Linktree", "assignees": ["tom"]}),
+    ("sam", "mind if i pick up the python slides?", "update_task",
+     {"task": "Prepare Python workshop slides", "assignees": ["sam"]}),
+    ("priya", "Bob said it's ok for me to take the newsletter", "update_task",
+     {"task": "Schedule December newsletter", "assignees": ["priya"]}),
+    ("grace", "i can take the prospectus if nobody else wants it", "update_task",
+     {"task": "Send sponsorship prospectus", "assignees": ["grace"]}),
+    ("hiro", "I am wanting to take the run sheet if it is possible", "update_task",
+     {"task": "Prepare industry night run sheet", "assignees": ["hiro"]}),
+    ("sam", "i'll take the slides", "update_task",
+     {"task": "Prepare Python workshop slides", "assignees": ["sam"]}),
+    # courtesy and hedges around a request are not the title
+    ("bob", "could you maybe add a task to design the hoodie mockups please, thanks so much", "create_task",
+     {"title": "Design the hoodie mockups"}),
+    ("farid", "whenever you have a moment could you add a task to test the signup form, that would be great",
+     "create_task", {"title": "Test the signup form"}),
+    ("alice", "sorry to bother you but would you mind making a task to book the pub for the social, much "
+     "appreciated", "create_task", {"title": "Book the pub for the social"}),
+    ("alice", "hey there, quick favour, could you please set up a task for Tom to update the website footer, "
+     "no rush, end of the month is fine", "create_task",
+     {"title": "Update the website footer", "assignees": ["tom"], "due": "2026-11-30"}),
+    ("priya", "would you be able to push the newsletter back to next friday", "update_task",
+     {"task": "Schedule December newsletter", "due": "2026-11-27"}),
+    # words that point at a task are not its name
+    ("eve", "the one about catering is done", "update_task", {"task": "Order catering", "status": "Done"}),
+    ("dan", "the thing about recruitment forms is finished", "update_task",
+     {"task": "Send out recruitment forms", "status": "Done"}),
+    ("farid", "push that nav bug thing to friday", "update_task",
+     {"task": "Fix mobile navigation bug", "due": "2026-11-20"}),
+    ("eve", "the catering order is blocked on the supplier", "update_task",
+     {"task": "Order catering", "status": "Blocked"}),
+    ("farid", "blocked by the uni IT team on the nav bug", "update_task",
+     {"task": "Fix mobile navigation bug", "status": "Blocked"}),
+    ("bob", "ok so basically I was chatting with Priya earlier and she reckons the newsletter is pretty much "
+     "done, can you mark it done", "update_task", {"task": "Schedule December newsletter", "status": "Done"}),
+    # transcribed speech: hesitations, repeats, no punctuation
+    ("tom", "um so the devpost page is uh done", "update_task",
+     {"task": "Set up Devpost page", "status": "Done"}),
+    ("carol", "uh give recruit judges to dan um please", "update_task",
+     {"task": "Recruit judges", "assignees": ["dan"]}),
+    ("bob", "um can you can you make a task to design the hoodie mockups", "create_task",
+     {"title": "Design the hoodie mockups"}),
+    ("carol", "so yeah the thing is we need someone to book the photographer for industry night and I think "
+     "Hiro should do it by next friday", "create_task",
+     {"title": "Book the photographer", "assignees": ["hiro"], "project": "Industry Night",
+      "due": "2026-11-27"}),
+    ("tom", "hey so I've been meaning to tell you, the devpost page, I finished it last night", "update_task",
+     {"task": "Set up Devpost page", "status": "Done"}),
+    # non-native phrasing
+    ("tom", "please to mark the devpost page as done", "update_task",
+     {"task": "Set up Devpost page", "status": "Done"}),
+    ("priya", "I am finish the newsletter", "update_task",
+     {"task": "Schedule December newsletter", "status": "Done"}),
+    ("sam", "python slides finish already", "update_task",
+     {"task": "Prepare Python workshop slides", "status": "Done"}),
+    ("farid", "the nav bug not finish yet, still working", "update_task",
+     {"task": "Fix mobile navigation bug", "status": "In Progress"}),
+    ("hiro", "please can you create one task for buy the camera batteries", "create_task",
+     {"title": "Buy the camera batteries"}),
+    ("dan", "list me all task for recruitment", "list_tasks", {"project": "Recruitment Drive"}),
+    ("samantha", "sql slides how is it going", "show_task", {"task": "Prepare SQL workshop slides"}),
+    ("sam", "add comment to python slides that the projector is broken", "add_comment",
+     {"task": "Prepare Python workshop slides", "text": "the projector is broken"}),
+    ("samantha", "i have some problem with sql slides, is blocked", "update_task",
+     {"task": "Prepare SQL workshop slides", "status": "Blocked"}),
+    # a task said first, then what to do with "it"
+    ("hiro", "um the industry night photographer thing, can we move it to next thursday", "update_task",
+     {"task": "Photograph industry night", "due": "2026-11-26"}),
+    ("eve", "yeah the catering order can you assign that to dan he said he'd do it", "update_task",
+     {"task": "Order catering", "assignees": ["dan"]}),
+    ("dan", "recruitment poster i want to give it to eve", "update_task",
+     {"task": "Design recruitment poster", "assignees": ["eve"]}),
+    ("farid", "so i was thinking we should move the nav bug to next week because the designer is away",
+     "update_task", {"task": "Fix mobile navigation bug", "due": "2026-11-23"}),
+    ("bob", "create task design christmas post assign priya due friday in marketing", "create_task",
+     {"title": "Design christmas post", "assignees": ["priya"], "due": "2026-11-20", "project": "Marketing"}),
+    ("hiro", "i finish print the name badges", "update_task",
+     {"task": "Print name badges", "status": "Done"}),
+    ("priya", "i am not able to finish newsletter, i am stuck", "update_task",
+     {"task": "Schedule December newsletter", "status": "Blocked"}),
+    # terse
+    ("tom", "mine?", "list_tasks", {"assignee": "tom"}),
+    ("samantha", "my done tasks", "list_tasks", {"assignee": "samantha", "status": ["Done"]}),
+    ("priya", "things i haven't started", "list_tasks", {"assignee": "priya", "status": ["Not Started"]}),
+    ("carol", "stuff due next week for the hackathon", "list_tasks",
+     {"project": "Hackathon 2026", "due_after": "2026-11-23", "due_before": "2026-11-29"}),
+    ("bob", "anything due between monday and friday in marketing", "list_tasks",
+     {"project": "Marketing", "due_after": "2026-11-23", "due_before": "2026-11-27"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("user", "text", "tool", "expected"), PHRASING_CASES)
+def test_classes_of_phrasing(user: str, text: str, tool: str | None, expected: dict) -> None:
+    args, expected, call = planned_as_expected(user, text, tool, expected)
+    if tool == "add_comment":
+        assert args.pop("text").lower() == expected["text"].lower()
+        expected = {k: v for k, v in expected.items() if k != "text"}
+    assert args == expected, call
+
+
+@pytest.mark.parametrize(
+    ("typed", "heard"),
+    [
+        ("um so the the poster is uh done", "so the poster is done"),
+        ("the catering is like sorted now", "the catering is sorted now"),
+        ("erm can you can you list my tasks", "can you list my tasks"),
+        ("I like the poster", "I like the poster"),
+    ],
+)
+def test_a_transcripts_hesitations_and_repeats_go(typed: str, heard: str) -> None:
+    assert parse_utterance(typed).text == heard
+
+
+def test_taking_a_look_is_not_taking_a_task() -> None:
+    for text in ("i'd like to take a look at the devpost page", "happy to take a look at the slides"):
+        assert "assignees" not in plan_text(text, context("tom")).args, text

@@ -19,7 +19,7 @@ _COMMENT_PATTERNS = [
         r"^(?:add|leave|post|write|put|drop|make|pop)?\s*(?:a |an |my )?(?:quick )?"
         r"(?:comment|note|remark|update|message)\s+(?:on|to|for|under|in|against)\s+"
         r"(?P<task>.+?)\s*(?::|—|–| - |,? saying|,? that says|,? which says|,? to say|"
-        r",? reading)\s*(?P<text>.+)$",
+        r",? reading|,? that(?= ))\s*(?P<text>.+)$",
         re.I,
     ),
     re.compile(

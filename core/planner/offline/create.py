@@ -6,7 +6,7 @@ import re
 
 from core.dates import find_date_phrase
 from core.planner import PlannerInput
-from core.planner.offline.text import Utterance
+from core.planner.offline.text import Utterance, strip_polite
 from core.planner.offline.vocabulary import (
     STATUS_ALT,
     Args,
@@ -224,18 +224,31 @@ _ASSIGN_CUE = re.compile(
 )
 
 
+# "… and I think Hiro should do it": who is to do it, said after what.
+_DOER = re.compile(
+    r"(?:[,;]\s*|\s+)(?:and\s+|so\s+)?(?:i think\s+|i reckon\s+|maybe\s+|probably\s+)?(?P<who>\S+)\s+"
+    r"(?:should|can|could|will|'ll|is going to|is gonna|has to|needs to)\s+(?:do|take|handle|own|run|grab)\s+"
+    r"(?:it|that|this)\b",
+    re.I,
+)
+
+
 def take_assign_clause(s: str, ctx: PlannerInput) -> tuple[str, list[str] | None]:
     """', assign to Tom' / 'and assign it to Tom' / '… for Samantha' anywhere but first: the
-    last cue whose clause is all people ("Book room for SQL workshop for Samantha")."""
+    last cue whose clause is all people ("Book room for SQL workshop for Samantha"); or
+    '…, and Hiro should do it'."""
+    doer = _DOER.search(s)
+    if doer and doer.start() > 0 and (people := people_list(doer.group("who"), ctx)):
+        return _cut(s, doer.span()), people
     for cue in reversed(list(_ASSIGN_CUE.finditer(s))):
         if cue.start() == 0:
             continue
-        clause = re.match(r"[^,;:]+", s[cue.end() :])
-        if not clause:
-            continue
         loose = "assign" in cue.group(0).lower()
-        if people := people_list(clause.group(0), ctx, loose=loose):
-            return _cut(s, (cue.start(), cue.end() + clause.end())), people
+        # the clause, or (said without commas) up to the next slot: "… assign priya due friday"
+        for clause in (re.match(r"[^,;:]+", s[cue.end() :]), re.match(r"[^,;:]+?(?=\s+(?:due|by|in|on)\b)",
+                                                                       s[cue.end() :])):
+            if clause and (people := people_list(clause.group(0), ctx, loose=loose)):
+                return _cut(s, (cue.start(), cue.end() + clause.end())), people
     return s, None
 
 
@@ -289,3 +302,123 @@ def _title_and_people(rest: str, ctx: PlannerInput) -> tuple[str | None, list[st
 def tidy_title(title: str) -> str:
     title = re.sub(r"^(?:called|named|titled|to)\s+", "", title, flags=re.I).strip(" ,.")
     return title[:1].upper() + title[1:] if title else title
+
+
+# ---------------------------------------------------------------- the slot filler
+
+_WRAPPER_END = re.compile(
+    r"(?:[,;.!]\s*|\s+)(?:(?:and|so)\s+)?(?:(?:can|could|would|will) (?:you|u)\s+)?(?:please\s+)?"
+    r"(?:put|add|log|make|create|set up|pop|stick|write|jot|note|record)\s+(?:that|this|it|one|a task)"
+    r"(?:\s+(?:in|down|up|on|for (?:it|that|this|me|us)|to my list|on my list|in for me))*"
+    r"(?:\s+(?:please|thanks|pls))?\s*[?!.]*$",
+    re.I,
+)
+_HEADER = re.compile(
+    r"^(?P<pre>.*?)\b(?:task|one|reminder|todo|to-do|item|job|ticket|list)s?\b(?P<header>[^:—–]*?)"
+    r"(?:\s*(?::|—|–)\s*|\s+-\s+|\s+to\s+)(?P<title>.+)$",
+    re.I,
+)
+_MODAL = re.compile(
+    r"^(?P<who><@[^>]+>|[A-Za-z][\w-]*(?:\s+(?-i:[A-Z])[\w-]*)?)(?:\s+|(?='))(?:can|could|should|needs? to|"
+    r"has to|have to|will|is going to|'s going to|is gonna|'s gonna|'ll|to|is doing|'s doing|is on|'s on|"
+    r"is|must)\s+(?P<title>.+)$",
+    re.I,
+)
+_SELF_TO = re.compile(
+    r"^(?:remind me to|i need a reminder to|(?:i|we)? ?need (?:someone|somebody) to|someone to|"
+    r"(?:i'm|we're|i am|we are) (?:going to|gonna) need (?:someone|somebody) to|"
+    r"i need to|i have to|i've got to|i gotta|we need to|we need|"
+    r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
+    r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
+    re.I,
+)
+_ASK_PERSON = re.compile(
+    r"^(?:(?:i|we)\s+(?:need|want|would like|'d like)|get|have|ask|tell)\s+(?P<who><@[^>]+>|[A-Za-z][\w-]*"
+    r"(?:\s+(?:and|&)\s+[A-Za-z][\w-]*)?)\s+to\s+(?P<title>.+)$",
+    re.I,
+)
+_REQUEST_HEAD = re.compile(
+    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:create|add|make|open|log|put|set up|write down|"
+    r"jot down|note down|new|start|pop|stick|i'd like|i would like|i want|i need)\b"
+    r"(?:\s+(?:me|us|in|down))*\s*",
+    re.I,
+)
+
+
+# A long run-on lead that ends asking for a task: "hope all is well I just need a quick task …".
+_ASKS_FOR = re.compile(r"\b(?:need|want|like|add|create|make|get|set up|put|log)\b.*"
+                       r"\b(?:a|an|new|quick|another)\s*$", re.I)  # fmt: skip
+
+
+def _pick_sentence(core: str) -> str:
+    """A chatty preamble ("Hey! Long week. …") is not the request: the sentence that asks is."""
+    sentences = [x for x in re.split(r"(?<=[.!?])\s+", core) if x.strip()]
+    if len(sentences) <= 1:
+        return core
+    cue = re.compile(r"\b(?:task|todo|reminder|one for|add|create|put|assign|log|remind|new)\b", re.I)
+    asking = [i for i, x in enumerate(sentences) if cue.search(x)]
+    return " ".join(sentences[asking[0] :]) if asking else core
+
+
+def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
+    """A new task: slots cut out; the title is what is left once the words asking for it go."""
+    s = _pick_sentence(core)
+    s = strip_polite(s)
+    args: Args = {}
+    s, args["description"] = take_description(utt, s)
+    s, args["status"] = take_status_note(s)
+    s = _WRAPPER_END.sub("", s).strip()
+    s, args["due"] = take_due(s, ctx)
+    s = re.sub(r"[\s,]+(?:is|would be|'s|works|sounds) (?:fine|ok|okay|good|great)$", "", s, flags=re.I)
+    s, args["project"] = take_project(s, ctx)
+    s = _WRAPPER_END.sub("", s).strip()
+    s, assignees = take_assign_clause(s, ctx)
+    s = strip_polite(s.strip(" ,.;"))
+    s = re.sub(r"^(?:(?:put|write|jot|note) down|log|record|note)\s+that\s+", "", s, flags=re.I)
+    people: list[str] | None = None
+    title: str | None = None
+    assigned = re.match(r"^assign\s+(?P<title>.+)\s+to\s+(?P<who>.+)$", s, re.I)
+    if assigned and (found := people_list(assigned.group("who"), ctx, loose=True)):
+        people, title = found, assigned.group("title")
+    elif (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
+        people, title = found, m.group("title")
+    elif m := _SELF_TO.match(s):
+        title = m.group("title")
+    elif (m := _HEADER.match(s)) and (len(m.group("pre").split()) <= 6 or _ASKS_FOR.search(m.group("pre"))):
+        title = m.group("title")
+        who = re.search(r"\bfor\s+(?P<who>.+?)\s*$", m.group("header").strip(), re.I)
+        if who:
+            people = people_list(re.sub(r"\s+(?:in|on)$", "", who.group("who")), ctx)
+        else:
+            words = re.findall(r"<@[^>]+>|[A-Za-z][\w'-]*", m.group("pre"))
+            named = [w for w in words if people_list(w, ctx)]
+            people = people_list(", ".join(named), ctx) if named else None
+    elif (m := _MODAL.match(s)) and (found := people_list(m.group("who"), ctx)):
+        people, title = found, m.group("title")
+    else:
+        head = _REQUEST_HEAD.match(s)
+        title = s[head.end() :] if head else s
+        title = re.sub(r"^(?:(?:a|an|another|new|one)\s+)*(?:task|one|todo|reminder)?\s*"
+                       r"(?:called|named|to|:|for(?=\s+\w+\s+(?:the|a|an|some|new|our|my)\b))?\s*", "", title,
+                       flags=re.I)  # "a task for buy the batteries": non-native "for" + a verb
+        title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
+                       title, flags=re.I)  # fmt: skip
+    people = assignees or people
+    if title:  # "Eve, new one": a person and the words asking, no title
+        named = [w for w in re.findall(r"<@[^>]+>|[\w'-]+", title) if people_list(w, ctx)]
+        leftover = re.sub(r"<@[^>]+>|\b(?:new|one|task|todo|a|an|another|for|please|pls|thanks)\b", " ",
+                          title, flags=re.I)  # fmt: skip
+        for name in named:
+            leftover = re.sub(rf"\b{re.escape(name)}\b", " ", leftover)
+        if not leftover.strip(" ,.!?:;-–—"):
+            title, people = None, people or people_list(", ".join(named), ctx) if named else people
+    if title:
+        title = re.sub(r"^(?:(?:to|that|and|then|you|u|please|pls|kindly)\s+)+", "", title.strip(" ,.;:-"),
+                       flags=re.I)  # fmt: skip
+        title = re.sub(r"\s+(?:for me|please|pls|thanks|thx|cheers|asap)$", "", title, flags=re.I)
+        title = tidy_title(clean_phrase(utt, utt.typed(title)))
+    if title:
+        args["title"] = title
+    if people and people != ["me"]:
+        args["assignees"] = people
+    return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})

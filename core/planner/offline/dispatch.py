@@ -1,7 +1,7 @@
 """The planner: text → ToolCall, from two voices and a policy.
 
 `understand` cleans the text up (`text`), drops what is not the request (pleasantries,
-lead-ins, claims of authority: `slots.strip_claims`), spots and masks the entities
+lead-ins, claims of authority: `claims.strip_claims`), spots and masks the entities
 (`entities`), asks the classifier for the intent (`intent`) and the phrase grammar of
 earlier versions for its reading, then decides:
 
@@ -24,19 +24,18 @@ import re
 from core.lexicon import statement_status
 from core.planner import Planner, PlannerInput, PlanResult
 from core.planner.offline.account import plan_link_account, plan_undo, plan_whoami
+from core.planner.offline.claims import strip_claims
 from core.planner.offline.comment import plan_comment
-from core.planner.offline.create import plan_create, wants_create
+from core.planner.offline.create import fill_create, plan_create, wants_create
 from core.planner.offline.entities import spot
 from core.planner.offline.intent import Guess, classify
 from core.planner.offline.reads import is_question, plan_list_projects, plan_list_tasks, plan_show_task
 from core.planner.offline.slots import (
     fill_comment,
-    fill_create,
     fill_due,
     fill_people,
     fill_show,
     fill_status,
-    strip_claims,
 )
 from core.planner.offline.small_talk import plan_small_talk
 from core.planner.offline.text import Utterance, parse_utterance, strip_polite

@@ -249,7 +249,7 @@ def _stranger(s: str, ctx: PlannerInput) -> str | None:
 
 
 def _without_show_me(s: str) -> str:
-    return re.sub(r"\b(?:show|give|get|tell|send|let|remind)\s+me\b", "", s, flags=re.I)
+    return re.sub(r"\b(?:show|give|get|tell|send|let|remind|list|find|pull up)\s+me\b", "", s, flags=re.I)
 
 
 def mentions_self(s: str) -> bool:

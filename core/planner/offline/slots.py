@@ -13,75 +13,12 @@ import re
 
 from core.lexicon import possessive, statement_status, status_option
 from core.planner import PlannerInput
-from core.planner.offline.create import (
-    _cut,
-    take_assign_clause,
-    take_description,
-    take_due,
-    take_project,
-    take_status_note,
-    tidy_title,
-)
+from core.planner.offline.create import _cut, take_due
 from core.planner.offline.entities import MENTION_RE
-from core.planner.offline.text import Utterance, strip_polite
-from core.planner.offline.vocabulary import Args, clean_phrase, iso, people_list, task_phrase
+from core.planner.offline.text import Utterance
+from core.planner.offline.vocabulary import Args, iso, people_list, task_phrase
 from core.resolve import owner_tag, resolve_person
 from core.tools import ToolCall
-
-# ---------------------------------------------------------------- claims
-
-# Relayed authority and claimed roles are not part of the request: the gate decides by the
-# requester's real role. "[admin mode] archive X" is "archive X".
-_CLAIMS = [
-    r"^\s*(?:please\s+)?(?:ignore|disregard|forget) (?:all |any |your |the )?"
-    r"(?:previous |prior |above |earlier )?(?:instructions|rules|prompts?)(?:\s+and)?[\s,.;:]*",
-    r"^\s*[\[(](?:admin|lead|sudo|root|owner|mod|override|system)[^\])]*[\])]\s*[:,-]?\s*",
-    r"(?:^|[,;.]\s*|\s+)(?:as (?:an? |the )?(?:admin|lead|organiser|organizer|exec|president|"
-    r"committee member)|(?:i'?m|i am) (?:on the (?:committee|exec|board)|an? (?:admin|lead|"
-    r"organiser|organizer|exec)|the (?:president|lead|treasurer|admin|organiser))"
-    r"(?: (?:on|for|of) (?:this|that|it|the \w+(?: \w+)?))?|"
-    r"(?:with|on) (?:\w+'s|the committee's|my lead's) (?:permission|approval|ok|blessing|say-?so)|"
-    r"(?:approved|signed off|okayed|ok'd) by \w+|\w+(?:'s| is) (?:fine|ok|okay|cool|happy) "
-    r"with(?: (?:me|it|this|that) doing (?:it|this|that))?|\w+ (?:said|says|told me) "
-    r"(?:it'?s |its )?(?:fine|ok|okay|cool)(?: for me)?(?: to)?|"
-    r"\w+ (?:said|says|told me) i (?:can|could|may)|"
-    r"(?:i have|i've got|i got) (?:permission|approval|the ok)(?: from \w+)?)"
-    r"(?:\s*(?:,|so|and|,\s*so|\.)\s*|\s+(?=\w)|$)",
-]
-_CLAIM_RES = [re.compile(p, re.I) for p in _CLAIMS]
-
-
-_PLEASANTRY = re.compile(
-    r"^(?:hi|hey|hello|heya|hiya|morning|good (?:morning|afternoon|evening)|hope\b|how are|how's it going|"
-    r"long (?:day|week)|crazy (?:day|week)|busy (?:day|week)|happy \w+day|thanks|cheers|ok|okay|so|sorry|"
-    r"quick (?:one|thing|question|q)|one more thing)\b[^.!?]*[.!?]+\s+",
-    re.I,
-)
-_LEAD_IN = re.compile(
-    r"^(?:(?:just )?(?:wanted to |want to |thought i'?d )?(?:let you know|letting you know|tell you|say|"
-    r"update you|mention)(?: that)?|fyi|btw|heads up|just so you know|quick update|update|status update|"
-    r"i think|i reckon|i guess|i believe|pretty sure|looks like|seems like|it seems|good news|"
-    r"great news|so)\b[\s,:–—-]*",
-    re.I,
-)
-
-
-def strip_claims(s: str) -> str:
-    """The request without pleasantries before it ("hope you're well!"), lead-ins ("just wanted to
-    let you know") or claims of authority ("Bob's fine with me doing it, …")."""
-    while (m := _PLEASANTRY.match(s)) and s[m.end() :].strip():
-        s = s[m.end() :]
-    for pattern in _CLAIM_RES:
-        s = pattern.sub(" ", s)
-    while (m := _LEAD_IN.match(s.strip())) and s.strip()[m.end() :].strip():
-        s = s.strip()[m.end() :]
-    s = re.sub(r"^\s*(?:so|and|then)\s+", "", s.strip(), flags=re.I)
-    s = re.sub(r"^(?:(?:can|could|may) i|i can|i could|i may|i'?ll|i will|let me)\s+(?=take|have|do|grab)",
-               "i'll ", s, flags=re.I)  # fmt: skip
-    s = re.sub(r"^(?:so\s+)?(?:i|we)\s+(?:can|could|may|am allowed to|'m allowed to)\s+(?!take|have|do|grab)",
-               "", s, flags=re.I)  # fmt: skip
-    return strip_polite(s.strip(" ,.;")) if s.strip(" ,.;") else s
-
 
 # ---------------------------------------------------------------- task phrases
 
@@ -104,11 +41,13 @@ _NOT_TASK = {
     "moving", "bumping", "shifting", "changing", "extending", "delaying", "fyi", "btw", "heads",
     "morning", "afternoon", "arvo", "evening", "earlier", "yesterday", "today", "tonight",
     "couple", "little", "extra", "think", "reckon", "guess", "done", "wait", "ready",
-    "own", "owns", "pick", "picking", "let's", "lets",
+    "own", "owns", "pick", "picking", "let's", "lets", "pretty", "much", "basically", "nearly",
+    "almost", "mostly", "kinda", "possibly", "maybe", "perhaps", "finish", "not", "yet", "problem",
+    "problems", "issue", "issues", "trouble",
 }  # fmt: skip
 _SUBORDINATE = re.compile(
-    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|"
-    r"so|and then|then|, ?she|, ?he|, ?they)\b.*$",
+    r"\s+(?:till|until|til|because|cause|coz|cos|since|as soon as|once|but|so that|if|unless|"
+    r"so|and then|then|, ?she|, ?he|, ?they|(?:he|she|they) (?:said|says|reckons))\b.*$",
     re.I,
 )
 _CLAUSE_SPLIT = re.compile(r"\s*(?:[,;!?]+|\.(?:\s+|$)|:\s+|\s+[-–—]+\s+|\s+(?:but|and then)\s+)\s*")
@@ -239,7 +178,7 @@ def fill_status(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     if found is None:
         return None
     option, span = found
-    task = _task_near(utt, core, span, ctx)
+    task = _reported_task(utt, core, span, ctx) or _task_near(utt, core, span, ctx)
     verb = re.fullmatch(
         r"(?:(?:i|we)(?:'ve| have)?\s+)?(?:just\s+|finally\s+|already\s+)*(?P<v>[a-z]+ed|sent|paid|built|"
         r"bought|made|wrote|ran|held|set up)",
@@ -254,6 +193,26 @@ def fill_status(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None
     if task:
         args["task"] = task
     return ToolCall(tool="update_task", args=args)
+
+
+# After a blocked cue, who or what it waits on, then the task: "waiting on quotes for the catering".
+_BLOCKER = re.compile(r"^\s*(?:waiting\s+(?:on|for)\s+|by\s+)?(?P<blocker>.+?)\s+"
+                      r"(?:for|about|on|with|re|regarding)\s+(?P<task>.+)$", re.I)  # fmt: skip
+
+
+def _reported_task(utt: Utterance, core: str, span: tuple[int, int], ctx: PlannerInput) -> str | None:
+    """The task a status report is about when its words say which side of the cue it is:
+    the subject before it ("the badges are blocked on the supplier": not the supplier), or,
+    with nothing before, what follows the blocker ("stuck waiting on quotes for the catering")."""
+    clauses = _clauses(core[: span[0]])
+    before = core[clauses[-1][0] : clauses[-1][1]] if clauses and clauses[-1][1] >= span[0] - 1 else ""
+    if before.strip() and (task := task_in(utt, before, ctx)):
+        return task
+    cue, after = core[span[0] : span[1]], core[span[1] :]
+    waits = re.search(r"\b(?:waiting (?:on|for)|by)$", cue, re.I) or re.match(r"\s*(?:waiting|by)\b", after,
+                                                                                re.I)
+    m = _BLOCKER.match(re.split(r"[,;.!?]", after)[0]) if waits else None
+    return task_in(utt, m.group("task"), ctx) if m else None
 
 
 # Verbs that say a task is finished whatever it was, unlike "recruited" or "booked".
@@ -391,7 +350,8 @@ def _people_call(utt: Utterance, rest: str, ctx: PlannerInput, **change: list[st
 
 _TELL = re.compile(
     r"^(?:tell|let|ping|notify|remind)\s+(?:the\s+|everyone\s+on\s+|whoever\s+(?:has|is on|owns)\s+)?"
-    r"(?P<task>.+?)\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)"
+    r"(?P<task>.+?)(?:\s*(?:folks|people|team|crew|owners?)?\s*(?:\s(?:know\s+)(?:that\s+)?|\sthat\s+|:\s*)|"
+    r"\s+(?:folks|people|team|crew|owners?)\s+)"
     r"(?P<text>.+)$",
     re.I,
 )
@@ -413,7 +373,8 @@ def fill_comment(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | Non
 # ---------------------------------------------------------------- show_task
 
 _ASKING = re.compile(
-    r"^(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
+    r"^(?:(?:can you |could you )?tell me\s+)?"
+    r"(?:is|are|has|have|did|does|was|were|when'?s|when is|who'?s|who is|what'?s|how'?s|how far along is|"
     r"any news on|any updates? on|what'?s the latest on|where are we (?:at )?(?:with|on))\s+"
     r"(?:(?:anyone|anybody|someone|\w+)\s+)?(?:(?:started|finished|done|on|doing)\s+)?",
     re.I,
@@ -423,128 +384,21 @@ _ASKING = re.compile(
 def fill_show(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
     """A question about one task ("is the venue booking done?"): the task, in full."""
     s = _ASKING.sub("", core.strip().rstrip("?!. "))
+    s = re.sub(r",?\s+(?:how(?:'s| is) (?:it|that) going|what(?:'s| is) (?:the )?(?:status|latest|news)|"
+               r"(?:any )?(?:status|update|news)|is it (?:done|finished|ready)(?: yet)?|"
+               r"who(?:'s| is| has| is on| is doing|'s on|'s doing) (?:it|that)|when(?:'s| is) it due)$",
+               "", s, flags=re.I)  # fmt: skip
     s = re.sub(r"\s+(?:done|finished|complete|started|blocked|due|yet|still on track|on track|"
                r"been \w+|waiting on|going|at)(?:\s+yet)?$", "", s, flags=re.I)  # fmt: skip
     task = task_in(utt, s, ctx)
     return ToolCall(tool="show_task", args={"task": task}) if task else None
 
 
-# ---------------------------------------------------------------- create_task
-
-_WRAPPER_END = re.compile(
-    r"(?:[,;.!]\s*|\s+)(?:(?:and|so)\s+)?(?:(?:can|could|would|will) (?:you|u)\s+)?(?:please\s+)?"
-    r"(?:put|add|log|make|create|set up|pop|stick|write|jot|note|record)\s+(?:that|this|it|one|a task)"
-    r"(?:\s+(?:in|down|up|on|for (?:it|that|this|me|us)|to my list|on my list|in for me))*"
-    r"(?:\s+(?:please|thanks|pls))?\s*[?!.]*$",
-    re.I,
-)
-_HEADER = re.compile(
-    r"^(?P<pre>.*?)\b(?:task|one|reminder|todo|to-do|item|job|ticket|list)s?\b(?P<header>[^:—–]*?)"
-    r"(?:\s*(?::|—|–)\s*|\s+-\s+|\s+to\s+)(?P<title>.+)$",
-    re.I,
-)
-_MODAL = re.compile(
-    r"^(?P<who><@[^>]+>|[A-Za-z][\w-]*(?:\s+(?-i:[A-Z])[\w-]*)?)(?:\s+|(?='))(?:can|could|should|needs? to|"
-    r"has to|have to|will|is going to|'s going to|is gonna|'s gonna|'ll|to|is doing|'s doing|is on|'s on|"
-    r"is|must)\s+(?P<title>.+)$",
-    re.I,
-)
-_SELF_TO = re.compile(
-    r"^(?:remind me to|i need a reminder to|(?:i|we)? ?need (?:someone|somebody) to|someone to|"
-    r"(?:i'm|we're|i am|we are) (?:going to|gonna) need (?:someone|somebody) to|"
-    r"i need to|i have to|i've got to|i gotta|we need to|we need|"
-    r"we have to|we've got to|we gotta|someone needs to|someone should|somebody needs to|need to|"
-    r"i must|i should|i'll|i will|note to self:?|reminder:?)\s+(?P<title>.+)$",
-    re.I,
-)
-_ASK_PERSON = re.compile(
-    r"^(?:(?:i|we)\s+(?:need|want|would like|'d like)|get|have|ask|tell)\s+(?P<who><@[^>]+>|[A-Za-z][\w-]*"
-    r"(?:\s+(?:and|&)\s+[A-Za-z][\w-]*)?)\s+to\s+(?P<title>.+)$",
-    re.I,
-)
-_REQUEST_HEAD = re.compile(
-    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:create|add|make|open|log|put|set up|write down|"
-    r"jot down|note down|new|start|pop|stick|i'd like|i would like|i want|i need)\b"
-    r"(?:\s+(?:me|us|in|down))*\s*",
-    re.I,
-)
-
-
-def _pick_sentence(core: str) -> str:
-    """A chatty preamble ("Hey! Long week. …") is not the request: the sentence that asks is."""
-    sentences = [x for x in re.split(r"(?<=[.!?])\s+", core) if x.strip()]
-    if len(sentences) <= 1:
-        return core
-    cue = re.compile(r"\b(?:task|todo|reminder|one for|add|create|put|assign|log|remind|new)\b", re.I)
-    asking = [i for i, x in enumerate(sentences) if cue.search(x)]
-    return " ".join(sentences[asking[0] :]) if asking else core
-
-
-def fill_create(utt: Utterance, core: str, ctx: PlannerInput) -> ToolCall | None:
-    """A new task: slots cut out; the title is what is left once the words asking for it go."""
-    s = _pick_sentence(core)
-    s = strip_polite(s)
-    args: Args = {}
-    s, args["description"] = take_description(utt, s)
-    s, args["status"] = take_status_note(s)
-    s = _WRAPPER_END.sub("", s).strip()
-    s, args["due"] = take_due(s, ctx)
-    s, args["project"] = take_project(s, ctx)
-    s = _WRAPPER_END.sub("", s).strip()
-    s, assignees = take_assign_clause(s, ctx)
-    s = strip_polite(s.strip(" ,.;"))
-    people: list[str] | None = None
-    title: str | None = None
-    if (m := _ASK_PERSON.match(s)) and (found := people_list(m.group("who"), ctx)):
-        people, title = found, m.group("title")
-    elif m := _SELF_TO.match(s):
-        title = m.group("title")
-    elif (m := _HEADER.match(s)) and len(m.group("pre").split()) <= 6:
-        title = m.group("title")
-        who = re.search(r"\bfor\s+(?P<who>.+?)\s*$", m.group("header").strip(), re.I)
-        if who:
-            people = people_list(re.sub(r"\s+(?:in|on)$", "", who.group("who")), ctx)
-        else:
-            words = re.findall(r"<@[^>]+>|[A-Za-z][\w'-]*", m.group("pre"))
-            named = [w for w in words if people_list(w, ctx)]
-            people = people_list(", ".join(named), ctx) if named else None
-    elif (m := _MODAL.match(s)) and (found := people_list(m.group("who"), ctx)):
-        people, title = found, m.group("title")
-    else:
-        head = _REQUEST_HEAD.match(s)
-        title = s[head.end() :] if head else s
-        title = re.sub(r"^(?:(?:a|an|another|new)\s+)*(?:task|one|todo|reminder)?\s*"
-                       r"(?:called|named|to|:)?\s*", "", title, flags=re.I)  # fmt: skip
-        title = re.sub(r"\s+(?:to|on|in)\s+(?:my|our|the)\s+(?:list|board|todo list|to-do list)\s*$", "",
-                       title, flags=re.I)  # fmt: skip
-    people = assignees or people
-    if title:  # "Eve, new one": a person and the words asking, no title
-        named = [w for w in re.findall(r"<@[^>]+>|[\w'-]+", title) if people_list(w, ctx)]
-        leftover = re.sub(r"<@[^>]+>|\b(?:new|one|task|todo|a|an|another|for|please|pls|thanks)\b", " ",
-                          title, flags=re.I)  # fmt: skip
-        for name in named:
-            leftover = re.sub(rf"\b{re.escape(name)}\b", " ", leftover)
-        if not leftover.strip(" ,.!?:;-–—"):
-            title, people = None, people or people_list(", ".join(named), ctx) if named else people
-    if title:
-        title = re.sub(r"^(?:(?:to|that|and|then|you|u|please|pls|kindly)\s+)+", "", title.strip(" ,.;:-"),
-                       flags=re.I)  # fmt: skip
-        title = re.sub(r"\s+(?:for me|please|pls|thanks|thx|cheers|asap)$", "", title, flags=re.I)
-        title = tidy_title(clean_phrase(utt, utt.typed(title)))
-    if title:
-        args["title"] = title
-    if people and people != ["me"]:
-        args["assignees"] = people
-    return ToolCall(tool="create_task", args={k: v for k, v in args.items() if v})
-
-
 __all__ = [
     "fill_comment",
-    "fill_create",
     "fill_due",
     "fill_people",
     "fill_show",
     "fill_status",
-    "strip_claims",
     "task_in",
 ]

@@ -39,6 +39,15 @@ TEMPLATES: dict[str, list[str]] = {
         "what's due between {D} and {D}", "anything due after {D}", "tasks due from {D} to {D}",
         "which of my tasks are {SW}", "what's {SW} in {PR}", "anything {SW}?", "show me what's {SW}",
         "{P}", "{P}?", "what about {P}", "and {P}?", "{P} in {PR}", "{PR}?", "what about {PR}",
+        "mine?", "just mine", "my ones", "what task i have", "please give me list of my task",
+        "show me task of {PR}", "i want to know what is due {D}", "what is {P} doing now",
+        "list me all task for {PR}", "list all task of {P}", "list me my task", "what did i finish already",
+        "what did {P} finish already", "what i finish in {PR}", "anything due between {D} and {D}",
+        "stuff due {D} for {PR}", "things due {D} in {PR}", "{PR} stuff due {D}",
+        "tasks due {D} for the {PR}",
+        "my done tasks", "my {SW} tasks", "things i haven't started", "stuff {P} hasn't started yet",
+        "things i've finished", "{P}'s done stuff", "what's happening at the club at the moment",
+        "what's going on right now", "everything that's {SW}",
     ],
     "list_projects": [
         "what projects are there", "which projects are active", "list the projects",
@@ -59,6 +68,8 @@ TEMPLATES: dict[str, list[str]] = {
         "did {P} finish {T}?", "who's doing {T}?", "is anyone on {T}?", "is {T} blocked?",
         "has {P} started {T} yet", "what's the latest on {T}", "any news on {T}?", "{T}?",
         "is {T} still on track", "how far along is {T}", "what's {T} waiting on",
+        "{T} how is it going", "{T}, how's it going?", "{T} status?", "{T} any update?",
+        "{T} what's the latest", "how is {T} going on",
     ],
     "create_task": [
         "create a task {Q}", "create a task to {TI}", "add a task {TI}", "new task: {TI}",
@@ -85,6 +96,8 @@ TEMPLATES: dict[str, list[str]] = {
         "i'll {TI} {D}, can you log it", "we need someone to {TI}, give it to {P}",
         "{P} to {TI} by {D}", "{P} has to {TI} for {PR}", "{P}'s doing {TI} for {PR}, due {D}",
         "{P}'s going to {TI}", "{P}'ll {TI} {D}", "{P} is on {TI} for {PR}",
+        "please create one task for {TI}", "make one task to {TI} {D}", "create task {TI} for {P}",
+        "put down that {P} is doing {TI}", "new task pls - {TI}",
         "we need {TI} done by {D}, give it to {P}", "someone needs to {TI}",
     ],
     "update_status": [
@@ -103,6 +116,10 @@ TEMPLATES: dict[str, list[str]] = {
         "{T} {DONE} :)", "{T} -> {SW}", "put {T} in review", "move {T} to {SW}",
         "can you mark {T} {SW}", "{P} said it's fine, mark {T} {SW}",
         "i'm on the committee so mark {T} {SW}",
+        "{T} is finish", "i am finish {T}", "i have finish {T}", "{T} finish already",
+        "{T} not finish yet, still working", "{T} is complete already", "{T} still working on it",
+        "{T} is waiting on {P}", "waiting on {P} for {T}", "blocked by {P} on {T}",
+        "{T}, can you mark it {SW}", "{T} - it's {SW} now", "i have some problem with {T}, is blocked",
         "mark all my {PR} tasks done", "mark all of {P}'s tasks as {SW}", "archive all tasks in {PR}",
         "set every {PR} task to {SW}", "close all my tasks in {PR}",
     ],
@@ -117,6 +134,8 @@ TEMPLATES: dict[str, list[str]] = {
         "change when {T} is due", "push {T} back", "move the deadline of {T}",
         "{T} needs to go out by {D}", "postpone {T} to {D}", "reschedule {T} for {D}",
         "push all {PR} tasks to {D}", "move all my tasks to {D}",
+        "{T} need more time until {D}", "please change deadline of {T} to {D}", "i need {T} moved to {D}",
+        "{T}, can we move it to {D}", "{T} - can you push it to {D}", "{T}, can it be due {D}",
     ],
     "update_people": [
         "reassign {T} to {P}", "reassign {TT} to {P}", "reassign {TT} for {PR} to {P}",
@@ -131,6 +150,7 @@ TEMPLATES: dict[str, list[str]] = {
         "me taking {T}, can you switch it to me", "switch {T} to me", "switch {T} over to {P}",
         "put {T} on me", "i'll take {T}", "me doing {T}, put me on it", "{P} taking {T}, update it",
         "{P} is doing {T} now", "{T} is {P}'s now", "{P} has {T} now", "{T} goes to {P}",
+        "i'll take over {T} if that's ok", "{P} will take {T} from now on", "please give {T} to {P}",
     ],
     "update_other": [
         "rename {T} to {Q}", "rename {T} to {TI}", "change the title of {T} to {TI}",
@@ -205,6 +225,9 @@ FILLERS: dict[str, list[str]] = {
         "Design flyer for open day", "Renew domain name", "Write event recap", "Update member list",
         "Fix login page bug", "Book room for AGM", "Draft sponsor emails", "Set up ticketing page",
         "Collect receipts for reimbursement", "Plan the trivia night", "Record intro video",
+        "the ⟨PROJECT⟩ photographer", "the ⟨PROJECT⟩ poster", "my ⟨PROJECT⟩ slides",
+        "the ⟨PROJECT⟩ catering thing",
+        "the one about the badges", "that newsletter thing", "the run sheet task",
     ],
     "TN": ["interview questions", "catering order", "poster", "newsletter", "run sheet", "slides"],
     "TT": [
@@ -242,8 +265,9 @@ FILLERS: dict[str, list[str]] = {
 PREAMBLES = [
     "", "", "", "", "hey darcy, ", "hi! ", "hey, ", "ok so ", "quick one: ", "sorry to bother you, ",
     "hope you're well! ", "long day. ", "hi darcy, hope your week is going well. ",
-    "when you get a sec, ", "um ", "yo ", "morning! ", "so basically ",
+    "when you get a sec, ", "um ", "yo ", "morning! ", "so basically ", "if you don't mind, ",
+    "sorry to bother you but ", "no rush but ", "so um ", "ok so ",
 ]
 POLITE = ["", "", "", "please ", "can you ", "could you ", "would you mind ", "pls ", "can u "]
 ENDINGS = ["", "", "", "", "?", "!", " please", " thanks", " thx", " cheers", " :)", " 🙏", " pls",
-           " asap", ".", " ty"]
+           " asap", ".", " ty", " thanks so much", ", much appreciated", ", that would be great"]

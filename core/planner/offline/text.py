@@ -112,6 +112,7 @@ def parse_utterance(text: str) -> Utterance:
         return f"⟦{len(quotes) - 1}⟧"
 
     s = _QUOTE_RE.sub(keep, s)
+    s = _disfluent(s)
     base = s
     fixes: list[tuple[str, str]] = []
 
@@ -124,6 +125,21 @@ def parse_utterance(text: str) -> Utterance:
         s = pattern.sub(lambda m, r=replacement: fix(m.group(0), r), s)
     s = re.sub(r"[A-Za-z]{5,}", lambda m: fix(m.group(0), _keyword_fix(m.group(0))), s)
     return Utterance(raw=text, text=s, quotes=quotes, base=base, fixes=fixes)
+
+
+# Speech turned into text: hesitations, a word said twice, "like" as a filler.
+_HESITATION = re.compile(r"(?<![\w'])(?:u+h+m*|u+m+|e+r+m*|e+r|a+h+|hm+)(?![\w'])[,.]?\s*", re.I)
+_REPEATED = re.compile(r"(?<![\w'])([a-z']+(?: [a-z']+)?)(?: \1)+(?![\w'])", re.I)
+_LIKE = re.compile(r"\b(?P<head>is|are|was|were|'s|'re|just|so|all) like,?(?= \w)|,? like,(?= )", re.I)
+
+
+def _disfluent(s: str) -> str:
+    """'um so the the poster is like done' → 'so the poster is done': a transcript's hesitations,
+    repeats and filler "like" carry nothing, and would end up in a task's name."""
+    s = _HESITATION.sub("", s)
+    s = _REPEATED.sub(r"\1", s)
+    s = _LIKE.sub(lambda m: m.group("head") or "", s)
+    return re.sub(r"\s+", " ", s).strip(" ,")
 
 
 @lru_cache(maxsize=4096)
@@ -139,12 +155,27 @@ def _keyword_fix(word: str) -> str:
     return word
 
 
+# A request wrapped in politeness or hedges: "when you get a sec", "if you don't mind", "maybe".
+_COURTESY = (
+    r"when(?:ever)? you (?:get|have|'ve got) (?:a )?(?:sec|second|minute|moment|mo|chance|min)|"
+    r"if you (?:don't|do not) mind|if (?:it's|its|that's) (?:not too much trouble|ok|okay|possible)|"
+    r"if (?:you can|possible)|no rush,?(?: but)?|(?:sorry|so sorry) to (?:bother|bug|pester) you,?(?: but)?|"
+    r"(?:would|do) you mind|(?:is it possible|would it be possible) (?:for you )?to|"
+    r"i was wondering if you could|i wonder if you could|"
+    r"(?:please )?help me(?: to)?(?= (?:create|add|make|mark|change|set|move|push|assign|update|put|give)\b)|"
+    r"please to|pls to|maybe|perhaps|possibly|(?:would|could|will) you be able to|are you able to|"
+    r"(?:can|could|should|shall) we|(?:we|i) (?:should|could|can)"
+    r"(?= (?:move|push|mark|change|set|give|assign|reassign|rename|archive|close|add|create|put|make|bump)\b)"
+)
 _POLITE = re.compile(
-    r"^(?:please|kindly|hey|hi|hello|yo|oi|ok(?:ay)?|so|um+|uh+|hmm+|@?/?darcy|anyway|right|"
-    r"quick (?:one|thing|q|question)|one more thing|also|btw|"
+    rf"^(?:{_COURTESY}|"
+    r"please|kindly|hey|hi|hello|yo|oi|ok(?:ay)?|so|um+|uh+|hmm+|@?/?darcy|anyway|right|"
+    r"quick (?:one|thing|q|question|favou?r)|one more thing|also|btw|(?:hey|hi|hello) there|yeah|"
+    r"the thing is|"
     r"can you|could you|would you|will you|can u|could u|"
     r"i want you to|i'd like you to|i need you to|go ahead and|quickly|just|"
-    r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets)(?=\s+(?:create|add|make|"
+    r"(?:i want to|i'd like to|i would like to|i wanna|i need to|let's|lets|i'd love to|i would love to)"
+    r"(?=\s+(?:create|add|make|push|"
     r"assign|reassign|rename|archive|mark|see|list|show|know|check|comment|link|move|push|change|"
     r"set|update|log|leave|view|get)\b))"
     r"(?:[\s,!:.—–-]+|$)",
@@ -153,8 +184,25 @@ _POLITE = re.compile(
 
 
 _POLITE_END = re.compile(
-    r"(?:[\s,!.]+(?:please|thanks|thank you|cheers|ta|mate|darcy|asap|for me please))+[\s!.?]*$", re.I
+    r"(?:[\s,!.]+(?:please|thanks|thank you|cheers|ta|mate|darcy|asap|for me please|"
+    r"(?:thanks|thank you|ty) (?:so|very) much|thanks (?:heaps|a lot|a bunch|a million|again|in advance)|"
+    r"(?:much|really) appreciated|(?:i'd |i would |i )?(?:really )?appreciate (?:it|that)|"
+    r"(?:that|it|this) (?:would|'d|will|'ll) be (?:great|amazing|awesome|lovely|perfect|a big help|"
+    r"really helpful|helpful)|that'd be (?:great|amazing|awesome|lovely|perfect)|you're the best|"
+    r"if (?:you can|possible|you don't mind|that's ok(?:ay)?|it's not too much trouble)|"
+    r"when(?:ever)? you (?:get|have) (?:a )?(?:sec|second|minute|moment|chance)|"
+    r"no (?:rush|worries|stress|pressure|hurry)))+[\s!.?]*$",
+    re.I,
 )
+
+
+# "would you mind adding …": the command's own verb, once the courtesy before it is gone.
+_GERUNDS = {"adding": "add", "making": "make", "creating": "create", "putting": "put", "marking": "mark",
+            "moving": "move", "pushing": "push", "changing": "change", "setting": "set", "giving": "give",
+            "assigning": "assign", "updating": "update", "logging": "log", "renaming": "rename",
+            "archiving": "archive", "reassigning": "reassign", "showing": "show",
+            "listing": "list"}  # fmt: skip
+_GERUND_RE = re.compile(rf"^(?:{'|'.join(_GERUNDS)})\b", re.I)
 
 
 def strip_polite(s: str) -> str:
@@ -162,6 +210,8 @@ def strip_polite(s: str) -> str:
     s = _POLITE_END.sub("", s) or s
     while True:
         stripped = _POLITE.sub("", s, count=1).strip()
+        if stripped != s and stripped:
+            stripped = _GERUND_RE.sub(lambda m: _GERUNDS[m.group(0).lower()], stripped)
         if stripped == s or not stripped:
             return s.strip(" ,.!")
         s = stripped

@@ -222,6 +222,8 @@ _STATEMENTS: list[tuple[str, str]] = [
      r"(?:\s+(?:on|with|working on))?\s+(?P<task>.+)$", "In Progress"),
     (r"^(?:i'm|i am|we're|we are)\s+(?:now\s+)?(?:on|doing|tackling|handling)\s+(?P<task>.+)$",
      "In Progress"),
+    (rf"{_LEAD}(?:(?:stuck|blocked|held up)\s+by|(?:stuck\s+)?waiting\s+(?:on|for))\s+.+?\s+"
+     r"(?:on|for|with|about)\s+(?P<task>.+)$", "Blocked"),  # the blocker, then the task
     (rf"{_LEAD}(?:stuck|blocked|held up)(?:\s+(?:on|with|by))?\s+(?P<task>.+)$", "Blocked"),
     (rf"{_LEAD}can(?:'|no)t (?:finish|do|progress|continue)(?: with)?\s+(?P<task>.+)$",
      "Blocked"),

@@ -15,6 +15,7 @@ from core.resolve import SELF_WORDS, resolve_person
 Args = dict[str, Any]
 
 
+_NOT_NAMES = {"the", "my", "our", "is", "are", "i", "i am", "i'm", "we", "we are", "we're", "am"}
 _PRONOUNS = {"it", "that", "this", "them", "those", "these", "that one", "this one", "it all"}
 _PEOPLE_SPLIT = re.compile(r"\s*(?:,|&|\+|/|\band\b|\bn\b)\s*", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -58,15 +59,38 @@ def clean_phrase(msg: Utterance, s: str) -> str:
     return s.strip(" \t,.;:!?\"'`-–—").strip()
 
 
+# How people point at a task rather than name it: "the one about X", "that X thing", "the X task".
+_POINTING = re.compile(
+    r"^(?:(?:the|that|this|my|our)\s+)?(?:one|thing|task|job|bit|card|ticket|item)s?\s+"
+    r"(?:about|for|on|re|regarding|with|called|named|titled|to do with)\s+",
+    re.I,
+)
+_POINTING_END = re.compile(r"(?<=\w)\s+(?:one|thing|task|job|bit|card|ticket|item|stuff)$", re.I)
+
+
+# Reported speech: the task comes after it ("… and she reckons the newsletter is done").
+_HEARSAY = re.compile(r"\b(?:reckons?|says|said|thinks|told me|mentioned|reckoned)(?:\s+that)?\s+"
+                      r"(?=(?:the|my|our|his|her|their)\b)", re.I)  # fmt: skip
+_HEDGE_END = re.compile(r"(?:\s+(?:is|are|'s|was|were))?(?:\s+(?:pretty much|basically|almost|nearly|"
+                        r"mostly|kinda|kind of|sort of|more or less))+$", re.I)  # fmt: skip
+
+
 def task_phrase(msg: Utterance, s: str) -> str | None:
     """A task as named, or None for a pronoun ("mark it done")."""
+    s = _HEDGE_END.sub("", _HEARSAY.split(s)[-1])
+    s = re.sub(r"\s+(?:is|are|'s)\s+(?:still\s+)?(?:broken|not working|failing|down|playing up)$", "", s,
+               flags=re.I)  # how it is going is not its name
     cleaned = re.sub(rf"{_MENTION}\s*(?:'s)?\s*", "", clean_phrase(msg, s)).strip()
+    cleaned = _POINTING_END.sub("", _POINTING.sub("", cleaned)).strip()
+    cleaned = re.sub(r"^(?:that|this|those|these)\s+(?=\w)", "", cleaned, flags=re.I)
     dated = find_date_phrase(cleaned)
     if dated and dated[1][1] >= len(cleaned) - 1 and dated[1][0] > 0:  # "… today"
         cleaned = clean_phrase(msg, cleaned[: dated[1][0]])
         cleaned = re.sub(r"\s+(?:by|on|due)$", "", cleaned, flags=re.I)
     cleaned = re.sub(r"(?:'s)?\s+(?:deadline|due date)$", "", cleaned, flags=re.I)
-    if not cleaned or cleaned.lower() in _PRONOUNS:
+    when = r"(?:^|\s+)(?:last night|this (?:morning|arvo|afternoon|evening)|earlier(?: today)?|just now)$"
+    cleaned = re.sub(when, "", cleaned, flags=re.I)  # when it happened is not the task's name
+    if not cleaned or cleaned.lower() in _PRONOUNS or cleaned.lower() in _NOT_NAMES:
         return None
     return cleaned
 

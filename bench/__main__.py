@@ -1,8 +1,9 @@
 """`python -m bench`: run every benchmark, print a table, write bench/results.json.
 
-    python -m bench                 # the full run (`make bench`), ≈ 2–3 minutes
+    python -m bench                 # the full run (`make bench`), ≈ 5 minutes (the soak is 1.5)
     python -m bench --smoke         # one short iteration of everything (the test runs it)
     python -m bench --only overhead llm --out /tmp/r.json
+    python -m bench --only soak     # one benchmark again: its figures replace those in results.json
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ SMOKE_RESULTS = ROOT / "build" / "bench-smoke.json"
 # In this order: the offline-planner figures first, in a process that has not loaded litellm.
 BENCHMARKS = (
     "startup", "planner", "overhead", "ack", "notion_calls", "sustained", "task_index", "notifications",
-    "llm", "baseline", "growth",
+    "llm", "baseline", "growth", "soak",
 )
 LLM_GROUP = ("llm", "baseline", "growth")  # these load litellm
 
@@ -57,6 +58,8 @@ GOALS: dict[str, tuple[str, float]] = {
     "rss_mb": ("<=", 200),
     "rss_mb_llm": ("<=", 200),
     "prompt_tokens_growth_tasks_x100_over_x1": ("<=", 1.05),  # flat in tasks
+    "soak_flows_completed_min": (">=", 0.9),  # `make soak` at its defaults: every kind of flow
+    "soak_invariants_broken": ("<=", 0),
 }
 # Shown right after KEYS: the headline ratios and the figures that read against a goal.
 HEADLINE = ("baseline_over_darcy_llm_calls", "baseline_over_darcy_prompt_tokens", "click_p50_ms",
@@ -185,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet()
     began = time.perf_counter()
     results: dict[str, Any] = {}
+    if args.only and not args.out and not args.smoke and RESULTS.exists():  # the rest of the last run
+        results = json.loads(RESULTS.read_text(encoding="utf-8"))
     failed: list[str] = []
     asyncio.run(run_all(names, mode, results, failed))
     derive(results)

@@ -402,28 +402,54 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(
         prog="python -m bench.soak", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--users", type=int, default=200, help="simulated people (default 200)")
-    parser.add_argument("--seconds", type=float, default=60, help="how long they keep talking (default 60)")
-    parser.add_argument(
+    cli.add_argument("--users", type=int, default=200, help="simulated people (default 200)")
+    cli.add_argument("--seconds", type=float, default=60, help="how long they keep talking (default 60)")
+    cli.add_argument(
         "--think", type=float, default=20, help="mean idle seconds between a person's flows (default 20)"
     )
-    parser.add_argument(
+    cli.add_argument(
         "--step", type=float, default=1, help="scale of the 0.5–2 s pause between a flow's steps (default 1)"
     )
-    parser.add_argument(
+    cli.add_argument(
         "--drain",
         type=float,
         default=300,
         help="longest wait for the replies still due after the time is up (default 300)",
     )
-    parser.add_argument("--sample", type=float, default=1, help="seconds between memory samples")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", type=Path, default=OUT, help=f"where to write the figures (default {OUT})")
-    args = parser.parse_args(argv)
+    cli.add_argument("--sample", type=float, default=1, help="seconds between memory samples")
+    cli.add_argument("--seed", type=int, default=1)
+    cli.add_argument("--out", type=Path, default=OUT, help=f"where to write the figures (default {OUT})")
+    return cli
+
+
+async def run(mode: Any) -> dict[str, Any]:
+    """For `python -m bench`: the soak at its defaults (a tiny one in a smoke run), as the
+    share of each kind of flow that finished (goal: at least 0.9 of every kind) and the
+    invariants, which must all hold."""
+    args = parser().parse_args(["--users", "6", "--seconds", "3", "--think", "1", "--step", "0.2"]
+                               if mode.smoke else [])
+    results = await soak(args)
+    started, done = results["flows_started"], results["flows_completed"]
+    share = {k: rounded(done[k] / started[k], 3) for k in started if started[k]}
+    return {
+        "soak_flows_completed_share": share,
+        "soak_flows_completed_min": min(share.values(), default=0.0),
+        "soak_flows_started": started,
+        "soak_flows_completed": done,
+        "soak_invariants_broken": sum(1 for key in INVARIANTS if results[key]),  # goal: 0
+        "soak_p50_s_by_flow": results["p50_s_by_flow"],
+        "soak_p99_s_by_flow": results["p99_s_by_flow"],
+        "soak_notion_requests_per_s": results["notion_requests_per_s"],
+        "soak_rss_slope_second_half_mb_per_min": results["rss_slope_second_half_mb_per_min"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
     quiet()
     results = asyncio.run(soak(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 import structlog
 from pydantic import BaseModel, Field, PrivateAttr
 
+from core.ports import StorageError
 from core.tools import ToolCall
 
 log = structlog.get_logger("darcy.conversation")
@@ -168,6 +169,8 @@ class Settled:
     superseded: list[str] = field(default_factory=list)
 
 
+UNREADABLE = -1  # the version of a conversation the store could not read
+
 _command: ContextVar[dict[Key, Opened] | None] = ContextVar("darcy_conversations", default=None)
 
 
@@ -195,7 +198,11 @@ class Conversations:
         if opened is None:
             raise RuntimeError("conversations are opened only inside a command (Conversations.command)")
         if (found := opened.get(key)) is None:
-            stored = await self.store.load(key, now)
+            try:
+                stored = await self.store.load(key, now)
+            except StorageError as exc:  # answer without the context: a read still works, a write
+                log.warning("conversation_unreadable", platform=key[0], error=str(exc))  # fails later
+                stored = Stored(Conversation(), UNREADABLE)
             found = opened[key] = Opened(stored.convo, stored.convo.model_copy(deep=True), stored.version)
         return found.convo
 
@@ -204,6 +211,8 @@ class Conversations:
         settled = Settled()
         for key, item in opened.items():
             base, convo, version = item.base, item.convo, item.version
+            if version == UNREADABLE:
+                continue  # never written over what could not be read
             for _attempt in range(SAVE_ATTEMPTS):
                 if convo == base:
                     break  # nothing changed: no write

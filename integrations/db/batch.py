@@ -54,8 +54,9 @@ class RowBatcher:
                 return
             try:
                 async with self._sessions() as session:
+                    conn = await session.connection()
                     for table, values in _by_table([*rows, *also]).items():
-                        await session.execute(insert(table), values)  # one executemany a table
+                        await conn.execute(insert(table), values)  # one INSERT of many a table
                     if then is not None:
                         await session.exec(then)
                     await session.commit()

@@ -191,6 +191,11 @@ class Database:
                 await self._unpin()  # a broken connection is replaced at the next statement
                 raise
 
+    async def dispose(self) -> None:
+        """Close every connection, the kept one too; the next statement opens new ones."""
+        await self._unpin()
+        await self.engine.dispose()
+
     async def _unpin(self) -> None:
         pinned, self._pinned = self._pinned, None
         if pinned is not None:

@@ -22,8 +22,9 @@ async def ask(app: App, user: str, text: str):  # -> Reply
 async def test_a_lost_database_is_reported_and_nothing_is_written(app: App) -> None:
     before = app.emulator.tasks()
     offer = await ask(app, "carol", "assign Book photographer to Hiro due Friday in Industry Night")
-    await app.db.engine.dispose()  # the database goes away (a deleted file, a dead server)
-    app.db.sessions.configure(bind=create_async_engine("sqlite+aiosqlite:////nonexistent/dir/darcy.db"))
+    await app.db.dispose()  # the database goes away (a deleted file, a dead server)
+    app.db.engine = create_async_engine("sqlite+aiosqlite:////nonexistent/dir/darcy.db")
+    app.db.sessions.configure(bind=app.db.engine)
     reply = await app.bus.execute(Confirm(platform="terminal", user_id="carol", pending_id=offer.pending_id))
     assert (
         reply.text

@@ -257,7 +257,7 @@ def short_busy_wait(app: App) -> Iterator[None]:
 
 async def test_a_locked_database_is_reported_and_nothing_is_written(app: App, short_busy_wait: None) -> None:
     offer = await ask(app, "carol", ASSIGN)
-    await app.db.engine.dispose()  # new connections, with the short busy wait
+    await app.db.dispose()  # new connections, with the short busy wait
     before_tasks, before_writes = app.emulator.tasks(), sent(app, "POST", "/v1/pages")
     lock = sqlite3.connect(app.db.url.split(":///", 1)[1], isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")  # another process holds the write lock

@@ -40,7 +40,7 @@ eval: install
 	@echo "== public: $(SHARED)/eval/public.jsonl"
 	@$(BIN)/darcy eval $(SHARED)/eval/public.jsonl --out build/predictions.jsonl
 	@$(BIN)/python $(SHARED)/eval/score.py $(SHARED)/eval/public.jsonl build/predictions.jsonl
-	@echo "== held-out (frozen, never tuned to): $(HELDOUT)"
+	@echo "== held-out (frozen; its last misses were studied as classes, so it overstates): $(HELDOUT)"
 	@$(BIN)/darcy eval $(HELDOUT) --out build/heldout-predictions.jsonl
 	@$(BIN)/python $(SHARED)/eval/score.py $(HELDOUT) build/heldout-predictions.jsonl \
 		--workspace config/demo-workspace.json

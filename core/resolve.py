@@ -137,7 +137,7 @@ def _token_similarity(query: Term, target: Term) -> float:
     return 0.0
 
 
-def _coverage(query: list[Term], target: list[Term]) -> tuple[float, float]:
+def _coverage(query: Sequence[Term], target: Sequence[Term]) -> tuple[float, float]:
     """(share of the query found in the target, share of the target the query names)."""
     if not query or not target:
         return 0.0, 0.0
@@ -177,19 +177,25 @@ def _mention_id(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _person_keys(member: Member) -> list[tuple[str, int]]:
+def _person_keys(member: Member) -> tuple[tuple[str, int], ...]:
     """(folded key, tier): tier 0 identifies one person; 1 is a first name; 2 a last name."""
-    parts = member.name.split()
+    return _keys(member.handle, member.name, member.notion_user_id, member.email or "")
+
+
+@lru_cache(maxsize=1 << 12)
+def _keys(handle: str, name: str, notion_user_id: str, email: str) -> tuple[tuple[str, int], ...]:
+    """Every word of a message is tried as a person: the keys are folded once per member."""
+    parts = name.split()
     keys = [
-        (member.handle.lower(), 0),
-        (member.name.lower(), 0),
-        (member.notion_user_id.lower(), 0),
-        ((member.email or "").lower(), 0),
-        ((member.email or "").split("@")[0].lower(), 0),
+        (handle.lower(), 0),
+        (name.lower(), 0),
+        (notion_user_id.lower(), 0),
+        (email.lower(), 0),
+        (email.split("@")[0].lower(), 0),
         (parts[0].lower() if parts else "", 1),
         (parts[-1].lower() if len(parts) > 1 else "", 2),
     ]
-    return [(k, tier) for k, tier in keys if k]
+    return tuple((k, tier) for k, tier in keys if k)
 
 
 def resolve_person(
@@ -274,8 +280,9 @@ def _canonical_names(found: list[str], members: Sequence[Member]) -> list[str]:
 _PROJECT_FILLER = {"project", "projects", "proj", "event", "events"}
 
 
-def _project_terms(text: str) -> list[Term]:
-    return [t for t in content_terms(text) if t[0] not in _PROJECT_FILLER]
+@lru_cache(maxsize=1 << 12)
+def _project_terms(text: str) -> tuple[Term, ...]:
+    return tuple(t for t in content_terms(text) if t[0] not in _PROJECT_FILLER)
 
 
 def _compact(text: str) -> str:
@@ -318,7 +325,9 @@ def _best(query: Term, terms: list[Term]) -> float:
     return max((_token_similarity(query, t) for t in terms), default=0.0)
 
 
-def task_score(query: list[Term], task: Task, project_terms: dict[str, list[Term]] | None = None) -> float:
+def task_score(
+    query: list[Term], task: Task, project_terms: dict[str, Sequence[Term]] | None = None
+) -> float:
     """Mostly how much of what was said the title explains; how much of the title was
     said only breaks near-ties.
 

@@ -17,6 +17,9 @@ NotificationSettings.tick_seconds, sampled every 15 minutes and scaled to the da
   beyond it is the notices' cost, paid once per notice a day.
 - `notify_tick_notion_requests_1000_people`: Notion requests of one tick (goal: at most one, the
   index's edited-since query).
+- `notify_tick_db_rows_loaded_1000_people`: rows a tick loads from the database as objects (the
+  ORM's `loaded_as_persistent`; columns read alone, such as the notices' keys, are not counted):
+  what grows with the board when a tick reads more than what changed.
 - `notify_tick_p50_ms`: a tick's wall time, median of the sampled ticks (the size measured).
 """
 
@@ -76,8 +79,8 @@ class NullNotifier:
 class Tick:
     """What one tick cost."""
 
-    def __init__(self, statements: int, requests: int, sent: int, ms: float) -> None:
-        self.statements, self.requests, self.sent, self.ms = statements, requests, sent, ms
+    def __init__(self, statements: int, rows: int, requests: int, sent: int, ms: float) -> None:
+        self.statements, self.rows, self.requests, self.sent, self.ms = statements, rows, requests, sent, ms
 
 
 async def run(mode: Mode) -> dict[str, Any]:
@@ -116,6 +119,7 @@ async def run(mode: Mode) -> dict[str, Any]:
 async def _day(app: Any, emulator: Any, clock: Any, samples: int) -> tuple[list[Tick], NullNotifier]:
     """The index built and every person linked, a first look, then `samples` ticks 15 minutes apart."""
     from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
     users = await app.store.list_users()
     await app.db.identity.link_many([("terminal", uid, uid) for uid, _, _ in users], via="config")
@@ -125,24 +129,30 @@ async def _day(app: Any, emulator: Any, clock: Any, samples: int) -> tuple[list[
     notifier = NullNotifier()
     service.add_notifier(notifier)
     await service.look()
-    statements = 0
+    statements = rows = 0
 
     def count(*_: Any) -> None:
         nonlocal statements
         statements += 1
 
+    def loaded(*_: Any) -> None:
+        nonlocal rows
+        rows += 1
+
     engine = app.db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
+    event.listen(Session, "loaded_as_persistent", loaded)
     ticks = []
     try:
         for _ in range(samples):
             clock.now += timedelta(minutes=15)
-            before = (statements, len(emulator.request_log), notifier.sent, time.perf_counter())
+            before = (statements, rows, len(emulator.request_log), notifier.sent, time.perf_counter())
             await service.tick()
-            ticks.append(Tick(statements - before[0], len(emulator.request_log) - before[1],
-                              notifier.sent - before[2], (time.perf_counter() - before[3]) * 1000))
+            ticks.append(Tick(statements - before[0], rows - before[1], len(emulator.request_log) - before[2],
+                              notifier.sent - before[3], (time.perf_counter() - before[4]) * 1000))
     finally:
         event.remove(engine, "before_cursor_execute", count)
+        event.remove(Session, "loaded_as_persistent", loaded)
     return ticks, notifier
 
 
@@ -163,6 +173,8 @@ def _figures(ticks: list[Tick], sent: int, people: int, config: Any) -> dict[str
             "notices_sent": rounded(sent_a_day, 0),
         },
         "notify_tick_notion_requests_1000_people": rounded(per_tick_requests, 1),
+        "notify_tick_db_rows_loaded_1000_people": rounded(
+            statistics.median(t.rows for t in ticks if not t.sent) * 1000 / people, 0),
         "notify_tick_p50_ms": rounded(statistics.median(t.ms for t in ticks), 1),
     }
 

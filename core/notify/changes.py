@@ -13,7 +13,9 @@ made them (`record_write`), so the look after finds them known and never credits
 
 Replicas: every write here is idempotent and the board is shared, so each replica's copy follows
 the same board. What another replica changes in a row this one already holds (it told the
-person: `notified`) is found when this one tries to take it (`take_assignments`).
+person: `notified`) is found when this one tries to take it (`take_assignments`). One case is
+not: an assignment removed and given back between two looks of this replica, while another saw
+both, is recorded anew by that one (which tells the person) and kept here as it was before.
 """
 
 from __future__ import annotations

@@ -86,7 +86,9 @@ class NoticeLedger(Protocol):
         """Scheduled notices (snoozes) whose time came, each moved to `claimed` by one caller."""
         ...
 
-    async def assignments(self) -> dict[tuple[str, str], Seen]: ...
+    async def assignments(self, pairs: list[tuple[str, str]] | None = None) -> dict[tuple[str, str], Seen]:
+        """The (task, person) assignments recorded: all of them, or those of `pairs`."""
+        ...
 
     async def observe(self, rows: list[tuple[str, str, Seen]]) -> None:
         """Record (task, person) assignments; one already recorded is kept as it was."""

@@ -22,7 +22,7 @@ from core.domain import Project, Task
 from core.handlers.deps import Deps
 from core.messages import ActionExecuted, NoticeClick, new_id
 from core.notify import render
-from core.notify.changes import BASELINE, observe_board, record_write
+from core.notify.changes import BASELINE, BoardHistory, record_write
 from core.notify.planner import Kind, Notice, Recipient, Rules, channel_digest_notices, plan
 from core.notify.ports import Button, Delivery, NoticeLedger, NoticeRecord, Notifier, Outgoing
 from core.notify.prefs import Prefs
@@ -40,6 +40,7 @@ KEEP = timedelta(days=30)  # notices kept this long: far beyond the catch-up win
 class NotificationService:
     def __init__(self, deps: Deps, ledger: NoticeLedger, notifiers: list[Notifier] | None = None) -> None:
         self.deps, self.ledger = deps, ledger
+        self.history = BoardHistory(ledger)
         self.notifiers: dict[str, Notifier] = {n.platform: n for n in notifiers or []}
 
     def add_notifier(self, notifier: Notifier) -> None:
@@ -90,7 +91,7 @@ class NotificationService:
         forget notices older than KEEP (the audit log keeps what happened to them)."""
         now = self.deps.clock()
         tasks = await self.deps.directory.tasks(max_age=0)
-        await observe_board(tasks, self.ledger, now, self.rules.finished)
+        await self.history.observe(tasks, now, self.rules.finished)
         if forgotten := await self.ledger.prune(now - KEEP):
             log.info("notices_forgotten", rows=forgotten)
 
@@ -100,7 +101,7 @@ class NotificationService:
             return []
         deps, now = self.deps, self.deps.clock()
         tasks = await deps.directory.tasks(max_age=0)
-        seen = await observe_board(tasks, self.ledger, now, self.rules.finished)
+        seen = await self.history.observe(tasks, now, self.rules.finished)
         recipients = await self.recipients()
         context = await self._context()
         sent: list[Outgoing] = []
@@ -138,7 +139,7 @@ class NotificationService:
         claimed: NoticeRecord | None = None,
     ) -> Outgoing | None:
         if notice.kind is Kind.ASSIGNED:
-            taken = set(await self.ledger.take_assignments(notice.person, [t.id for t in notice.tasks]))
+            taken = set(await self.history.take_assignments(notice.person, [t.id for t in notice.tasks]))
             notice = replace(notice, tasks=[t for t in notice.tasks if t.id in taken])
             if not notice.tasks:
                 return None  # told by another replica (or tick) a moment ago

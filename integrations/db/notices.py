@@ -120,10 +120,14 @@ class SqlNoticeLedger:
             await session.commit()
         return [_record(row) for row in rows]
 
-    async def assignments(self) -> dict[tuple[str, str], Seen]:
+    async def assignments(self, pairs: list[tuple[str, str]] | None = None) -> dict[tuple[str, str], Seen]:
         self.calls += 1
+        stmt = select(NoticeAssignmentRow)
+        if pairs is not None:
+            key = tuple_(NoticeAssignmentRow.task_id, NoticeAssignmentRow.notion_user_id)
+            stmt = stmt.where(key.in_(pairs))
         async with self._db.sessions() as session:
-            rows = (await session.exec(select(NoticeAssignmentRow))).all()
+            rows = (await session.exec(stmt)).all()
         return {(r.task_id, r.notion_user_id): Seen(_aware(r.seen_at), r.actor, r.notified) for r in rows}
 
     async def observe(self, rows: list[tuple[str, str, Seen]]) -> None:

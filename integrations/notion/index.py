@@ -237,9 +237,12 @@ class TaskIndex:
             trashed = await self.store.edited_since(since, trash=True)
             gone = [t.id for t, _ in trashed]
             trash_watermark = max([trash_watermark or "", *(e for _, e in trashed)]) or None
-        await self.repo.put((IndexedTask(t, e) for t, e in found), gone, watermark=watermark,
-                            trash_watermark=trash_watermark, refreshed_at=now,
-                            **({"trash_checked_at": now} if trash_due else {}))
+        state_now = {"watermark": watermark, "trash_watermark": trash_watermark, "refreshed_at": now,
+                     **({"trash_checked_at": now} if trash_due else {})}
+        if found or gone:
+            await self.repo.put((IndexedTask(t, e) for t, e in found), gone, **state_now)
+        else:  # nothing changed: no new version, so no replica (this one included) reads rows for it
+            await self.repo.update_state(**state_now)
         swept = state.swept_at or state.synced_at
         if swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds) and not self._sweeping:
             self._sweeping = self._spawn(self.sweep())

@@ -450,3 +450,54 @@ async def test_notices_a_month_old_are_forgotten_at_start(app: App, clock: Clock
     clock.advance(days=2)
     await app.notifications.look()
     assert await ledger.known(clock() - timedelta(days=40)) == set()
+
+
+async def test_a_tick_on_a_built_index_asks_notion_one_query_and_the_notice_still_arrives(
+    app: App, clock: Clock, inbox: Inbox
+) -> None:
+    await inbox.tick()  # Wed 10:00: the index built, the users and projects read (the store's caches)
+    task = app.emulator.task_by_title("Order catering")
+    await app.store.update_task(task["id"], TaskChanges(assignee_ids=[EVE, HIRO]))  # in Notion directly
+    asked = []
+    for minutes in (1, 3):  # seen; then told, once nothing more came for a couple of minutes
+        clock.advance(minutes=minutes)
+        before = len(app.emulator.request_log)
+        await inbox.tick()
+        asked.append(app.emulator.request_log[before:])
+    assert [len(requests) for requests in asked] == [1, 1]
+    assert all(path.endswith("/query") for requests in asked for _, path in requests)  # edited since
+    assert inbox.to("hiro", "Order catering") == [
+        (
+            "Wed 10:04",
+            "Someone in Notion gave you a task: **Order catering** — due Thu 26 Nov 2026, Hackathon 2026.",
+        )
+    ]
+
+
+async def test_a_tick_reads_the_boards_history_only_for_what_changed(
+    app: App, clock: Clock, inbox: Inbox
+) -> None:
+    from sqlalchemy import event
+
+    await inbox.tick()
+    statements: list[str] = []
+    engine = app.db.engine.sync_engine
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        clock.advance(minutes=1)
+        await inbox.tick()  # nothing changed on the board
+        quiet = [s for s in statements if "notice_assignment" in s or "notice_finished" in s]
+        task = app.emulator.task_by_title("Order catering")
+        await app.store.update_task(task["id"], TaskChanges(assignee_ids=[EVE, HIRO]))
+        statements.clear()
+        clock.advance(minutes=1)
+        await inbox.tick()  # one assignment appeared: written, and read back by its key
+        changed = [s for s in statements if "notice_assignment" in s]
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert quiet == []
+    assert len(changed) == 2 and changed[0].startswith("INSERT") and "WHERE" in changed[1]

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from core.conversation import Conversation, Key, Stored
-from integrations.db.repository import _aware, as_utc, storage_errors
+from integrations.db.database import _aware, as_utc, storage_errors
 from integrations.db.tables import ConversationRow
 
 if TYPE_CHECKING:
-    from integrations.db.repository import Database
+    from integrations.db.database import Database
 
 Row = ConversationRow
 

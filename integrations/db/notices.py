@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from core.notify.planner import ChannelDigest, Seen
 from core.notify.ports import NoticeRecord
-from integrations.db.repository import Database, _aware, as_utc, storage_errors
+from integrations.db.database import Database, _aware, as_utc, storage_errors
 from integrations.db.tables import (
     IdentityLink,
     NoticeAssignmentRow,

@@ -12,7 +12,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from core.identity import CodeState, SignInCode
-from integrations.db.shared import as_utc, aware, storage_errors
+from integrations.db.shared import as_utc, aware, insert_superseding, moved_one, storage_errors
 from integrations.db.tables import SignInCodeRow
 
 if TYPE_CHECKING:
@@ -27,26 +27,22 @@ class SqlCodeRepository:
         self._db = db
 
     async def replace(self, code: SignInCode) -> SignInCode:
-        async with self._db.sessions() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(SignInCodeRow)
-                .where(
-                    SignInCodeRow.platform == code.platform,
-                    SignInCodeRow.platform_user_id == code.platform_user_id,
-                    SignInCodeRow.state == CodeState.LIVE.value,
-                )
-                .values(state=CodeState.DEAD.value)
+        dead = (
+            update(SignInCodeRow)
+            .where(
+                SignInCodeRow.platform == code.platform,
+                SignInCodeRow.platform_user_id == code.platform_user_id,
+                SignInCodeRow.state == CodeState.LIVE.value,
             )
-            row = SignInCodeRow(
-                **code.model_dump(exclude={"id", "state", "created_at", "expires_at"}),
-                state=code.state.value,
-                created_at=as_utc(code.created_at),
-                expires_at=as_utc(code.expires_at),
-            )
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return _code(row)
+            .values(state=CodeState.DEAD.value)
+        )
+        row = SignInCodeRow(
+            **code.model_dump(exclude={"id", "state", "created_at", "expires_at"}),
+            state=code.state.value,
+            created_at=as_utc(code.created_at),
+            expires_at=as_utc(code.expires_at),
+        )
+        return _code(await insert_superseding(self._db, dead, row))
 
     async def live(self, platform: str, platform_user_id: str, now: datetime) -> SignInCode | None:
         stmt = (
@@ -125,10 +121,7 @@ class SqlCodeRepository:
             .where(SignInCodeRow.id == code_id, SignInCodeRow.state == CodeState.LIVE.value)
             .values(state=CodeState.USED.value)
         )
-        async with self._db.sessions() as session:
-            outcome = await session.exec(stmt)  # type: ignore[call-overload]
-            await session.commit()
-            return outcome.rowcount == 1
+        return await moved_one(self._db, stmt)
 
 
 def _code(row: SignInCodeRow) -> SignInCode:

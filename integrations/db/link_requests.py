@@ -13,7 +13,7 @@ from sqlalchemy import or_, update
 from sqlmodel import select
 
 from core.identity import LinkRequest, RequestKind, RequestState
-from integrations.db.shared import as_utc, aware, storage_errors
+from integrations.db.shared import as_utc, aware, insert_superseding, moved_one, storage_errors
 from integrations.db.tables import LinkRequestRow
 
 if TYPE_CHECKING:
@@ -28,31 +28,27 @@ class SqlLinkRequests:
         self._db = db
 
     async def add(self, request: LinkRequest) -> LinkRequest:
-        async with self._db.sessions() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(LinkRequestRow)
-                .where(
-                    LinkRequestRow.platform == request.platform,
-                    LinkRequestRow.platform_user_id == request.platform_user_id,
-                    LinkRequestRow.kind == request.kind.value,
-                    LinkRequestRow.state == RequestState.PENDING.value,
-                    or_(
-                        LinkRequestRow.kind == RequestKind.APPROVAL.value,
-                        LinkRequestRow.notion_user_id == request.notion_user_id,
-                    ),
-                )
-                .values(state=RequestState.SUPERSEDED.value, decided_at=as_utc(request.created_at))
+        superseded = (
+            update(LinkRequestRow)
+            .where(
+                LinkRequestRow.platform == request.platform,
+                LinkRequestRow.platform_user_id == request.platform_user_id,
+                LinkRequestRow.kind == request.kind.value,
+                LinkRequestRow.state == RequestState.PENDING.value,
+                or_(
+                    LinkRequestRow.kind == RequestKind.APPROVAL.value,
+                    LinkRequestRow.notion_user_id == request.notion_user_id,
+                ),
             )
-            row = LinkRequestRow(
-                **request.model_dump(exclude={"id", "kind", "state", "created_at", "decided_at"}),
-                kind=request.kind.value,
-                state=request.state.value,
-                created_at=as_utc(request.created_at),
-            )
-            session.add(row)
-            await session.commit()
-            await session.refresh(row)
-            return _request(row)
+            .values(state=RequestState.SUPERSEDED.value, decided_at=as_utc(request.created_at))
+        )
+        row = LinkRequestRow(
+            **request.model_dump(exclude={"id", "kind", "state", "created_at", "decided_at"}),
+            kind=request.kind.value,
+            state=request.state.value,
+            created_at=as_utc(request.created_at),
+        )
+        return _request(await insert_superseding(self._db, superseded, row))
 
     async def pending(self) -> list[LinkRequest]:
         stmt = (
@@ -74,10 +70,7 @@ class SqlLinkRequests:
             .where(LinkRequestRow.id == request_id, LinkRequestRow.state == RequestState.PENDING.value)
             .values(state=state.value, decided_at=as_utc(at))
         )
-        async with self._db.sessions() as session:
-            outcome = await session.exec(stmt)  # type: ignore[call-overload]
-            await session.commit()
-            return outcome.rowcount == 1
+        return await moved_one(self._db, stmt)
 
 
 def _request(row: LinkRequestRow) -> LinkRequest:

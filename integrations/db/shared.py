@@ -10,11 +10,16 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.ports import StorageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.dml import Update
+
+    from integrations.db.database import Database
 
 T = TypeVar("T")
 
@@ -52,3 +57,24 @@ def storage_errors(cls: type[T]) -> type[T]:
 
         setattr(cls, name, wrap(method))
     return cls
+
+
+async def insert_superseding(db: Database, supersede: Update, row: T) -> T:
+    """Insert `row` in the transaction that first runs `supersede` (the UPDATE that retires what
+    it replaces: an account's live sign-in code, its open link request); `row` comes back with
+    its new id."""
+    async with db.sessions() as session:
+        await session.exec(supersede)  # type: ignore[call-overload]
+        session.add(row)
+        await session.commit()
+        await session.refresh(row)
+    return row
+
+
+async def moved_one(db: Database, stmt: Update) -> bool:
+    """Run one conditional UPDATE and commit it: whether it moved exactly one row (False: the
+    row was not in the state the UPDATE asks for, or another caller moved it first)."""
+    async with db.sessions() as session:
+        outcome = await session.exec(stmt)  # type: ignore[call-overload]
+        await session.commit()
+        return outcome.rowcount == 1

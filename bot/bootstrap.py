@@ -41,8 +41,8 @@ from core.recovery import recover_interrupted
 from core.registry import ToolRegistry
 from core.replies import Reply
 from core.usage import UsageRecorder
+from integrations.db.database import Database
 from integrations.db.notices import SqlNoticeLedger
-from integrations.db.repository import Database
 from integrations.db.usage import SqlUsageLedger
 
 log = structlog.get_logger("darcy.bootstrap")

@@ -216,7 +216,7 @@ def _with_database(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T
     """Run `work` on Darcy's database (migrated to the current schema first), then close it."""
 
     async def run() -> T:
-        from integrations.db.repository import Database
+        from integrations.db.database import Database
 
         db = Database(settings.database.url)
         try:

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 if TYPE_CHECKING:
-    from integrations.db.repository import Database
+    from integrations.db.database import Database
 
 ENV = "DARCY_TEST_POSTGRES_URL"
 USER = "darcy"
@@ -246,7 +246,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     """Darcy's database, migrated, on SQLite and again on PostgreSQL."""
-    from integrations.db.repository import Database
+    from integrations.db.database import Database
 
     database = Database(database_url)
     await database.create_schema()

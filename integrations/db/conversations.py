@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from core.conversation import Conversation, Key, Stored
-from integrations.db.repository import _aware, as_utc, storage_errors
+from integrations.db.shared import as_utc, aware, storage_errors
 from integrations.db.tables import ConversationRow
 
 if TYPE_CHECKING:
-    from integrations.db.repository import Database
+    from integrations.db.database import Database
 
 Row = ConversationRow
 
@@ -40,7 +40,7 @@ class SqlConversationStore:
         if row is None:
             return Stored(Conversation())
         version, data, expires_at = row
-        if _aware(expires_at) <= now:  # expired, not yet swept: empty, but the next write updates it
+        if aware(expires_at) <= now:  # expired, not yet swept: empty, but the next write updates it
             return Stored(Conversation(), version)
         return Stored(Conversation.model_validate_json(data), version)
 

@@ -17,7 +17,8 @@ from sqlmodel import select
 
 from core.notify.planner import ChannelDigest, Seen
 from core.notify.ports import NoticeRecord
-from integrations.db.repository import Database, _aware, as_utc, storage_errors
+from integrations.db.database import Database
+from integrations.db.shared import as_utc, aware, storage_errors
 from integrations.db.tables import (
     IdentityLink,
     NoticeAssignmentRow,
@@ -38,7 +39,7 @@ def _record(row: NoticeRow) -> NoticeRecord:
         chat_id=row.chat_id,
         payload=json.loads(row.payload_json),
         state=row.state,
-        fire_at=_aware(row.fire_at),
+        fire_at=aware(row.fire_at),
     )
 
 
@@ -128,7 +129,7 @@ class SqlNoticeLedger:
             stmt = stmt.where(key.in_(pairs))
         async with self._db.sessions() as session:
             rows = (await session.exec(stmt)).all()
-        return {(r.task_id, r.notion_user_id): Seen(_aware(r.seen_at), r.actor, r.notified) for r in rows}
+        return {(r.task_id, r.notion_user_id): Seen(aware(r.seen_at), r.actor, r.notified) for r in rows}
 
     async def observe(self, rows: list[tuple[str, str, Seen]]) -> None:
         if not rows:
@@ -236,7 +237,7 @@ class SqlNoticeLedger:
         self.calls += 1
         async with self._db.sessions() as session:
             rows = (await session.exec(select(NoticeFinishedRow))).all()
-        return {r.task_id: _aware(r.finished_at) for r in rows}
+        return {r.task_id: aware(r.finished_at) for r in rows}
 
     async def observe_finished(self, seen: dict[str, datetime], reopened: list[str]) -> None:
         async with self._db.sessions() as session:

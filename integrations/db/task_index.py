@@ -19,7 +19,8 @@ from sqlalchemy import delete, func, or_, update
 from sqlmodel import select
 
 from core.domain import Task
-from integrations.db.repository import Database, storage_errors
+from integrations.db.database import Database
+from integrations.db.shared import storage_errors
 from integrations.db.tables import TaskIndexRow, TaskIndexState
 
 KEY = "tasks"

@@ -11,7 +11,8 @@ from sqlmodel import select
 from core.ports import StorageError
 from core.usage import ReportBy, UsageEntry, UsageLine
 from integrations.db.batch import RowBatcher
-from integrations.db.repository import Database, as_utc, storage_errors
+from integrations.db.database import Database
+from integrations.db.shared import as_utc, storage_errors
 from integrations.db.tables import UsageRow
 
 log = structlog.get_logger("darcy.db")

@@ -416,7 +416,7 @@ def _matches(task: Task, query: TaskQuery) -> bool:
 def build_index(
     settings: NotionSettings, store: NotionTaskStore, db: Any
 ) -> tuple[TaskIndex, IndexedTaskStore]:
-    """The index for `store`'s board in `db` (an integrations.db.repository.Database)."""
+    """The index for `store`'s board in `db` (an integrations.db.database.Database)."""
     index = TaskIndex(
         store, SqlTaskIndex(db), mapping=mapping_hash(settings, store.tasks_data_source_id),
         refresh_seconds=settings.task_names_seconds, trash_seconds=settings.index_trash_seconds,

@@ -27,7 +27,7 @@ from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
 from core.planner import Planner
 from core.planner.offline import OfflinePlanner
-from integrations.db.repository import Database
+from integrations.db.database import Database
 
 ASSIGN = "assign Book photographer to Hiro due Friday in Industry Night"
 

@@ -28,7 +28,8 @@ from rigs.slack_rig import (
 from bot.bootstrap import App, bootstrap
 from bot.slack.app import SeenEvents, run_slack
 from core.config import SlackSettings, load_settings
-from integrations.db.repository import Database, SqlSeenEvents
+from integrations.db.database import Database
+from integrations.db.seen_events import SqlSeenEvents
 from integrations.db.tables import SeenEventRow
 
 CAROL = "U00001002"

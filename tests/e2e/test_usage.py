@@ -192,7 +192,7 @@ async def test_usage_older_than_the_kept_days_is_deleted_at_start(tmp_path: Path
     from zoneinfo import ZoneInfo
 
     from core.usage import UsageEntry
-    from integrations.db.repository import Database
+    from integrations.db.database import Database
     from integrations.db.usage import SqlUsageLedger
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'darcy.db'}"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from integrations.db.repository import Database
+from integrations.db.database import Database
 
 
 async def test_a_reader_waits_for_a_flush_under_way_and_order_is_kept(tmp_path, monkeypatch) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.conversation import Choice, Conversation, Conversations
 from core.tools import ToolCall
-from integrations.db.repository import Database
+from integrations.db.database import Database
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 KEY = ("slack", "C1", "U1")

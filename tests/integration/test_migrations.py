@@ -31,7 +31,8 @@ from core.identity import LinkTaken
 from core.messages import Confirm, HandleRequest
 from core.pending import PendingState
 from integrations.db import migrations
-from integrations.db.repository import Database, SqlIdentityRepository
+from integrations.db.database import Database
+from integrations.db.identity import SqlIdentityRepository
 
 HEAD = ScriptDirectory.from_config(migrations.config()).get_current_head()
 T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)

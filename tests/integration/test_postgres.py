@@ -28,7 +28,7 @@ from e2e.test_terminal_flows import (  # noqa: F401
 from bot.bootstrap import App, bootstrap
 from core.config import load_settings
 from core.pending import PendingAction, PendingKind, PendingState
-from integrations.db.repository import Database
+from integrations.db.database import Database
 
 MELBOURNE = ZoneInfo("Australia/Melbourne")
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=MELBOURNE)

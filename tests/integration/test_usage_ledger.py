@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.usage import MemoryUsageLedger, UsageEntry, UsageLedger
-from integrations.db.repository import Database
+from integrations.db.database import Database
 from integrations.db.usage import SqlUsageLedger
 
 MELBOURNE = ZoneInfo("Australia/Melbourne")

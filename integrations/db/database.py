@@ -168,13 +168,12 @@ class Database:
                 await pinned.close()
 
     async def close(self) -> None:
-        await self._unpin()
         try:
             await self.audit.flush()
         except StorageError as exc:  # nothing more can be done for those rows: say so
             log.error("audit_rows_lost_at_close", error=str(exc))
         finally:
-            await self.engine.dispose()
+            await self.dispose()
         if self._scratch is not None:
             self._scratch.cleanup()
 

@@ -96,13 +96,10 @@ class TaskIndex:
         Notion's rate limit. A request waits only for the first sync, after a write whose
         answer was lost, or when the list is more than STALE_PERIODS periods old (a replica
         that nobody asked for a while: what it answers stays within a few periods of Notion)."""
-        age = time.monotonic() - self._read_at
-        if max_age is not None:
-            if self._stale or age > max_age:
-                await self.refresh(max_age=max_age)
-        elif self._stale or age > STALE_PERIODS * self.refresh_seconds:
-            await self.refresh(max_age=self.refresh_seconds)
-        elif age > self.refresh_seconds:
+        age, limit = time.monotonic() - self._read_at, self.refresh_seconds if max_age is None else max_age
+        if self._stale or age > (limit if max_age is not None else STALE_PERIODS * limit):
+            await self.refresh(max_age=limit)
+        elif age > limit:
             self.refresh_soon()
         if self._list is None:
             self._list = list(self._tasks.values())
@@ -126,7 +123,7 @@ class TaskIndex:
         write is made: a database failure here only leaves the next refresh to find it."""
         self._put_local([task], [])
         self._unsaved.append(IndexedTask(task, stamp(datetime.now(UTC))))
-        if self._saving is None or self._saving.done():
+        if not _running(self._saving):
             self._saving = self._spawn(self._save_written())
 
     async def _save_written(self) -> None:
@@ -163,10 +160,11 @@ class TaskIndex:
 
     # ---- refreshing ----------------------------------------------------------------------
 
-    def refresh_soon(self) -> None:
-        """Refresh in the background, unless one is running or queued already."""
-        if self._refreshing is None or self._refreshing.done():
+    def refresh_soon(self) -> asyncio.Task[Any]:
+        """Refresh in the background, unless one is running already; that refresh."""
+        if not _running(self._refreshing):
             self._refreshing = self._spawn(self.refresh(max_age=self.refresh_seconds))
+        return self._refreshing
 
     async def follow(self) -> None:
         """`darcy run`: sync the board at start, then refresh every period until cancelled,
@@ -174,10 +172,8 @@ class TaskIndex:
         period tries again. A stop waits for the refresh under way (see `aclose`), never
         cuts a database statement in half."""
         while True:
-            self.refresh_soon()
-            await asyncio.wait([self._refreshing])  # type: ignore[list-item]  # set just above
+            await asyncio.wait([self.refresh_soon()])  # a cancel leaves it running, for aclose
             await asyncio.sleep(self.refresh_seconds)
-
 
     async def refresh(self, *, max_age: float = -1.0) -> None:
         """Follow Notion (when this replica holds the lease), then the database. Requests
@@ -244,9 +240,9 @@ class TaskIndex:
         else:  # nothing changed: no new version, so no replica (this one included) reads rows for it
             await self.repo.update_state(**state_now)
         swept = state.swept_at or state.synced_at
-        if swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds) and not self._sweeping:
+        sweep_due = swept and now - _aware(swept) > timedelta(seconds=self.sweep_seconds)
+        if sweep_due and not _running(self._sweeping):
             self._sweeping = self._spawn(self.sweep())
-            self._sweeping.add_done_callback(lambda _: setattr(self, "_sweeping", None))
 
     async def _first_sync(self) -> None:
         """Page through the whole board once, saving each page of 100 as it comes."""
@@ -315,7 +311,7 @@ class TaskIndex:
         return task
 
     async def settle(self) -> None:
-        """Until the background work started so far (refreshes, a sweep) is over."""
+        """Until the background work started so far (refreshes, a sweep, own writes' saving) is over."""
         await asyncio.gather(*self._background, return_exceptions=True)
 
     async def aclose(self, grace: float = 5.0) -> None:
@@ -326,6 +322,10 @@ class TaskIndex:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def _running(task: asyncio.Task[Any] | None) -> bool:
+    return task is not None and not task.done()
 
 
 def _report(task: asyncio.Task[Any]) -> None:
